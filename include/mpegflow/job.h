@@ -1,0 +1,77 @@
+/*
+ * mpegflow job spec (DESIGN section 4): parsing and strict validation.
+ */
+#ifndef MPEGFLOW_JOB_H
+#define MPEGFLOW_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpegflow/encoder.h"
+
+#define MF_MAX_RENDITIONS 8
+#define MF_NAME_MAX 32
+#define MF_KEY_MAX 1024
+#define MF_ERR_MAX 512
+
+enum mf_format {
+    MF_FORMAT_MP4  = 1 << 0,
+    MF_FORMAT_HLS  = 1 << 1,
+    MF_FORMAT_BOTH = MF_FORMAT_MP4 | MF_FORMAT_HLS,
+};
+
+enum mf_audio_mode {
+    MF_AUDIO_AAC = 0,
+    MF_AUDIO_COPY,
+    MF_AUDIO_NONE,
+};
+
+struct mf_rendition {
+    char name[MF_NAME_MAX];        /* [A-Za-z0-9_-], used in output file names */
+    int height;                    /* 16..4320 */
+    double crf;                    /* < 0 when unset */
+    int64_t bitrate;               /* bits/s, 0 when unset */
+    int64_t maxrate;               /* bits/s, 0 when unset */
+    int64_t bufsize;               /* bits, 0 when unset */
+    char profile[16];              /* "" = default */
+    char level[8];                 /* "" = automatic */
+    int upscale;                   /* encode even when taller than the source */
+};
+
+struct mf_job {
+    char id[128];                  /* "" = assigned by the caller (stream entry id) */
+    char input[MF_KEY_MAX];
+    char output_prefix[MF_KEY_MAX];
+    unsigned format;               /* enum mf_format bits */
+    enum mf_video_codec codec;
+    char backend[16];              /* "auto" or a backend name */
+    char preset[16];
+    char tune[16];                 /* "" = none */
+    double gop_seconds;            /* 0.5..20 */
+    int n_renditions;
+    struct mf_rendition renditions[MF_MAX_RENDITIONS];
+    enum mf_audio_mode audio_mode;
+    int64_t audio_bitrate;         /* bits/s */
+    int audio_channels;            /* 1 or 2 */
+};
+
+/** Fill job with the defaults every parsed job starts from. */
+void mf_job_defaults(struct mf_job *job);
+
+/**
+ * Parse and validate a job from JSON text.
+ * require_io: 1 when "input" and "output_prefix" are required (worker),
+ * 0 for a local encode where the command line names them.
+ * Returns 0, or -EINVAL with err naming the field, e.g.
+ * "video.renditions[1].height: must be between 16 and 4320".
+ */
+int mf_job_parse(struct mf_job *job, const char *json, size_t len,
+                 int require_io, char *err, size_t err_len);
+
+/** Parse a size like "800k", "1.5M", "128000" into units (bits/s). -1 on error. */
+int64_t mf_parse_bitrate(const char *s);
+
+/** Validate a job built by hand (the CLI); same messages as mf_job_parse. */
+int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,47 @@
+/* mpegflow: command dispatch. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libavutil/avutil.h>
+#include <libavutil/log.h>
+
+#include "commands.h"
+
+static const struct mf_command commands[] = {
+    { "encode", "encode one local file to an ABR ladder (MP4 and/or HLS)", mf_cmd_encode },
+    { "probe",  "list the encoder backends usable on this host, and why not", mf_cmd_probe },
+    { NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mpegflow COMMAND [OPTIONS]\n\ncommands:\n");
+    for (const struct mf_command *c = commands; c->name; c++)
+        fprintf(f, "  %-8s %s\n", c->name, c->summary);
+    fprintf(f, "\n'mpegflow COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MF_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("mpegflow %s (FFmpeg %s)\n", MPEGFLOW_VERSION, av_version_info());
+        return MF_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return MF_EXIT_OK;
+    }
+    /* FFmpeg's own chatter would drown our one-line errors. */
+    av_log_set_level(AV_LOG_ERROR);
+    for (const struct mf_command *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "mpegflow: unknown command '%s' (try 'mpegflow --help')\n", argv[1]);
+    return MF_EXIT_USAGE;
+}

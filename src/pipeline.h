@@ -1,0 +1,75 @@
+/*
+ * The transcode pipeline: one local input, one job, one output directory.
+ * It knows nothing of Redis or HTTP; worker, encode and bench all call it.
+ */
+#ifndef MF_PIPELINE_H
+#define MF_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpegflow/job.h"
+
+#define MF_MAX_OUTPUTS 64
+#define MF_PATH_MAX 512
+
+struct mf_progress {
+    double percent;        /* 0..100, of the source duration */
+    double fps;            /* decoded frames per wall second */
+    double speed;          /* media seconds per wall second */
+    double eta_seconds;    /* < 0 when unknown */
+    int64_t frames;        /* decoded video frames so far */
+};
+
+typedef void (*mf_progress_fn)(const struct mf_progress *p, void *opaque);
+
+struct mf_pipeline_opts {
+    const char *backend;           /* NULL/"auto": the job's, else x264 */
+    int threads;                   /* 0 = all cores */
+    int64_t max_pixels;            /* 0 = no limit: width*height of the source */
+    double max_duration;           /* seconds, 0 = no limit */
+    atomic_int *cancel;            /* may be NULL; nonzero cancels the encode */
+    mf_progress_fn progress;       /* may be NULL; called at most ~4 times a second */
+    void *opaque;
+};
+
+struct mf_output {
+    char rendition[MF_NAME_MAX];
+    char kind[8];                  /* "mp4", "hls" (media playlist), "master" */
+    char path[MF_PATH_MAX];        /* relative to the output directory */
+    int width, height;
+    int64_t bytes;                 /* for "hls": playlist + init + segments */
+    double duration;               /* seconds */
+    int64_t bitrate;               /* average bits/s */
+    int64_t peak_bitrate;          /* HLS: highest segment bitrate, bits/s */
+};
+
+struct mf_skipped {
+    char rendition[MF_NAME_MAX];
+    char reason[128];
+};
+
+struct mf_result {
+    char backend[16];
+    int64_t frames_in;             /* decoded source video frames */
+    double duration;               /* seconds of source encoded */
+    double wall_seconds;
+    int has_audio;
+    int n_outputs;
+    struct mf_output outputs[MF_MAX_OUTPUTS];
+    int n_skipped;
+    struct mf_skipped skipped[MF_MAX_RENDITIONS];
+};
+
+/**
+ * Transcode input into outdir as job says. outdir must exist.
+ * Returns 0, or a negative AVERROR with err holding one line that names
+ * the file and the cause. AVERROR_EXIT means cancelled. On failure every
+ * output written so far is removed.
+ */
+int mf_pipeline_run(const char *input, const struct mf_job *job, const char *outdir,
+                    const struct mf_pipeline_opts *opts, struct mf_result *result,
+                    char *err, size_t err_len);
+
+#endif
