@@ -5,6 +5,7 @@
 #ifndef MPEGFLOW_STORAGE_H
 #define MPEGFLOW_STORAGE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,10 +50,10 @@ int mf_storage_resolve(const struct mf_storage *st, const char *key, char *url, 
 
 /** GET key into local_path, resuming with Range after a broken transfer. *bytes gets the size. */
 int mf_storage_get(struct mf_storage *st, const char *key, const char *local_path,
-                   int64_t *bytes, const volatile int *cancel, char *err, size_t err_len);
+                   int64_t *bytes, atomic_int *cancel, char *err, size_t err_len);
 
 /** PUT local_path as key (retried). */
 int mf_storage_put(struct mf_storage *st, const char *local_path, const char *key,
-                   const char *content_type, const volatile int *cancel, char *err, size_t err_len);
+                   const char *content_type, atomic_int *cancel, char *err, size_t err_len);
 
 #endif
