@@ -57,6 +57,17 @@ static void log_x264(void *ctx, int level, const char *fmt, va_list args)
     av_vlog(ctx, map[level], fmt, args);
 }
 
+static int refuse(char *why, size_t why_len, const char *fmt, ...)
+{
+    if (why && why_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, why_len, fmt, ap);
+        va_end(ap);
+    }
+    return AVERROR(ENOSYS);
+}
+
 static int mf_x264_probe(char *why, size_t why_len)
 {
     x264_param_t p;
@@ -64,14 +75,12 @@ static int mf_x264_probe(char *why, size_t why_len)
 
     /* X264_BIT_DEPTH 0 means the depth is chosen at run time (8 or 10). */
     if (X264_BIT_DEPTH != 0 && X264_BIT_DEPTH != 8) {
-        snprintf(why, why_len, "libx264 was built for %d-bit only, mpegflow needs 8-bit",
-                 X264_BIT_DEPTH);
-        return AVERROR(ENOSYS);
+        return refuse(why, why_len, "libx264 was built for %d-bit only, mpegflow needs 8-bit",
+                      X264_BIT_DEPTH);
     }
     if (x264_chroma_format != 0 && x264_chroma_format != X264_CSP_I420) {
-        snprintf(why, why_len, "libx264 was built without 4:2:0 (only csp %d)",
-                 x264_chroma_format);
-        return AVERROR(ENOSYS);
+        return refuse(why, why_len, "libx264 was built without 4:2:0 (only csp %d)",
+                      x264_chroma_format);
     }
     /* The headers may not match the library we run with: ask it. */
     x264_param_default_preset(&p, "ultrafast", NULL);
@@ -80,10 +89,8 @@ static int mf_x264_probe(char *why, size_t why_len)
     p.i_bitdepth = 8;
     p.i_threads = 1;
     p.i_log_level = X264_LOG_NONE;
-    if (!(h = x264_encoder_open(&p))) {
-        snprintf(why, why_len, "libx264 refused an 8-bit 4:2:0 encoder (x264_encoder_open)");
-        return AVERROR(ENOSYS);
-    }
+    if (!(h = x264_encoder_open(&p)))
+        return refuse(why, why_len, "libx264 refused an 8-bit 4:2:0 encoder (x264_encoder_open)");
     x264_encoder_close(h);
     return 0;
 }

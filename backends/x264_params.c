@@ -101,12 +101,13 @@ static int set_picture(x264_param_t *p, const struct mf_encoder_config *cfg,
 /* bits (per second) -> x264's kbit, rounded, refusing what an int can't hold. */
 static int to_kbit(int64_t bits, const char *field, int *kbit, char *err, size_t err_len)
 {
-    int64_t k = (bits + 500) / 1000;
+    int64_t k;
 
-    if (bits <= 0 || k < 1 || k > INT_MAX)
-        return fail(err, err_len, "x264: %s %lld out of range (1000 .. %lld000)",
+    /* checked before rounding, so that the + 500 cannot overflow */
+    if (bits <= 0 || bits > (int64_t)INT_MAX * 1000 || (k = (bits + 500) / 1000) < 1)
+        return fail(err, err_len, "x264: %s %lld out of range (500 .. %lld000)",
                     field, (long long)bits, (long long)INT_MAX);
-    *kbit = (int)k;
+    *kbit = (int)(k > INT_MAX ? INT_MAX : k);
     return 0;
 }
 

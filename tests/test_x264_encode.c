@@ -232,7 +232,8 @@ static void test_inband_headers(void)
             unsigned types = nal_types(pkt->data, pkt->size);
             CHECK(pkt->dts == pkt->pts);
             if (n++ == 0)
-                CHECK((types & (1u << 7)) && (types & (1u << 8)) && (types & (1u << 5)));
+                CHECK((types & (1u << 7)) && (types & (1u << 8)) && (types & (1u << 5)) &&
+                      (types & (1u << 6)));
         }
     }
     CHECK(x264->send_frame(enc, NULL) == 0);
@@ -244,6 +245,26 @@ done:
     x264->close(&enc);
     av_packet_free(&pkt);
     av_frame_free(&f);
+}
+
+/* Profile and level the job asks for reach the SPS, hence par. */
+static void test_profile_level(void)
+{
+    struct mf_encoder_config cfg = base();
+    struct mf_encoder *enc = NULL;
+
+    cfg.crf = -1;
+    cfg.bitrate = 800000;
+    cfg.maxrate = 1000000;
+    cfg.profile = "main";
+    cfg.level = "3.0";
+    CHECK(x264->open(&enc, &cfg) == 0);
+    if (enc) {
+        CHECK(enc->par->profile == FF_PROFILE_H264_MAIN);
+        CHECK(enc->par->level == 30);
+        CHECK(enc->par->bit_rate == 800000);
+    }
+    x264->close(&enc);
 }
 
 static void test_rejects(void)
@@ -293,6 +314,7 @@ int main(void)
     CHECK(x264->probe(why, sizeof(why)) == 0);
     test_encode();
     test_inband_headers();
+    test_profile_level();
     test_rejects();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -162,6 +163,9 @@ static void test_rate_control(void)
     CHECK(p.rc.i_vbv_max_bitrate == 3000);
     CHECK(p.rc.i_vbv_buffer_size == 1500);
 
+    cfg.bitrate = INT64_MAX;    /* must not overflow while rounding */
+    check_refused(&cfg, "bitrate", NULL);
+    cfg.bitrate = 2500000;
     cfg.maxrate = 0;    /* bufsize alone means nothing */
     check_refused(&cfg, "bufsize", NULL);
 
