@@ -285,7 +285,7 @@ static int check_level(struct errbuf *e, const char *obj, enum mf_video_codec co
         if (list_index(levels, whole) >= 0)
             return 0;
     }
-    return fail(e, obj, "level", "must be a %s level such as \"3.1\", \"4.0\" or \"5.1\"",
+    return fail(e, obj, "level", "must be an %s level such as \"3.1\", \"4.0\" or \"5.1\"",
                 codec == MF_CODEC_HEVC ? "HEVC" : "H.264");
 }
 
@@ -371,8 +371,8 @@ static int get_bitrate(struct errbuf *e, json_t *obj, const char *path, const ch
 static int get_choice(struct errbuf *e, json_t *obj, const char *path, const char *key,
                       const char *const *list, int *index)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     int ret = get_string(e, obj, path, key, &s, &len);
 
     if (ret <= 0)
@@ -384,7 +384,7 @@ static int get_choice(struct errbuf *e, json_t *obj, const char *path, const cha
 static int get_choice_copy(struct errbuf *e, json_t *obj, const char *path, const char *key,
                            const char *const *list, char *out, size_t out_len)
 {
-    int index;
+    int index = 0;
     int ret = get_choice(e, obj, path, key, list, &index);
 
     if (ret > 0)
@@ -459,8 +459,8 @@ static int reject_unknown(struct errbuf *e, json_t *obj, const char *path,
 
 static int parse_key(struct errbuf *e, json_t *root, const char *key, char *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     int ret = get_string(e, root, "", key, &s, &len);
 
     if (ret <= 0)
@@ -479,7 +479,7 @@ static int parse_rate_fields(struct errbuf *e, json_t *r, const char *path,
     int ret;
 
     for (int i = 0; i < 3; i++) {
-        int64_t v;
+        int64_t v = 0;
         if ((ret = get_bitrate(e, r, path, keys[i], &v)) <= 0) {
             if (ret < 0)
                 return ret;
@@ -497,9 +497,9 @@ static int parse_rendition(struct errbuf *e, json_t *r, int index, const struct 
                            int upscale, struct mf_rendition *rd)
 {
     char path[32];
-    const char *s;
-    size_t len;
-    long long height;
+    const char *s = NULL;
+    size_t len = 0;
+    long long height = 0;
     int ret, has_crf;
 
     snprintf(path, sizeof(path), "video.renditions[%d]", index);
@@ -579,7 +579,7 @@ static int parse_renditions(struct errbuf *e, json_t *video, struct mf_job *job,
 static int parse_video(struct errbuf *e, json_t *root, struct mf_job *job)
 {
     json_t *video = json_object_get(root, "video");
-    int ret, codec, upscale = 0;
+    int ret, codec = 0, upscale = 0;
 
     if (!video)
         return fail(e, NULL, "video", "required");
@@ -611,8 +611,8 @@ static int parse_video(struct errbuf *e, json_t *root, struct mf_job *job)
 static int parse_audio(struct errbuf *e, json_t *root, struct mf_job *job)
 {
     json_t *audio = json_object_get(root, "audio");
-    long long channels;
-    int ret, mode;
+    long long channels = 0;
+    int ret, mode = 0;
 
     if (!audio)
         return 0;
@@ -639,9 +639,9 @@ static int parse_audio(struct errbuf *e, json_t *root, struct mf_job *job)
 
 static int parse_root(struct errbuf *e, json_t *root, struct mf_job *job)
 {
-    const char *s;
-    size_t len;
-    int ret, format;
+    const char *s = NULL;
+    size_t len = 0;
+    int ret, format = 0;
 
     if (!json_is_object(root))
         return fail(e, NULL, "job", "must be a JSON object");

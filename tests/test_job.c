@@ -416,6 +416,10 @@ static void test_io(void)
     expect_ok("{'input':'a..b/c.mov','output_prefix':'..x/y../...'," VIDEO_OK "}", 1, &job);
     CHECK_STR_EQ(job.output_prefix, "..x/y../...");
     expect_error("{'input':'a\\u0000b'," VIDEO_OK "}", 0, "input", "must not contain NUL");
+    /* A NUL must not cut a value short into a valid one. */
+    expect_error("{'format':'hls\\u0000x'," VIDEO_OK "}", 0, "format", "must not contain NUL");
+    expect_error("{'video':{'renditions':[{'name':'a','height':360,'bitrate':'1M\\u0000x'}]}}",
+                 0, "video.renditions[0].bitrate", "must be a bitrate");
     expect_error("{'output_prefix':'a\\tb'," VIDEO_OK "}", 0, "output_prefix",
                  "control characters");
 
