@@ -8,9 +8,10 @@
 
 static int64_t file_size(const char *dir, int dirlen, const char *name)
 {
-    char path[1024];
+    char path[2048];
     struct stat st;
-    snprintf(path, sizeof(path), "%.*s/%s", dirlen, dir, name);
+    if (snprintf(path, sizeof(path), "%.*s/%s", dirlen, dir, name) >= (int)sizeof(path))
+        return -1;
     return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 

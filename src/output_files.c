@@ -14,7 +14,7 @@
 
 static int join(char *dst, const char *a, const char *b)
 {
-    return snprintf(dst, MF_PATH_MAX, "%s/%s", a, b) < MF_PATH_MAX ? 0 : AVERROR(ENAMETOOLONG);
+    return mf_path_fmt(dst, MF_PATH_MAX, "%s/%s", a, b);
 }
 
 int mf_output_files_init(struct mf_output_files *f, const char *outdir, const struct mf_job *job,
@@ -30,29 +30,32 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
                 errno ? strerror(errno) : "not a directory");
         return AVERROR(errno ? errno : ENOTDIR);
     }
-    char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX * 2];
+    char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX];
     int ret = join(hls_root, outdir, "hls");
-    if (ret < 0)
-        return ret;
     if (f->hls) {
         f->made_hls_root = access(hls_root, F_OK) < 0;
-        join(f->master, hls_root, "master.m3u8");
-        snprintf(dir, sizeof(dir), "%s/audio", hls_root);
-        snprintf(f->audio_playlist, sizeof(f->audio_playlist), "%s/index.m3u8", dir);
-        if ((ret = mf_mkdir_p(dir)) < 0)
-            goto fail;
+        if (ret >= 0)
+            ret = join(f->master, hls_root, "master.m3u8");
+        if (ret >= 0)
+            ret = join(dir, hls_root, "audio");
+        if (ret >= 0)
+            ret = join(f->audio_playlist, dir, "index.m3u8");
+        if (ret >= 0)
+            ret = mf_mkdir_p(dir);
     }
-    for (int i = 0; i < plan->n; i++) {
+    for (int i = 0; ret >= 0 && i < plan->n; i++) {
         const char *name = job->renditions[plan->out[i].job_index].name;
         if (f->mp4)
-            snprintf(f->path[i][0], MF_PATH_MAX, "%s/%s.mp4", outdir, name);
-        if (f->hls) {
-            snprintf(dir, sizeof(dir), "%s/%s", hls_root, name);
-            snprintf(f->path[i][1], MF_PATH_MAX, "%s/index.m3u8", dir);
-            if ((ret = mf_mkdir_p(dir)) < 0)
-                goto fail;
-        }
+            ret = mf_path_fmt(f->path[i][0], MF_PATH_MAX, "%s/%s.mp4", outdir, name);
+        if (f->hls && ret >= 0)
+            ret = join(dir, hls_root, name);
+        if (f->hls && ret >= 0)
+            ret = join(f->path[i][1], dir, "index.m3u8");
+        if (f->hls && ret >= 0)
+            ret = mf_mkdir_p(dir);
     }
+    if (ret < 0)
+        goto fail;
     return 0;
 fail:
     mf_errf(err, err_len, "%s: cannot create the HLS directories: %s", outdir, strerror(-ret));
@@ -88,6 +91,8 @@ static void remove_parent(const char *playlist)
 
 void mf_output_files_remove(struct mf_output_files *f)
 {
+    if (!f->plan)
+        return;     /* failed before any output was laid out */
     for (int i = 0; i < f->plan->n; i++) {
         if (f->mp4)
             unlink(f->path[i][0]);
@@ -99,7 +104,7 @@ void mf_output_files_remove(struct mf_output_files *f)
     remove_parent(f->audio_playlist);
     unlink(f->master);
     char hls_root[MF_PATH_MAX];
-    if (f->made_hls_root && join(hls_root, f->outdir, "hls") == 0)
+    if (f->made_hls_root && join(hls_root, f->outdir, "hls") >= 0)
         rmdir(hls_root);
 }
 

@@ -408,6 +408,9 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
     if (ret >= 0) {
         snprintf(result->backend, sizeof(result->backend), "%s", p->backend->name);
         result->frames_in = p->frames_in;
+        result->frames_dropped = p->frames_dropped;
+        result->source_video_stream = p->in.video_index;
+        result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
         result->duration = p->media_seconds;
         result->has_audio = p->has_audio;
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,

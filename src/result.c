@@ -27,9 +27,12 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
     for (int i = 0; i < r->n_skipped; i++)
         json_array_append_new(skipped, json_pack("{s:s, s:s}", "rendition", r->skipped[i].rendition,
                                                  "reason", r->skipped[i].reason));
-    json_t *root = json_pack("{s:s, s:s, s:I, s:f, s:f, s:b, s:o, s:o}",
+    json_t *root = json_pack("{s:s, s:s, s:{s:i, s:i}, s:I, s:I, s:f, s:f, s:b, s:o, s:o}",
                              "id", job->id, "backend", r->backend,
-                             "input_frames", (json_int_t)r->frames_in, "duration", r->duration,
+                             "source", "video_stream", r->source_video_stream,
+                             "audio_stream", r->source_audio_stream,
+                             "input_frames", (json_int_t)r->frames_in,
+                             "frames_dropped", (json_int_t)r->frames_dropped, "duration", r->duration,
                              "wall_seconds", r->wall_seconds, "has_audio", r->has_audio,
                              "outputs", outputs, "skipped", skipped);
     if (!root)

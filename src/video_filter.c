@@ -88,7 +88,11 @@ int mf_vfilter_push(struct mf_vfilter *vf, AVFrame *frame)
 
 int mf_vfilter_pull(struct mf_vfilter *vf, AVFrame *out)
 {
-    return av_buffersink_get_frame(vf->sink, out);
+    int ret = av_buffersink_get_frame(vf->sink, out);
+    /* bwdif halves the time base; hand frames back in the input's. */
+    if (ret >= 0 && out->pts != AV_NOPTS_VALUE)
+        out->pts = av_rescale_q(out->pts, av_buffersink_get_time_base(vf->sink), vf->params.time_base);
+    return ret;
 }
 
 void mf_vfilter_close(struct mf_vfilter *vf)

@@ -35,7 +35,7 @@ int mf_vfilter_describe(const struct mf_vfilter_params *p, char *buf, size_t len
 int  mf_vfilter_open(struct mf_vfilter *vf, const struct mf_vfilter_params *p, char *err, size_t err_len);
 /** Feed a frame (NULL = end of stream); the frame is left untouched. */
 int  mf_vfilter_push(struct mf_vfilter *vf, AVFrame *frame);
-/** 0 with a frame, AVERROR(EAGAIN) or AVERROR_EOF. */
+/** 0 with a frame (pts in params.time_base), AVERROR(EAGAIN) or AVERROR_EOF. */
 int  mf_vfilter_pull(struct mf_vfilter *vf, AVFrame *out);
 void mf_vfilter_close(struct mf_vfilter *vf);
 

@@ -4,6 +4,7 @@ Everything here asks ffprobe/ffmpeg (the real tools) about the files; nothing
 is taken from mpegflow's own report except which source stream it used.
 """
 import json
+import math
 import os
 import subprocess
 import sys
@@ -37,10 +38,32 @@ def streams(path):
     return ffprobe(path, "-show_streams", "-show_format")
 
 
+def shown_packets(path, stream_index):
+    """[(pts_time or None, duration_time or None)] of the packets a player shows:
+    packets flagged D (discarded by an edit list) are left out."""
+    info = ffprobe(path, "-select_streams", str(stream_index),
+                   "-show_entries", "packet=pts_time,duration_time,flags")
+    def num(v):
+        return None if v in (None, "N/A") else float(v)
+    return [(num(p.get("pts_time")), num(p.get("duration_time")))
+            for p in info["packets"] if "D" not in p["flags"]]
+
+
 def count_packets(path, stream_index):
-    info = ffprobe(path, "-count_packets", "-select_streams", str(stream_index),
-                   "-show_entries", "stream=nb_read_packets")
-    return int(info["streams"][0]["nb_read_packets"])
+    return len(shown_packets(path, stream_index))
+
+
+def stream_duration(path, stream, fallback_fps=25.0):
+    """Span of a stream's shown packets plus the last one's duration; for
+    streams without timestamps (raw .264), frames / frame rate."""
+    pk = shown_packets(path, stream["index"])
+    pts = sorted(p for p, _ in pk if p is not None)
+    fr = stream.get("avg_frame_rate", "0/0").split("/")
+    fps = int(fr[0]) / int(fr[1]) if fr[1] != "0" and fr[0] != "0" else fallback_fps
+    if len(pts) < len(pk) or not pts:
+        return len(pk) / fps
+    last = max(pk, key=lambda p: p[0] if p[0] is not None else -1)
+    return pts[-1] - pts[0] + (last[1] or 1 / fps)
 
 
 def video_packets(path):
@@ -71,7 +94,8 @@ def display_size(stream):
 
 def expected_width(stream, height):
     dw, dh = display_size(stream)
-    return max(2, int(round(height * dw / dh / 2.0)) * 2)
+    # nearest even number, exact halves up (src/ladder.c's rule)
+    return max(2, int(math.floor(height * dw / dh / 2.0 + 0.5)) * 2)
 
 
 def playlist_segments(path):
