@@ -158,7 +158,8 @@ def start_s3rver(tmp, env):
                             stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, "s3rver")
-    # s3rver checks SigV4 signatures against its built-in account S3RVER/S3RVER.
+    # s3rver knows one account, S3RVER/S3RVER; it parses SigV4 headers but does not
+    # verify V4 signature values (test_storage_unit recomputes those).
     env.update(MF_TEST_S3_URL="http://127.0.0.1:%d/media" % port, MF_TEST_S3_KEY="S3RVER",
                MF_TEST_S3_SECRET="S3RVER", MF_TEST_S3_DATA=data)
     return proc
