@@ -16,10 +16,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
-
 #include "mpegflow/storage.h"
+#include "sigv4.h"
 #include "url.h"
 
 #define DEFAULT_RETRIES       4
@@ -29,14 +27,10 @@
 #define MAX_BACKOFF_MS        30000
 #define LOW_SPEED_LIMIT       1024          /* bytes/s */
 #define ERR_BODY_MAX          1024
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct mf_storage {
     struct mf_endpoint ep;
-    enum mf_storage_auth auth;
-    char *bearer_header;                    /* "Authorization: Bearer ..." */
-    char *access_key, *secret_key;
-    char sigv4[96];                         /* "aws:amz:REGION:s3" */
+    struct mf_auth auth;
     int64_t max_input_bytes;
     int attempts;
     long connect_timeout_s, low_speed_time_s;
@@ -126,85 +120,6 @@ int mf_storage_config_from_env(struct mf_storage_config *cfg, char *err, size_t 
     return 0;
 }
 
-/* Safe inside a header line: printable ASCII, optionally without spaces and commas. */
-static int header_safe(const char *s, int token)
-{
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
-            return 0;
-        if (token && (*s == ',' || *s == '/' || *s == ':'))
-            return 0;
-    }
-    return 1;
-}
-
-static int check_region(const char *r)
-{
-    size_t n = strlen(r);
-
-    if (!n || n > 64)
-        return -1;
-    for (; *r; r++)
-        if (!((*r >= 'a' && *r <= 'z') || (*r >= '0' && *r <= '9') || *r == '-'))
-            return -1;
-    return 0;
-}
-
-static int check_auth(struct mf_storage *st, const struct mf_storage_config *cfg,
-                      char *err, size_t err_len)
-{
-    switch (cfg->auth) {
-    case MF_AUTH_NONE:
-        return 0;
-    case MF_AUTH_BEARER:
-        if (!cfg->token || !*cfg->token) {
-            snprintf(err, err_len, "MPEGFLOW_STORAGE_AUTH=bearer needs MPEGFLOW_STORAGE_TOKEN");
-            return -1;
-        }
-        if (!header_safe(cfg->token, 0)) {
-            snprintf(err, err_len, "MPEGFLOW_STORAGE_TOKEN: only printable ASCII without spaces");
-            return -1;
-        }
-        if (asprintf(&st->bearer_header, "Authorization: Bearer %s", cfg->token) < 0) {
-            st->bearer_header = NULL;
-            snprintf(err, err_len, "storage: out of memory");
-            return -1;
-        }
-        return 0;
-    case MF_AUTH_SIGV4:
-        if (!cfg->access_key || !*cfg->access_key) {
-            snprintf(err, err_len, "MPEGFLOW_STORAGE_AUTH=sigv4 needs AWS_ACCESS_KEY_ID");
-            return -1;
-        }
-        if (!cfg->secret_key || !*cfg->secret_key) {
-            snprintf(err, err_len, "MPEGFLOW_STORAGE_AUTH=sigv4 needs AWS_SECRET_ACCESS_KEY");
-            return -1;
-        }
-        if (!cfg->region || !*cfg->region) {
-            snprintf(err, err_len, "MPEGFLOW_STORAGE_AUTH=sigv4 needs AWS_REGION");
-            return -1;
-        }
-        if (!header_safe(cfg->access_key, 1)) {
-            snprintf(err, err_len, "AWS_ACCESS_KEY_ID: unexpected characters");
-            return -1;
-        }
-        if (check_region(cfg->region)) {
-            snprintf(err, err_len, "AWS_REGION: not a region name (lowercase letters, digits, '-')");
-            return -1;
-        }
-        snprintf(st->sigv4, sizeof(st->sigv4), "aws:amz:%s:s3", cfg->region);
-        st->access_key = strdup(cfg->access_key);
-        st->secret_key = strdup(cfg->secret_key);
-        if (!st->access_key || !st->secret_key) {
-            snprintf(err, err_len, "storage: out of memory");
-            return -1;
-        }
-        return 0;
-    }
-    snprintf(err, err_len, "MPEGFLOW_STORAGE_AUTH: must be none, bearer or sigv4");
-    return -1;
-}
-
 struct mf_storage *mf_storage_open(const struct mf_storage_config *cfg, char *err, size_t err_len)
 {
     struct mf_storage *st;
@@ -218,9 +133,9 @@ struct mf_storage *mf_storage_open(const struct mf_storage_config *cfg, char *er
         curl_global_cleanup();
         return NULL;
     }
-    if (mf_endpoint_parse(&st->ep, cfg->url, err, err_len) || check_auth(st, cfg, err, err_len))
+    if (mf_endpoint_parse(&st->ep, cfg->url, err, err_len) ||
+        mf_auth_init(&st->auth, cfg, err, err_len))
         goto fail;
-    st->auth = cfg->auth;
     if (cfg->max_input_bytes < 0) {
         snprintf(err, err_len, "MPEGFLOW_MAX_INPUT_BYTES: must not be negative");
         goto fail;
@@ -248,12 +163,7 @@ void mf_storage_close(struct mf_storage **pst)
 
     if (!st)
         return;
-    free(st->bearer_header);
-    free(st->access_key);
-    if (st->secret_key) {
-        memset(st->secret_key, 0, strlen(st->secret_key));
-        free(st->secret_key);
-    }
+    mf_auth_free(&st->auth);
     free(st);
     *pst = NULL;
     curl_global_cleanup();
@@ -585,11 +495,7 @@ static CURL *easy_new(struct xfer *x, const char *url, struct curl_slist *header
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    if (st->auth == MF_AUTH_SIGV4) {
-        curl_easy_setopt(c, CURLOPT_AWS_SIGV4, st->sigv4);
-        curl_easy_setopt(c, CURLOPT_USERNAME, st->access_key);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, st->secret_key);
-    }
+    mf_auth_apply(&st->auth, c);
     return c;
 }
 
@@ -639,62 +545,6 @@ static int perform(struct xfer *x, CURL *c, char *err, size_t err_len)
 
 /* --- GET and PUT ---------------------------------------------------------------- */
 
-static int sha256_file(int fd, char hex[65])
-{
-    struct AVSHA *sha = av_sha_alloc();
-    uint8_t buf[65536], digest[32];
-    ssize_t r;
-
-    if (!sha)
-        return ENOMEM;
-    av_sha_init(sha, 256);
-    while ((r = read(fd, buf, sizeof(buf))) != 0) {
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            av_free(sha);
-            return e;
-        }
-        av_sha_update(sha, buf, (size_t)r);
-    }
-    av_sha_final(sha, digest);
-    av_free(sha);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    return 0;
-}
-
-/* Request headers: auth, the payload hash SigV4 signs (curl 7.88 does not add
- * it itself), and an optional Content-Type. */
-static struct curl_slist *make_headers(const struct mf_storage *st, const char *payload_sha256,
-                                       const char *content_type, int *oom)
-{
-    struct curl_slist *h = NULL, *t;
-    char line[300];
-
-    *oom = 0;
-    if (st->bearer_header && !(h = curl_slist_append(h, st->bearer_header)))
-        goto oom;
-    if (st->auth == MF_AUTH_SIGV4) {
-        snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload_sha256);
-        if (!(t = curl_slist_append(h, line)))
-            goto oom;
-        h = t;
-    }
-    if (content_type) {
-        snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-        if (!(t = curl_slist_append(h, line)))
-            goto oom;
-        h = t;
-    }
-    return h;
-oom:
-    curl_slist_free_all(h);
-    *oom = 1;
-    return NULL;
-}
-
 static void xfer_init(struct xfer *x, const struct mf_storage *st, const char *method,
                       const char *key, const char *path, atomic_int *cancel)
 {
@@ -715,7 +565,7 @@ int mf_storage_get(struct mf_storage *st, const char *key, const char *local_pat
     struct curl_slist *headers = NULL;
     struct xfer x;
     CURL *c = NULL;
-    int ret, oom;
+    int ret;
 
     if (bytes)
         *bytes = 0;
@@ -729,8 +579,8 @@ int mf_storage_get(struct mf_storage *st, const char *key, const char *local_pat
         snprintf(err, err_len, "GET %s: open %s: %s", x.key, local_path, strerror(errno));
         return MF_STORAGE_ELOCAL;
     }
-    headers = make_headers(st, EMPTY_SHA256, NULL, &oom);
-    if (oom || !(c = easy_new(&x, url, headers))) {
+    if (mf_auth_headers(&st->auth, MF_EMPTY_SHA256, NULL, &headers) ||
+        !(c = easy_new(&x, url, headers))) {
         snprintf(err, err_len, "GET %s: out of memory", x.key);
         ret = MF_STORAGE_ELOCAL;
         goto end;
@@ -754,19 +604,19 @@ end:
 int mf_storage_put(struct mf_storage *st, const char *local_path, const char *key,
                    const char *content_type, atomic_int *cancel, char *err, size_t err_len)
 {
-    char url[MF_URL_MAX], why[512], sha[65] = EMPTY_SHA256;
+    char url[MF_URL_MAX], why[512], sha[65] = MF_EMPTY_SHA256;
     struct curl_slist *headers = NULL;
     struct stat sb;
     struct xfer x;
     CURL *c = NULL;
-    int ret = MF_STORAGE_ELOCAL, oom, e;
+    int ret = MF_STORAGE_ELOCAL, e;
 
     xfer_init(&x, st, "PUT", key, local_path, cancel);
     if (mf_endpoint_resolve(&st->ep, key, "output", url, sizeof(url), why, sizeof(why))) {
         snprintf(err, err_len, "PUT: %s", why);
         return MF_STORAGE_EPERM;
     }
-    if (!content_type || !header_safe(content_type, 0))
+    if (!content_type || !mf_header_safe(content_type, 0))
         content_type = "application/octet-stream";
     x.fd = open(local_path, O_RDONLY | O_CLOEXEC);
     if (x.fd < 0 || fstat(x.fd, &sb)) {
@@ -777,12 +627,12 @@ int mf_storage_put(struct mf_storage *st, const char *local_path, const char *ke
         snprintf(err, err_len, "PUT %s: %s: not a regular file", x.key, local_path);
         goto end;
     }
-    if (st->auth == MF_AUTH_SIGV4 && (e = sha256_file(x.fd, sha))) {
+    if (st->auth.mode == MF_AUTH_SIGV4 && (e = mf_sha256_file(x.fd, sha))) {
         snprintf(err, err_len, "PUT %s: read %s: %s", x.key, local_path, strerror(e));
         goto end;
     }
-    headers = make_headers(st, sha, content_type, &oom);
-    if (oom || !(c = easy_new(&x, url, headers))) {
+    if (mf_auth_headers(&st->auth, sha, content_type, &headers) ||
+        !(c = easy_new(&x, url, headers))) {
         snprintf(err, err_len, "PUT %s: out of memory", x.key);
         goto end;
     }
