@@ -13,6 +13,6 @@ rm -rf "$out"
 ./build/src/mpegflow encode "$sample" -o "$out" --ladder 360,240,144 --progress
 echo
 echo "outputs in $(cd "$out" && pwd):"
-(cd "$out" && find . -maxdepth 2 -name '*.mp4' -o -maxdepth 2 -name '*.m3u8' -o -name result.json | sort)
+(cd "$out" && find . -maxdepth 3 \( -name '*.mp4' -o -name '*.m3u8' -o -name result.json \) ! -name init.mp4 | sort)
 echo
 ffprobe -v error -show_entries stream=codec_name,width,height:format=duration -of compact "$out"/360p.mp4
