@@ -10,6 +10,7 @@ struct mf_command {
 
 int mf_cmd_encode(int argc, char **argv);
 int mf_cmd_probe(int argc, char **argv);
+int mf_cmd_bench(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

@@ -12,6 +12,7 @@
 
 static const struct mf_command commands[] = {
     { "encode", "encode one local file to an ABR ladder (MP4 and/or HLS)", mf_cmd_encode },
+    { "bench",  "benchmark the pipeline, optionally against the ffmpeg CLI", mf_cmd_bench },
     { "probe",  "list the encoder backends usable on this host, and why not", mf_cmd_probe },
     { NULL, NULL, NULL },
 };
