@@ -36,6 +36,10 @@ static void print_rungs(const struct mf_bench_file *f, int vs)
         printf("  %-9s %-9s %7lld %9.1f", r->name, size, (long long)r->frames, r->bitrate / 1e3);
         if (vs)
             printf(" %9.1f %6.3f", q->bitrate / 1e3, mf_bench_ratio(r->bitrate, q->bitrate));
+        if (r->psnr < 0) {      /* --no-quality */
+            printf("\n");
+            continue;
+        }
         printf(" %8.3f", r->psnr);
         if (vs)
             printf(" %8.3f %+6.3f", q->psnr, r->psnr - q->psnr);
