@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavutil/cpu.h>
+
 #include "audio.h"
 #include "hls_master.h"
 #include "input.h"
@@ -226,8 +228,30 @@ static int run_decode_loop(struct pipeline *p, const char *input)
     return ret;
 }
 
+/* Threads for rendition i's encoder and scaler. One rendition takes the
+ * automatic count (x264: 1.5 frame threads per core, swscale: one slice per
+ * core). In a ladder every rendition already has its own thread, so each
+ * automatic count on top would put ~4 times as many busy threads as cores
+ * (3 renditions x (3 frame threads + lookahead + 3 slices)): more context
+ * switches, more frames in flight (memory), nothing gained. Instead the
+ * same 1.5 threads per core are shared out by pixel count, at least one
+ * each, so the largest rendition, the ladder's critical path, gets most. */
+static int rendition_threads(const struct pipeline *p, int i)
+{
+    if (p->opts->threads > 0)
+        return p->opts->threads;
+    if (p->plan.n <= 1)
+        return 0;
+    double total = 0;
+    for (int k = 0; k < p->plan.n; k++)
+        total += (double)p->plan.out[k].width * p->plan.out[k].height;
+    double share = (double)p->plan.out[i].width * p->plan.out[i].height / total;
+    int t = (int)lround(1.5 * av_cpu_count() * share);
+    return t < 1 ? 1 : t;
+}
+
 static void encoder_config(const struct pipeline *p, const struct mf_rendition *r, int w, int h,
-                           int tonemap, struct mf_encoder_config *c)
+                           int tonemap, int threads, struct mf_encoder_config *c)
 {
     const AVCodecContext *d = p->in.vdec;
     double fps = av_q2d(p->in.frame_rate);
@@ -241,7 +265,7 @@ static void encoder_config(const struct pipeline *p, const struct mf_rendition *
         /* IDRs come where the pipeline forces them; the backend's own
          * limit stays out of the way, even for variable frame rates. */
         .gop_frames = (int)fmax(2, 2 * ceil(p->job->gop_seconds * fps)),
-        .threads = p->opts->threads, .global_header = 1,
+        .threads = threads, .global_header = 1,
         .color_primaries = tonemap ? AVCOL_PRI_BT709 : d->color_primaries,
         .color_trc = tonemap ? AVCOL_TRC_BT709 : d->color_trc,
         .colorspace = tonemap ? AVCOL_SPC_BT709 : d->colorspace,
@@ -265,6 +289,7 @@ static int start_renditions(struct pipeline *p)
                 .time_base = p->tb,
                 .out_width = p->plan.out[i].width, .out_height = p->plan.out[i].height,
                 .rotation = p->in.rotation, .deinterlace = deint, .tonemap = tonemap,
+                .threads = rendition_threads(p, i),
             },
             .mp4_path = mf_output_files_mp4(&p->files, i),
             .hls_path = mf_output_files_hls(&p->files, i),
@@ -272,7 +297,7 @@ static int start_renditions(struct pipeline *p)
             .audio_tb = p->has_audio ? p->audio.time_base : (AVRational){ 0, 1 },
             .hls_time = p->job->gop_seconds,
         };
-        encoder_config(p, r, s.filter.out_width, s.filter.out_height, tonemap, &s.enc);
+        encoder_config(p, r, s.filter.out_width, s.filter.out_height, tonemap, s.filter.threads, &s.enc);
         int ret = mf_rendition_start(&p->runs[i], &s, p->err, p->err_len);
         p->n_runs = i + 1;
         if (ret < 0)

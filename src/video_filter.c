@@ -45,6 +45,7 @@ int mf_vfilter_open(struct mf_vfilter *vf, const struct mf_vfilter_params *p, ch
     vf->graph = avfilter_graph_alloc();
     if (!vf->graph)
         return AVERROR(ENOMEM);
+    vf->graph->nb_threads = p->threads;
     AVRational sar = p->in_sar.num > 0 && p->in_sar.den > 0 ? p->in_sar : (AVRational){ 1, 1 };
     snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
              p->in_width, p->in_height, p->in_format, p->time_base.num, p->time_base.den,

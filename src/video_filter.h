@@ -18,6 +18,7 @@ struct mf_vfilter_params {
     int rotation;                  /* clockwise: 0, 90, 180, 270 */
     int deinterlace;               /* bwdif on frames flagged interlaced */
     int tonemap;                   /* PQ/HLG source: tone-map to BT.709 SDR */
+    int threads;                   /* slice threads (swscale); 0 = one per core */
 };
 
 struct mf_vfilter {
