@@ -2,7 +2,7 @@
 #ifndef MF_CLIENT_H
 #define MF_CLIENT_H
 
-#include "config.h"
+#include "worker_config.h"
 #include "mpegflow/queue.h"
 
 struct mf_client {

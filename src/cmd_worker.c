@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "config.h"
+#include "worker_config.h"
 #include "log.h"
 #include "mpegflow/encoder.h"
 #include "worker.h"
@@ -44,7 +44,7 @@ static void usage(FILE *f)
 int mf_cmd_worker(int argc, char **argv)
 {
     static struct mf_config cfg;
-    char err[512], why[512];
+    char err[512], why[1200];
     char **restp = calloc((size_t)argc + 1, sizeof(*restp));
     int n_rest = 0;
     if (!restp)

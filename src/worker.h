@@ -7,7 +7,7 @@
 #ifndef MF_WORKER_H
 #define MF_WORKER_H
 
-#include "config.h"
+#include "worker_config.h"
 
 /**
  * Run until signalled (or --max-jobs jobs were taken and finished).

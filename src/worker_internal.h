@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "worker_config.h"
 #include "mpegflow/queue.h"
 #include "mpegflow/storage.h"
 

@@ -199,7 +199,7 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
                                 struct mf_result *result)
 {
     const struct mf_config *cfg = r->w->cfg;
-    char safe[48], input[MF_PATH_MAX], outdir[MF_PATH_MAX], manifest[MF_PATH_MAX], ext[12];
+    char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 64], ext[12];
     size_t i;
     for (i = 0; r->job_id[i] && i < 40; i++)
         safe[i] = isalnum((unsigned char)r->job_id[i]) || r->job_id[i] == '-' ? r->job_id[i] : '_';

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "worker_config.h"
 #include "redis_url.h"
 
 enum opt_type { T_STR, T_INT, T_SECONDS, T_SIZE, T_PIXELS, T_ENUM };

@@ -2,8 +2,8 @@
  * Worker configuration (DESIGN section 3): environment first, flags of the
  * same name override. Secrets come only from the environment.
  */
-#ifndef MF_CONFIG_H
-#define MF_CONFIG_H
+#ifndef MF_WORKER_CONFIG_H
+#define MF_WORKER_CONFIG_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@ struct mf_config {
     char backend[16];              /* x264 | nvenc | auto */
     char backend_fallback[16];     /* none | x264 | nvenc: used when backend is unusable */
     int concurrency;
-    char scratch_dir[512];
+    char scratch_dir[256];
     double drain_timeout;          /* seconds */
     char http_addr[128];           /* host:port, or "off" */
     int log_json;
