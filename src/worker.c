@@ -347,7 +347,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend)
         w->slots[i].w = w;
         w->slots[i].index = i;
         if (!(jt[i].st = open_storage(cfg, err, sizeof(err)))) {
-            fprintf(stderr, "mpegflow worker: MPEGFLOW_STORAGE_URL: %s\n", err);
+            fprintf(stderr, "mpegflow worker: %s\n", err);
             ret = 2;
             goto out;
         }
