@@ -50,13 +50,13 @@ int mf_cmd_worker(int argc, char **argv)
     if (!restp)
         return MF_EXIT_FAIL;
     int r = mf_config_load(&cfg, MF_CONFIG_WORKER, argc, argv, restp, &n_rest, err, sizeof(err));
-    if (r == 1) {
-        usage(stdout);
-        return MF_EXIT_OK;
-    }
-    if (r) {
-        fprintf(stderr, "mpegflow worker: %s\n", err);
-        return MF_EXIT_USAGE;
+    if (r == 1 || r) {
+        if (r == 1)
+            usage(stdout);
+        else
+            fprintf(stderr, "mpegflow worker: %s\n", err);
+        free(restp);
+        return r == 1 ? MF_EXIT_OK : MF_EXIT_USAGE;
     }
     if (n_rest) {
         fprintf(stderr, "mpegflow worker: unexpected argument '%s' (try --help)\n", restp[0]);
