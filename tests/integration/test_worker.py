@@ -130,8 +130,13 @@ def case_sigkill_takeover(h):
     a = h.worker("a", MPEGFLOW_CLAIM_TIMEOUT=4)
     h.xadd(slow_job("k1", "uploads/slow.mp4"))
     h.wait_state("k1", ["running"], 20)
-    time.sleep(0.5)
     b = h.worker("b", MPEGFLOW_CLAIM_TIMEOUT=4)
+    end = time.monotonic() + 20          # mid-encode, and progress reaches the hash
+    while float(h.job("k1").get("progress", 0)) <= 0 and time.monotonic() < end:
+        time.sleep(0.1)
+    hs = h.job("k1")
+    check(hs["state"] == "running" and 0 < float(hs["progress"]) < 100 and float(hs["fps"]) > 0,
+          f"no progress in the hash while running: {hs}")
     a.signal(signal.SIGKILL)
     a.wait(5)
     killed = time.time()
@@ -142,7 +147,8 @@ def case_sigkill_takeover(h):
     check(len(running) == 2 and running[1][1]["worker"] != running[0][1]["worker"], f"running events {running}")
     check(len(succeeded_events(h, "k1")) == 1, "not exactly one succeeded")
     recovery = entry_ms(running[1][0]) / 1000 - killed
-    check(3.0 <= recovery <= 8.0, f"takeover {recovery:.1f}s after the kill (claim timeout 4s)")
+    # Idle counts from the last heartbeat (every 4/3 s), so 2.6 s at the earliest.
+    check(2.5 <= recovery <= 6.5, f"takeover {recovery:.1f}s after the kill (claim timeout 4s)")
     check(h.r("XLEN", STREAM) == 0, "stream not empty")
     print(f"figure: SIGKILL recovery (kill -> running on the other worker) {recovery:.2f}s, claim timeout 4s")
     b.signal(signal.SIGTERM)
@@ -262,6 +268,45 @@ def case_drain_handback(h):
     b.signal(signal.SIGTERM)
     b.signal(signal.SIGTERM)       # a second signal on an idle worker: still exit 0
     check(b.wait(10) == 0, "worker b exit status")
+
+
+def case_retry(h):
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    w = h.worker("w1", MPEGFLOW_MAX_ATTEMPTS=2, MPEGFLOW_CLAIM_TIMEOUT=3)
+    os.rmdir(h.scratch)                  # a local, retryable failure: no scratch dir
+    h.xadd(small_job("r1", "uploads/ok.mp4"))
+    end = time.monotonic() + 20
+    while not [e for _, e in h.events("r1") if e["state"] == "queued"] and time.monotonic() < end:
+        time.sleep(0.05)
+    os.mkdir(h.scratch)
+    hs = h.wait_state("r1", ["succeeded", "failed"], 30)
+    check(hs["state"] == "succeeded" and hs["attempt"] == "2", f"r1: {hs}")
+    states = [e["state"] for _, e in h.events("r1")]
+    check(states == ["running", "queued", "running", "succeeded"], f"r1 events {states}")
+    check("mkdtemp" in [e for _, e in h.events("r1")][1]["reason"], "retry reason")
+    os.rmdir(h.scratch)
+    t0 = time.monotonic()
+    h.xadd(small_job("r2", "uploads/ok.mp4"))
+    hs = h.wait_state("r2", ["succeeded", "failed"], 30)
+    check(hs["state"] == "failed" and "gave up after 2 attempts" in hs["error"], f"r2: {hs}")
+    dead = h.r.xrange(DEAD)
+    check(len(dead) == 1 and dead[0][1]["id"] == "r2" and dead[0][1]["attempts"] == "2", f"dead {dead}")
+    check(h.r("XLEN", STREAM) == 0, "stream not empty")
+    print(f"retried once with backoff, then dead-lettered, in {time.monotonic() - t0:.1f}s")
+    os.mkdir(h.scratch)
+    w.signal(signal.SIGTERM)
+    check(w.wait(10) == 0, "worker exit status")
+
+
+def case_max_jobs(h):
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    for i in range(3):
+        h.xadd(small_job(f"mj{i}", "uploads/ok.mp4"))
+    w = h.worker("w1", MPEGFLOW_CONCURRENCY=2, args=["--max-jobs", "2"])
+    check(w.wait(30) == 0, "--max-jobs 2: exit status")
+    done = [i for i in range(3) if h.job(f"mj{i}").get("state") == "succeeded"]
+    check(len(done) == 2 and h.r("XLEN", STREAM) == 1, f"--max-jobs 2 ran {done}")
+    check(h.r("XPENDING", STREAM, "workers")[0] == 0, "left an entry pending")
 
 
 def case_hostile_playlist(h):
