@@ -52,7 +52,10 @@ struct mf_skipped {
 
 struct mf_result {
     char backend[16];
-    int64_t frames_in;             /* decoded source video frames */
+    int64_t frames_in;             /* decoded source video frames, each encoded once */
+    int64_t frames_dropped;        /* frames with a repeated or backward timestamp */
+    int source_video_stream;       /* stream index used in the input */
+    int source_audio_stream;       /* -1 when none */
     double duration;               /* seconds of source encoded */
     double wall_seconds;
     int has_audio;

@@ -1,0 +1,47 @@
+/*
+ * The audio path: decode, resample to 48 kHz and downmix, encode AAC-LC
+ * once for every output; or copy the source packets as they are.
+ */
+#ifndef MF_AUDIO_H
+#define MF_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+
+#include "mpegflow/job.h"
+
+struct mf_input;
+
+/* Receives every output packet; returns 0 or a negative AVERROR. */
+typedef int (*mf_audio_emit_fn)(const AVPacket *pkt, void *opaque);
+
+struct mf_audio {
+    int copy;                       /* packets copied, no transcode */
+    AVCodecContext *dec;            /* borrowed from the input */
+    AVCodecContext *enc;
+    AVFilterGraph *graph;
+    AVFilterContext *src, *sink;
+    AVFrame *frame;
+    AVCodecParameters *par;         /* of the output stream, for the muxers */
+    AVRational time_base;           /* of the output packets */
+    AVRational in_tb;               /* of the input stream */
+    int64_t zero;                   /* timeline origin, in in_tb */
+    mf_audio_emit_fn emit;
+    void *opaque;
+};
+
+/**
+ * Set up audio for the input's selected audio stream. zero_us is the
+ * timeline origin (the first video frame) in microseconds.
+ */
+int  mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *job,
+                   int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
+                   char *err, size_t err_len);
+/** Feed one demuxed packet of the audio stream; NULL flushes. */
+int  mf_audio_packet(struct mf_audio *a, const AVPacket *pkt, char *err, size_t err_len);
+void mf_audio_close(struct mf_audio *a);
+
+#endif

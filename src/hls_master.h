@@ -1,0 +1,38 @@
+/* HLS: per-playlist bitrate figures and the master playlist. */
+#ifndef MF_HLS_MASTER_H
+#define MF_HLS_MASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mf_hls_stats {
+    double duration;        /* sum of EXTINF */
+    int64_t bytes;          /* init + segments */
+    int64_t avg_bps;        /* segment bytes * 8 / duration */
+    int64_t peak_bps;       /* highest single segment bitrate */
+    int segments;
+};
+
+/** Read a media playlist and stat its segments (beside it). 0 or -errno. */
+int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st);
+
+struct mf_hls_variant {
+    const char *uri;        /* relative to the master, e.g. "720p/index.m3u8" */
+    int width, height;
+    double frame_rate;
+    const char *codecs;     /* video codec string */
+    struct mf_hls_stats stats;
+};
+
+struct mf_hls_audio {
+    const char *uri;
+    const char *codecs;
+    int channels;
+    struct mf_hls_stats stats;
+};
+
+/** Write the master playlist; audio may be NULL. 0 or -errno. */
+int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
+                        const struct mf_hls_audio *audio);
+
+#endif

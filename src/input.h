@@ -1,0 +1,41 @@
+/*
+ * Opening untrusted media safely: only the one local file, no nested opens
+ * (playlists, references), no network, with limits and a cancel/deadline
+ * interrupt. Picks the video and audio streams and opens their decoders.
+ */
+#ifndef MF_INPUT_H
+#define MF_INPUT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+struct mf_input_limits {
+    int64_t max_pixels;       /* 0 = no limit */
+    double max_duration;      /* seconds, 0 = no limit */
+    atomic_int *cancel;       /* may be NULL */
+};
+
+struct mf_input {
+    AVFormatContext *fmt;
+    AVIOContext *pb;
+    int video_index, audio_index;   /* -1 when absent */
+    AVCodecContext *vdec, *adec;    /* adec only when audio is wanted */
+    AVRational frame_rate;          /* best guess, always valid */
+    double duration;                /* seconds, 0 when unknown */
+    int rotation;                   /* clockwise display rotation: 0/90/180/270 */
+    atomic_int *cancel;
+};
+
+/**
+ * Open path. want_audio: 0 none, 1 decode (adec opened), 2 copy (no decoder).
+ * Returns 0, or a negative AVERROR with err naming the file and the cause.
+ */
+int  mf_input_open(struct mf_input *in, const char *path, const struct mf_input_limits *lim,
+                   int want_audio, char *err, size_t err_len);
+void mf_input_close(struct mf_input *in);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * Output files: progressive MP4 (moov first) and HLS media playlists with
+ * fMP4 (CMAF) segments, each written by its own libavformat muxer.
+ */
+#ifndef MF_MUX_H
+#define MF_MUX_H
+
+#include <stddef.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+enum mf_mux_kind { MF_MUX_MP4, MF_MUX_HLS };
+
+struct mf_mux_stream {
+    const AVCodecParameters *par;
+    AVRational time_base;          /* of the packets handed to mf_muxer_write */
+    AVRational frame_rate;         /* video only */
+};
+
+struct mf_muxer {
+    AVFormatContext *oc;
+    int video_index, audio_index;  /* -1 when absent */
+    AVRational in_tb[2];           /* by our stream index */
+    char path[512];
+};
+
+/**
+ * Open a muxer at path (for HLS: the media playlist; segments and init.mp4
+ * go beside it). video or audio may be NULL, not both. hls_time in seconds.
+ */
+int  mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                   const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                   double hls_time, char *err, size_t err_len);
+/** Write a reference to pkt (pkt is left as it was). is_audio picks the stream. */
+int  mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *err, size_t err_len);
+/** Write the trailer (MP4: moves moov to the front). */
+int  mf_muxer_finish(struct mf_muxer *m, char *err, size_t err_len);
+void mf_muxer_close(struct mf_muxer *m);
+
+#endif

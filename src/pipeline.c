@@ -1,0 +1,427 @@
+/*
+ * The transcode pipeline. One thread demuxes and decodes, encodes audio
+ * once, and hands every video frame (by reference, no copy) to one thread
+ * per rendition, which scales, encodes and muxes on its own. Keyframes are
+ * decided here, by timestamp, so every rendition cuts its GOPs and HLS
+ * segments at the same frames.
+ */
+#include "pipeline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audio.h"
+#include "hls_master.h"
+#include "input.h"
+#include "ladder.h"
+#include "output_files.h"
+#include "rendition.h"
+#include "util.h"
+
+struct pipeline {
+    const struct mf_job *job;
+    const struct mf_pipeline_opts *opts;
+    struct mf_output_files files;
+    struct mf_input in;
+    struct mf_plan plan;
+    const struct mf_encoder_backend *backend;
+    struct mf_rendition_run runs[MF_MAX_RENDITIONS];
+    int n_runs;
+    struct mf_audio audio;
+    int has_audio;
+    struct mf_muxer audio_hls;
+    /* video timeline, in the input stream's time base */
+    AVRational tb;
+    int64_t zero, last_pts, origin, frame_step;
+    double next_keyframe;
+    int64_t frames_in, frames_dropped, decode_errors;
+    double t0, last_progress, media_seconds;
+    struct mf_result *result;
+    char *err;
+    size_t err_len;
+};
+
+static const struct mf_encoder_backend *select_backend(struct pipeline *p)
+{
+    const char *name = p->opts->backend && strcmp(p->opts->backend, "auto") ? p->opts->backend
+                                                                             : p->job->backend;
+    if (!strcmp(name, "auto"))
+        name = p->job->codec == MF_CODEC_HEVC ? "x265" : "x264";
+    const struct mf_encoder_backend *b = mf_encoder_backend_find(name);
+    if (!b) {
+        mf_errf(p->err, p->err_len, "video.backend: '%s' is not built into this mpegflow%s", name,
+                p->job->codec == MF_CODEC_HEVC ? " (HEVC needs the x265 or nvenc backend)" : "");
+        return NULL;
+    }
+    if (!strcmp(b->name, "x264") && p->job->codec != MF_CODEC_H264) {
+        mf_errf(p->err, p->err_len, "video.codec: the x264 backend encodes h264 only");
+        return NULL;
+    }
+    char why[256] = "";
+    if (b->probe(why, sizeof(why)) != 0) {
+        mf_errf(p->err, p->err_len, "%s: unusable on this host: %s", b->name, why);
+        return NULL;
+    }
+    return b;
+}
+
+static void report_progress(struct pipeline *p, int final)
+{
+    double now = mf_now();
+    if (!p->opts->progress || (!final && now - p->last_progress < 0.25))
+        return;
+    p->last_progress = now;
+    double elapsed = now - p->t0 > 1e-6 ? now - p->t0 : 1e-6;
+    double total = p->in.duration;
+    struct mf_progress pr = {
+        .percent = final ? 100 : total > 0 ? fmin(99.9, 100 * p->media_seconds / total) : 0,
+        .fps = p->frames_in / elapsed,
+        .speed = p->media_seconds / elapsed,
+        .eta_seconds = -1,
+        .frames = p->frames_in,
+    };
+    if (!final && total > 0 && pr.speed > 0)
+        pr.eta_seconds = fmax(0, (total - p->media_seconds) / pr.speed);
+    p->opts->progress(&pr, p->opts->opaque);
+}
+
+static int rendition_error(struct pipeline *p)
+{
+    for (int i = 0; i < p->n_runs; i++) {
+        if (p->runs[i].ret < 0 || p->runs[i].queue.aborted) {
+            mf_rendition_join(&p->runs[i]);
+            if (p->runs[i].ret < 0) {
+                mf_errf(p->err, p->err_len, "%s", p->runs[i].err);
+                return p->runs[i].ret;
+            }
+        }
+    }
+    return AVERROR_EXIT;
+}
+
+/* Make timestamps usable by every encoder (strictly increasing, origin at
+ * the first video frame), decide keyframes, and fan the frame out. */
+static int dispatch_frame(struct pipeline *p, AVFrame *f)
+{
+    int64_t pts = f->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE)
+        pts = p->last_pts == AV_NOPTS_VALUE ? p->zero : p->last_pts + p->frame_step;
+    if (p->last_pts != AV_NOPTS_VALUE && pts <= p->last_pts) {
+        p->frames_dropped++;      /* duplicate or backwards timestamp */
+        return 0;
+    }
+    p->last_pts = pts;
+    f->pts = pts - p->zero;
+    if (p->origin == AV_NOPTS_VALUE)
+        p->origin = f->pts;
+    double t = (f->pts - p->origin) * av_q2d(p->tb);
+    double gop = p->job->gop_seconds;
+    if (t >= p->next_keyframe - 1e-9) {
+        f->pict_type = AV_PICTURE_TYPE_I;
+        p->next_keyframe = (floor(t / gop + 1e-9) + 1) * gop;
+    } else {
+        f->pict_type = AV_PICTURE_TYPE_NONE;
+    }
+    for (int i = 0; i < p->n_runs; i++) {
+        struct mf_queue_item it = { .frame = av_frame_clone(f) };
+        if (!it.frame)
+            return AVERROR(ENOMEM);
+        if (mf_frame_queue_push(&p->runs[i].queue, it) < 0) {
+            av_frame_free(&it.frame);
+            return rendition_error(p);
+        }
+    }
+    p->frames_in++;
+    p->media_seconds = f->pts * av_q2d(p->tb);
+    report_progress(p, 0);
+    return 0;
+}
+
+static int decode_video(struct pipeline *p, const AVPacket *pkt, AVFrame *frame)
+{
+    int ret = avcodec_send_packet(p->in.vdec, pkt);
+    if (ret == AVERROR_INVALIDDATA) {
+        p->decode_errors++;       /* a damaged packet: skip it, as players do */
+        return 0;
+    }
+    if (ret < 0 && ret != AVERROR_EOF)
+        return ret;
+    while ((ret = avcodec_receive_frame(p->in.vdec, frame)) >= 0) {
+        ret = dispatch_frame(p, frame);
+        av_frame_unref(frame);
+        if (ret < 0)
+            return ret;
+    }
+    if (ret == AVERROR_INVALIDDATA) {
+        p->decode_errors++;
+        return 0;
+    }
+    return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
+}
+
+static int emit_audio(const AVPacket *pkt, void *opaque)
+{
+    struct pipeline *p = opaque;
+    int ret;
+    if (p->audio_hls.oc && (ret = mf_muxer_write(&p->audio_hls, pkt, 1, p->err, p->err_len)) < 0)
+        return ret;
+    for (int i = 0; i < p->n_runs; i++) {
+        if (!p->runs[i].mp4.oc)
+            continue;
+        struct mf_queue_item it = { .packet = av_packet_clone(pkt) };
+        if (!it.packet)
+            return AVERROR(ENOMEM);
+        if (mf_frame_queue_push(&p->runs[i].queue, it) < 0) {
+            av_packet_free(&it.packet);
+            return rendition_error(p);
+        }
+    }
+    return 0;
+}
+
+static int is_cancelled(const struct pipeline *p)
+{
+    return p->opts->cancel && atomic_load(p->opts->cancel);
+}
+
+static int run_decode_loop(struct pipeline *p, const char *input)
+{
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int ret = pkt && frame ? 0 : AVERROR(ENOMEM);
+    while (ret >= 0) {
+        if (is_cancelled(p)) {
+            ret = AVERROR_EXIT;
+            break;
+        }
+        ret = av_read_frame(p->in.fmt, pkt);
+        if (ret == AVERROR_EOF) {
+            ret = 0;
+            break;
+        }
+        if (ret < 0) {
+            mf_errf(p->err, p->err_len, "%s: read error at %.2f s: %s", input, p->media_seconds,
+                    av_err2str(ret));
+            break;
+        }
+        if (pkt->stream_index == p->in.video_index)
+            ret = decode_video(p, pkt, frame);
+        else if (p->has_audio && pkt->stream_index == p->in.audio_index)
+            ret = mf_audio_packet(&p->audio, pkt, p->err, p->err_len);
+        av_packet_unref(pkt);
+    }
+    if (ret >= 0)
+        ret = decode_video(p, NULL, frame);
+    if (ret >= 0 && p->has_audio)
+        ret = mf_audio_packet(&p->audio, NULL, p->err, p->err_len);
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    if (ret == AVERROR_EXIT && is_cancelled(p))
+        mf_errf(p->err, p->err_len, "%s: cancelled", input);
+    else if (ret < 0 && !p->err[0])
+        mf_errf(p->err, p->err_len, "%s: decoding failed at %.2f s: %s", input, p->media_seconds,
+                av_err2str(ret));
+    return ret;
+}
+
+static void encoder_config(const struct pipeline *p, const struct mf_rendition *r, int w, int h,
+                           int tonemap, struct mf_encoder_config *c)
+{
+    const AVCodecContext *d = p->in.vdec;
+    double fps = av_q2d(p->in.frame_rate);
+    *c = (struct mf_encoder_config){
+        .codec = p->job->codec, .width = w, .height = h, .pix_fmt = AV_PIX_FMT_YUV420P,
+        .time_base = p->tb, .frame_rate = p->in.frame_rate,
+        .preset = p->job->preset, .tune = p->job->tune[0] ? p->job->tune : NULL,
+        .profile = r->profile[0] ? r->profile : NULL, .level = r->level[0] ? r->level : NULL,
+        .crf = r->bitrate > 0 ? -1 : r->crf, .bitrate = r->bitrate,
+        .maxrate = r->maxrate, .bufsize = r->bufsize,
+        /* IDRs come where the pipeline forces them; the backend's own
+         * limit stays out of the way, even for variable frame rates. */
+        .gop_frames = (int)fmax(2, 2 * ceil(p->job->gop_seconds * fps)),
+        .threads = p->opts->threads, .global_header = 1,
+        .color_primaries = tonemap ? AVCOL_PRI_BT709 : d->color_primaries,
+        .color_trc = tonemap ? AVCOL_TRC_BT709 : d->color_trc,
+        .colorspace = tonemap ? AVCOL_SPC_BT709 : d->colorspace,
+        .color_range = AVCOL_RANGE_MPEG,
+    };
+}
+
+static int start_renditions(struct pipeline *p)
+{
+    const AVStream *vst = p->in.fmt->streams[p->in.video_index];
+    const AVCodecContext *d = p->in.vdec;
+    int tonemap = mf_vfilter_is_hdr(d->color_trc);
+    int deint = d->field_order != AV_FIELD_PROGRESSIVE && d->field_order != AV_FIELD_UNKNOWN;
+    for (int i = 0; i < p->plan.n; i++) {
+        const struct mf_rendition *r = &p->job->renditions[p->plan.out[i].job_index];
+        struct mf_rendition_setup s = {
+            .name = r->name, .backend = p->backend,
+            .filter = {
+                .in_width = d->width, .in_height = d->height, .in_format = d->pix_fmt,
+                .in_sar = av_guess_sample_aspect_ratio(p->in.fmt, (AVStream *)vst, NULL),
+                .time_base = p->tb,
+                .out_width = p->plan.out[i].width, .out_height = p->plan.out[i].height,
+                .rotation = p->in.rotation, .deinterlace = deint, .tonemap = tonemap,
+            },
+            .mp4_path = mf_output_files_mp4(&p->files, i),
+            .hls_path = mf_output_files_hls(&p->files, i),
+            .audio_par = p->has_audio && (p->job->format & MF_FORMAT_MP4) ? p->audio.par : NULL,
+            .audio_tb = p->has_audio ? p->audio.time_base : (AVRational){ 0, 1 },
+            .hls_time = p->job->gop_seconds,
+        };
+        encoder_config(p, r, s.filter.out_width, s.filter.out_height, tonemap, &s.enc);
+        int ret = mf_rendition_start(&p->runs[i], &s, p->err, p->err_len);
+        p->n_runs = i + 1;
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+static int open_audio(struct pipeline *p)
+{
+    if (p->job->audio_mode == MF_AUDIO_NONE || p->in.audio_index < 0)
+        return 0;
+    int ret = mf_audio_open(&p->audio, &p->in, p->job,
+                            av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q), emit_audio, p,
+                            p->err, p->err_len);
+    if (ret < 0)
+        return ret;
+    p->has_audio = 1;
+    if (!(p->job->format & MF_FORMAT_HLS))
+        return 0;
+    struct mf_mux_stream a = { p->audio.par, p->audio.time_base, { 0, 1 } };
+    return mf_muxer_open(&p->audio_hls, MF_MUX_HLS, mf_output_files_hls_audio(&p->files), NULL, &a,
+                         p->job->gop_seconds, p->err, p->err_len);
+}
+
+static int plan_ladder(struct pipeline *p)
+{
+    const AVStream *vst = p->in.fmt->streams[p->in.video_index];
+    struct mf_source_geometry g = {
+        .width = vst->codecpar->width, .height = vst->codecpar->height,
+        .sar = av_guess_sample_aspect_ratio(p->in.fmt, (AVStream *)vst, NULL),
+        .rotation = p->in.rotation,
+    };
+    return mf_ladder_plan(p->job, &g, &p->plan, p->err, p->err_len);
+}
+
+static int setup(struct pipeline *p, const char *input, const char *outdir)
+{
+    struct mf_input_limits lim = { p->opts->max_pixels, p->opts->max_duration, p->opts->cancel };
+    int want_audio = p->job->audio_mode == MF_AUDIO_NONE ? 0 : p->job->audio_mode == MF_AUDIO_COPY ? 2 : 1;
+    int ret = mf_input_open(&p->in, input, &lim, want_audio, p->err, p->err_len);
+    if (ret < 0)
+        return ret;
+    if ((ret = plan_ladder(p)) < 0)
+        return ret;
+    if (!(p->backend = select_backend(p)))
+        return AVERROR(EINVAL);
+    const AVStream *vst = p->in.fmt->streams[p->in.video_index];
+    p->tb = vst->time_base;
+    p->zero = vst->start_time != AV_NOPTS_VALUE ? vst->start_time : 0;
+    p->frame_step = av_rescale_q(1, av_inv_q(p->in.frame_rate), p->tb);
+    if (p->frame_step < 1)
+        p->frame_step = 1;
+    if ((ret = mf_output_files_init(&p->files, outdir, p->job, &p->plan, p->err, p->err_len)) < 0)
+        return ret;
+    if ((ret = open_audio(p)) < 0)
+        return ret;
+    return start_renditions(p);
+}
+
+/* A container that promises more video than it delivers was cut short. */
+static int check_truncation(struct pipeline *p, const char *input)
+{
+    const AVStream *vst = p->in.fmt->streams[p->in.video_index];
+    if (p->frames_in == 0) {
+        mf_errf(p->err, p->err_len, "%s: no video frame could be decoded (corrupt or truncated file)", input);
+        return AVERROR_INVALIDDATA;
+    }
+    if (vst->duration > 0 && vst->duration != AV_NOPTS_VALUE &&
+        p->in.fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
+        double declared = vst->duration * av_q2d(vst->time_base);
+        if (p->media_seconds + 1.0 < 0.9 * declared) {
+            mf_errf(p->err, p->err_len, "%s: truncated: the video stream ends at %.2f s of the declared %.2f s",
+                    input, p->media_seconds, declared);
+            return AVERROR_INVALIDDATA;
+        }
+    }
+    return 0;
+}
+
+static int finish(struct pipeline *p, const char *input)
+{
+    int ret = check_truncation(p, input);
+    for (int i = 0; i < p->n_runs; i++)
+        mf_frame_queue_finish(&p->runs[i].queue);
+    for (int i = 0; i < p->n_runs; i++) {
+        int r = mf_rendition_join(&p->runs[i]);
+        if (r < 0 && ret >= 0) {
+            mf_errf(p->err, p->err_len, "%s", p->runs[i].err);
+            ret = r;
+        }
+    }
+    if (ret >= 0 && p->audio_hls.oc)
+        ret = mf_muxer_finish(&p->audio_hls, p->err, p->err_len);
+    return ret;
+}
+
+static void teardown(struct pipeline *p)
+{
+    for (int i = 0; i < p->n_runs; i++)
+        mf_rendition_free(&p->runs[i]);
+    mf_muxer_close(&p->audio_hls);
+    if (p->has_audio)
+        mf_audio_close(&p->audio);
+    mf_input_close(&p->in);
+}
+
+int mf_pipeline_run(const char *input, const struct mf_job *job, const char *outdir,
+                    const struct mf_pipeline_opts *opts, struct mf_result *result,
+                    char *err, size_t err_len)
+{
+    static const struct mf_pipeline_opts no_opts;
+    struct pipeline *p = av_mallocz(sizeof(*p));
+    if (!p) {
+        mf_errf(err, err_len, "out of memory");
+        return AVERROR(ENOMEM);
+    }
+    *p = (struct pipeline){
+        .job = job, .opts = opts ? opts : &no_opts, .result = result, .err = err, .err_len = err_len,
+        .last_pts = AV_NOPTS_VALUE, .origin = AV_NOPTS_VALUE, .t0 = mf_now(),
+    };
+    if (err && err_len)
+        err[0] = '\0';
+    memset(result, 0, sizeof(*result));
+    int ret = setup(p, input, outdir);
+    if (ret >= 0)
+        ret = run_decode_loop(p, input);
+    if (ret >= 0)
+        ret = finish(p, input);
+    else
+        for (int i = 0; i < p->n_runs; i++)
+            mf_frame_queue_abort(&p->runs[i].queue);
+    if (ret >= 0) {
+        snprintf(result->backend, sizeof(result->backend), "%s", p->backend->name);
+        result->frames_in = p->frames_in;
+        result->frames_dropped = p->frames_dropped;
+        result->source_video_stream = p->in.video_index;
+        result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
+        result->duration = p->media_seconds;
+        result->has_audio = p->has_audio;
+        ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
+                                     p->in.frame_rate, result, err, err_len);
+    }
+    teardown(p);
+    if (ret < 0)
+        mf_output_files_remove(&p->files);
+    else
+        report_progress(p, 1);
+    result->wall_seconds = mf_now() - p->t0;
+    av_free(p);
+    return ret;
+}

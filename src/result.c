@@ -1,0 +1,43 @@
+#include "result.h"
+
+#include <stdlib.h>
+
+#include <jansson.h>
+
+static json_t *output_json(const struct mf_output *o)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:f, s:I}",
+                          "rendition", o->rendition, "kind", o->kind, "path", o->path,
+                          "bytes", (json_int_t)o->bytes, "duration", o->duration,
+                          "bitrate", (json_int_t)o->bitrate);
+    if (j && o->width > 0) {
+        json_object_set_new(j, "width", json_integer(o->width));
+        json_object_set_new(j, "height", json_integer(o->height));
+    }
+    if (j && o->peak_bitrate > 0)
+        json_object_set_new(j, "peak_bitrate", json_integer(o->peak_bitrate));
+    return j;
+}
+
+char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
+{
+    json_t *outputs = json_array(), *skipped = json_array();
+    for (int i = 0; i < r->n_outputs; i++)
+        json_array_append_new(outputs, output_json(&r->outputs[i]));
+    for (int i = 0; i < r->n_skipped; i++)
+        json_array_append_new(skipped, json_pack("{s:s, s:s}", "rendition", r->skipped[i].rendition,
+                                                 "reason", r->skipped[i].reason));
+    json_t *root = json_pack("{s:s, s:s, s:{s:i, s:i}, s:I, s:I, s:f, s:f, s:b, s:o, s:o}",
+                             "id", job->id, "backend", r->backend,
+                             "source", "video_stream", r->source_video_stream,
+                             "audio_stream", r->source_audio_stream,
+                             "input_frames", (json_int_t)r->frames_in,
+                             "frames_dropped", (json_int_t)r->frames_dropped, "duration", r->duration,
+                             "wall_seconds", r->wall_seconds, "has_audio", r->has_audio,
+                             "outputs", outputs, "skipped", skipped);
+    if (!root)
+        return NULL;
+    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    return s;
+}

@@ -1,0 +1,24 @@
+/* Small helpers shared by the pipeline files. */
+#ifndef MF_UTIL_H
+#define MF_UTIL_H
+
+#include <stddef.h>
+
+/** snprintf into err (when err is non-NULL and err_len > 0). */
+void mf_errf(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** snprintf for paths: 0, or AVERROR(ENAMETOOLONG) when it does not fit. */
+int mf_path_fmt(char *dst, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Remove path and everything below it; missing paths are fine. 0 or -errno. */
+int mf_remove_tree(const char *path);
+
+/** mkdir -p. 0 or -errno. */
+int mf_mkdir_p(const char *path);
+
+/** Monotonic seconds. */
+double mf_now(void);
+
+#endif

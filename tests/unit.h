@@ -1,0 +1,74 @@
+/*
+ * A tiny assertion helper for the C unit tests. A failed CHECK prints
+ * file:line and what it compared, counts the failure and goes on;
+ * UNIT_DONE() prints a summary and is main's return value (non-zero when
+ * anything failed). One test program per file, so the counters live in
+ * static functions (no unused-variable warnings in programs that use few).
+ */
+#ifndef MF_TESTS_UNIT_H
+#define MF_TESTS_UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+
+static inline int *unit_failures(void)
+{
+    static int n;
+    return &n;
+}
+
+static inline int *unit_checks(void)
+{
+    static int n;
+    return &n;
+}
+
+static inline int unit_report(int ok, const char *file, int line, const char *what)
+{
+    ++*unit_checks();
+    if (!ok) {
+        ++*unit_failures();
+        fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+    }
+    return ok;
+}
+
+#define CHECK(cond) unit_report(!!(cond), __FILE__, __LINE__, #cond)
+
+#define CHECK_INT_EQ(a, b) do {                                                     \
+    long long unit_a_ = (long long)(a), unit_b_ = (long long)(b);                   \
+    if (!unit_report(unit_a_ == unit_b_, __FILE__, __LINE__, #a " == " #b))         \
+        fprintf(stderr, "    %lld != %lld\n", unit_a_, unit_b_);                    \
+} while (0)
+
+#define CHECK_DBL_EQ(a, b) do {                                                     \
+    double unit_a_ = (a), unit_b_ = (b);                                            \
+    if (!unit_report(unit_a_ == unit_b_, __FILE__, __LINE__, #a " == " #b))         \
+        fprintf(stderr, "    %g != %g\n", unit_a_, unit_b_);                        \
+} while (0)
+
+#define CHECK_STR_EQ(a, b) do {                                                     \
+    const char *unit_a_ = (a), *unit_b_ = (b);                                      \
+    if (!unit_report(unit_a_ && unit_b_ && !strcmp(unit_a_, unit_b_),               \
+                     __FILE__, __LINE__, #a " == " #b))                             \
+        fprintf(stderr, "    \"%s\" != \"%s\"\n", unit_a_ ? unit_a_ : "(null)",     \
+                unit_b_ ? unit_b_ : "(null)");                                      \
+} while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle) do {                                        \
+    const char *unit_h_ = (hay), *unit_n_ = (needle);                               \
+    if (!unit_report(unit_h_ && unit_n_ && strstr(unit_h_, unit_n_) != NULL,        \
+                     __FILE__, __LINE__, #hay " contains " #needle))                \
+        fprintf(stderr, "    \"%s\" does not contain \"%s\"\n",                     \
+                unit_h_ ? unit_h_ : "(null)", unit_n_ ? unit_n_ : "(null)");        \
+} while (0)
+
+#define UNIT_DONE() unit_done(__FILE__)
+
+static inline int unit_done(const char *file)
+{
+    fprintf(stderr, "%s: %d checks, %d failed\n", file, *unit_checks(), *unit_failures());
+    return *unit_failures() ? 1 : 0;
+}
+
+#endif
