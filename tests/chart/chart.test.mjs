@@ -419,6 +419,41 @@ if (part === 'render') {
     assert.match(notes, /HGETALL mpegflow:job:/);
     assert.match(notes, /mpegflow:queue:gpu/);
   });
+  test('README documents every value, and values.yaml comments every value', () => {
+    const readme = readFileSync(path.join(chartDir, 'README.md'), 'utf8');
+    const text = readFileSync(path.join(chartDir, 'values.yaml'), 'utf8');
+    const keys = [];
+    const walk = (o, prefix) => {
+      for (const [k, v] of Object.entries(o)) {
+        const key = prefix ? `${prefix}.${k}` : k;
+        // Objects whose defaults are empty, or free-form maps, are one value; so are lists.
+        const leafMaps = ['resources', 'nodeSelector', 'tolerations', 'to', 'podSelector'];
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length && !leafMaps.includes(k)) {
+          walk(v, key);
+        } else {
+          keys.push(key);
+        }
+      }
+    };
+    walk(defaults, '');
+    const missing = keys.filter((k) => !readme.includes(`| \`${k}\` |`));
+    assert.deepEqual(missing, [], 'values missing from the README table');
+    // Every key line in values.yaml is preceded by a "# --" doc comment (possibly multi-line).
+    const lines = text.split('\n');
+    const undocumented = [];
+    lines.forEach((line, i) => {
+      const m = line.match(/^(\s*)([A-Za-z][\w.]*):/);
+      if (!m) return;
+      let j = i - 1;
+      while (j >= 0 && /^\s*#(?! --)/.test(lines[j])) j--;
+      const isDoc = j >= 0 && /^\s*# --/.test(lines[j]);
+      const hasChildren = i + 1 < lines.length && (lines[i + 1].match(/^\s*/)[0].length > m[1].length)
+        && !/^\s*-/.test(lines[i + 1]) && line.trim().endsWith(':');
+      if (!isDoc && !hasChildren && m[1].length <= 2 + 2 * 2) undocumented.push(line.trim());
+    });
+    assert.deepEqual(undocumented.filter((l) => !/^(- |name:|backend:|key:|operator:|effect:|matchLabels:|k8s-app:|kubernetes\.io|nvidia\.com|requests:|limits:|cpu:|memory:|namespaceSelector:|podSelector:)/.test(l)), [],
+      'values without a "# --" comment');
+  });
   test.after?.(() => console.log(`rendered objects per scenario:\n  ${summary.join('\n  ')}`));
 }
 
