@@ -31,6 +31,15 @@ fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "--- [$((SECONDS - t0))s] $*"; }
 passed=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
+# A check whose command the binary does not have yet (the worker, the NVENC backend are written in
+# other issues) is "pending": the rest still runs, and the suite ends with 77 (skipped) naming it.
+# MPEGFLOW_IMAGE_STRICT=1 (set it once they have landed) turns pending into failure.
+pending=()
+pend() {
+    [ "${MPEGFLOW_IMAGE_STRICT:-0}" = 1 ] && fail "$* (MPEGFLOW_IMAGE_STRICT=1)"
+    echo "PENDING: $*"
+    pending+=("$*")
+}
 
 # ---- can this machine do it at all? ------------------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap and rootful podman)"
@@ -108,7 +117,7 @@ build() { # build DOCKERFILE TAG
         tail -40 "$work/build-$1.log"
         fail "podman build -f $1 failed"
     fi
-    grep -h '^runtime packages:' "$work/build-$1.log" | head -1
+    grep -h 'runtime packages:' "$work/build-$1.log" | grep -v STEP | head -1
     ok "built $2 from $1 in $((SECONDS - start))s"
 }
 step "building $cpu_img"
@@ -166,16 +175,19 @@ step "GPU image: mpegflow probe"
 out=$("${ro[@]}" "$gpu_img" probe 2>&1)
 rc=$?
 echo "$out" | sed 's/^/  probe: /'
-[ "$rc" -ne 0 ] || fail "probe exited 0 on a machine without an NVIDIA GPU"
-grep -qE '^nvenc: unusable: .+' <<<"$out" || fail "probe did not report 'nvenc: unusable: <reason>'"
-ok "GPU image probe: $(grep -E '^nvenc: unusable' <<<"$out" | head -1)"
+if ! grep -q '^nvenc' <<<"$out"; then
+    pend "GPU image probe: the binary's probe does not list an nvenc backend yet"
+else
+    [ "$rc" -ne 0 ] || fail "probe exited 0 on a machine without an NVIDIA GPU"
+    grep -qE '^nvenc: unusable: .+' <<<"$out" || fail "probe did not report 'nvenc: unusable: <reason>'"
+    ok "GPU image probe: $(grep -E '^nvenc: unusable' <<<"$out" | head -1)"
+fi
 
 # ---- worker: one job from redis + storage on loopback ------------------------------------------------
 step "worker completing one job"
 if ! has_command worker; then
-    if [ "${MPEGFLOW_IMAGE_STRICT:-0}" = 1 ]; then fail "the binary has no worker command"; fi
-    echo "SKIP: the binary has no 'worker' command yet (issue 3); the worker check did not run"
-    echo "image suite: $passed checks passed in $((SECONDS - t0))s, worker check skipped"
+    pend "worker: the binary has no 'worker' command yet"
+    echo "image suite: $passed checks passed in $((SECONDS - t0))s; pending: ${pending[*]}"
     exit 77
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -228,4 +240,8 @@ head -1 <<<"$logs" | python3 -c 'import json,sys; json.loads(sys.stdin.readline(
     || fail "worker log is not JSON lines: $(head -2 <<<"$logs")"
 ok "worker completed job imgtest1 (state succeeded, result.json uploaded, stream empty, JSON logs)"
 
+if [ ${#pending[@]} -gt 0 ]; then
+    echo "image suite: $passed checks passed in $((SECONDS - t0))s; pending: ${pending[*]}"
+    exit 77
+fi
 echo "image suite: $passed checks passed in $((SECONDS - t0))s"
