@@ -6,6 +6,7 @@
 #include <libavutil/display.h>
 #include <libavutil/opt.h>
 
+#include "avlog.h"
 #include "util.h"
 
 /* Demuxers whose job is to open other files or URLs. The io_open refusal
@@ -132,14 +133,19 @@ static int open_container(struct mf_input *in, const char *path, char *err, size
     in->fmt->interrupt_callback = icb;
     in->fmt->io_open = refuse_nested_open;
     in->fmt->protocol_whitelist = av_strdup("file");
+    mf_avlog_take();
     ret = avformat_open_input(&in->fmt, path, ifmt, NULL);
     if (ret < 0) {
-        mf_errf(err, err_len, "%s: cannot read the %s container: %s", path, ifmt->name, av_err2str(ret));
+        const char *why = mf_avlog_take();
+        mf_errf(err, err_len, "%s: cannot read the %s container: %s%s%s%s", path, ifmt->name,
+                av_err2str(ret), *why ? " (" : "", why, *why ? ")" : "");
         return ret;
     }
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0) {
-        mf_errf(err, err_len, "%s: cannot read stream information: %s", path, av_err2str(ret));
+        const char *why = mf_avlog_take();
+        mf_errf(err, err_len, "%s: cannot read stream information: %s%s%s%s", path, av_err2str(ret),
+                *why ? " (" : "", why, *why ? ")" : "");
         return ret;
     }
     return 0;

@@ -7,6 +7,7 @@
 #include <libavutil/avutil.h>
 #include <libavutil/log.h>
 
+#include "avlog.h"
 #include "commands.h"
 
 static const struct mf_command commands[] = {
@@ -37,8 +38,10 @@ int main(int argc, char **argv)
         usage(stdout);
         return MF_EXIT_OK;
     }
-    /* FFmpeg's own chatter would drown our one-line errors. */
+    /* FFmpeg's own lines would drown our one-line errors: keep its last
+     * error per thread for our messages, print nothing of it. */
     av_log_set_level(AV_LOG_ERROR);
+    mf_avlog_capture();
     for (const struct mf_command *c = commands; c->name; c++)
         if (!strcmp(argv[1], c->name))
             return c->run(argc - 1, argv + 1);

@@ -63,6 +63,7 @@ int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
     ret = avformat_write_header(m->oc, &opts);
     if (ret < 0)
         goto fail;
+    m->open_segment = kind == MF_MUX_HLS;
     av_dict_free(&opts);
     return 0;
 fail:
@@ -93,6 +94,7 @@ int mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *
 int mf_muxer_finish(struct mf_muxer *m, char *err, size_t err_len)
 {
     int ret = av_write_trailer(m->oc);
+    m->open_segment = 0;
     if (ret < 0)
         mf_errf(err, err_len, "%s: cannot finish the file: %s", m->path, av_err2str(ret));
     return ret;
@@ -102,6 +104,11 @@ void mf_muxer_close(struct mf_muxer *m)
 {
     if (!m->oc)
         return;
+    /* FFmpeg 5.1's HLS muxer frees its in-progress segment buffer only in
+     * the trailer, so an aborted encode still writes one (its files are
+     * removed by the caller). */
+    if (m->open_segment)
+        av_write_trailer(m->oc);
     if (m->oc->pb && !(m->oc->oformat->flags & AVFMT_NOFILE))
         avio_closep(&m->oc->pb);
     avformat_free_context(m->oc);

@@ -23,6 +23,7 @@ struct mf_muxer {
     int video_index, audio_index;  /* -1 when absent */
     AVRational in_tb[2];           /* by our stream index */
     char path[512];
+    int open_segment;              /* HLS: header written, trailer not yet */
 };
 
 /**

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install everything mpegflow needs to build and test on Debian 12 (as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  build-essential meson ninja-build pkg-config python3 git
+  libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libswscale-dev libswresample-dev
+  libx264-dev libjansson-dev libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev libffmpeg-nvenc-dev
+  ffmpeg redis-server nginx-light libnginx-mod-http-dav-ext
+)
+# Node (s3rver, chart validation): Debian's, unless the machine already has one.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,172 @@
+"""Bad input: every case exits non-zero with one line naming the file and the
+cause, never crashes or hangs, and leaves no partial output behind.
+
+usage: test_bad_input.py CASE
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from mediacheck import MEDIA_DIR, MPEGFLOW, SkipTest, check, encode, main
+
+SAMPLE = os.path.join(MEDIA_DIR, "mp4_h264_aac_640x360_17s.mp4")
+
+
+def expect_failure(r, out, *words, code=1):
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode == code, f"exit {r.returncode}, want {code}; stderr: {r.stderr.strip()}")
+    check(len(lines) == 1, f"want exactly one error line, got {lines}")
+    for w in words:
+        check(w in lines[0], f"'{w}' not in: {lines[0]}")
+    left = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs]
+    check(not left, f"partial outputs left: {left}")
+    print(lines[0])
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def case_missing(tmp, out):
+    p = os.path.join(tmp, "nope.mp4")
+    expect_failure(encode(p, out), out, p, "No such file")
+
+
+def case_empty(tmp, out):
+    p = write(os.path.join(tmp, "empty.mp4"), b"")
+    expect_failure(encode(p, out), out, p, "empty")
+
+
+def case_not_media(tmp, out):
+    junk = b"these are not the frames you are looking for\n" * 200
+    p = write(os.path.join(tmp, "notes.bin"), junk)
+    expect_failure(encode(p, out), out, p, "not a media file")
+    # With a media extension FFmpeg tries that container and says why not.
+    p = write(os.path.join(tmp, "notes.mp4"), junk)
+    expect_failure(encode(p, out), out, p, "cannot read the mov")
+
+
+def lavfi_clip(path, *opts):
+    r = subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
+                        "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", *opts, path], capture_output=True)
+    check(r.returncode == 0, r.stderr)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def case_truncated(tmp, out):
+    # The index is at the front, so a cut file still opens: the pipeline
+    # must notice that far less video arrives than the container declares.
+    data = lavfi_clip(os.path.join(tmp, "full.mp4"), "-movflags", "+faststart")
+    p = write(os.path.join(tmp, "cut.mp4"), data[: len(data) // 3])
+    expect_failure(encode(p, out, "--ladder", "144"), out, p, "truncated")
+
+
+def case_truncated_index_at_end(tmp, out):
+    data = lavfi_clip(os.path.join(tmp, "late-moov.mp4"))
+    p = write(os.path.join(tmp, "late-moov-cut.mp4"), data[: len(data) // 2])
+    expect_failure(encode(p, out), out, p, "moov atom not found")
+
+
+def case_no_video(tmp, out):
+    p = os.path.join(MEDIA_DIR, "webm_opus_audioonly_mono.webm")
+    expect_failure(encode(p, out), out, p, "no video stream")
+
+
+def case_nothing_encodable(tmp, out):
+    p = os.path.join(MEDIA_DIR, "h264_jvt_sva_ba1_176x144.264")
+    expect_failure(encode(p, out, "--ladder", "720,480"), out, "no rendition to encode", "176x144")
+
+
+def case_unwritable_output(tmp, out):
+    blocker = write(os.path.join(tmp, "a-file"), b"x")
+    r = encode(SAMPLE, blocker)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode == 1 and len(lines) == 1 and blocker in lines[0], f"got {r.returncode}: {lines}")
+    print(lines[0])
+
+
+class Listener:
+    """A loopback TCP listener that counts connections (it must see none)."""
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+                self.connections += 1
+                c.close()
+            except socket.timeout:
+                pass
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def case_hostile_playlists(tmp, out):
+    lst = Listener()
+    try:
+        secret = write(os.path.join(tmp, "secret.ts"), b"\x47" * 188 * 10)
+        cases = {
+            "local.m3u8": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n{secret}\n#EXT-X-ENDLIST\n",
+            "remote.m3u8": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:{lst.port}/a.ts\n#EXT-X-ENDLIST\n",
+            "list.ffconcat": f"ffconcat version 1.0\nfile '{SAMPLE}'\n",
+        }
+        for name, text in cases.items():
+            p = write(os.path.join(tmp, name), text.encode())
+            expect_failure(encode(p, out), out, p, "refused")
+        time.sleep(0.3)
+        check(lst.connections == 0, f"the listener saw {lst.connections} connection(s)")
+    finally:
+        lst.close()
+
+
+def case_bad_job(tmp, out):
+    job = write(os.path.join(tmp, "job.json"),
+                b'{"video": {"renditions": [{"name": "a", "heigth": 360}]}}')
+    expect_failure(encode(SAMPLE, out, "--job", job), out, "video.renditions[0].heigth", code=2)
+
+
+def case_cancel(tmp, out):
+    p = subprocess.Popen([MPEGFLOW, "encode", os.path.join(MEDIA_DIR, "mp4_h264_aac_1080p_6min.mp4"),
+                          "-o", out, "--ladder", "720"], stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    check(p.returncode == 130, f"exit {p.returncode} after SIGINT, want 130: {err}")
+    check("cancelled" in err, f"no 'cancelled' in: {err}")
+    left = [f for _, _, fs in os.walk(out) for f in fs]
+    check(not left, f"partial outputs left: {left}")
+    print(err.strip())
+
+
+def run_case(name):
+    if not os.path.exists(SAMPLE):
+        raise SkipTest(f"{SAMPLE} not found")
+    fn = globals().get("case_" + name)
+    check(fn is not None, f"unknown case {name}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        fn(tmp, out)
+
+
+if __name__ == "__main__":
+    main(lambda: run_case(sys.argv[1]))

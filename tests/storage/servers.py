@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Run a storage test against real servers on 127.0.0.1, then stop them.
+
+  servers.py [--nginx] [--s3rver] -- TEST [ARGS...]
+
+--nginx   nginx with its own config (dav PUT), on a free port, in a temp dir,
+          plus the fault-injecting proxy (faultproxy.py) in front of it.
+--s3rver  s3rver from npm (pinned, installed into a cache dir when absent;
+          the test is skipped, exit 77, when that is impossible).
+
+TEST gets the servers through MF_TEST_* variables (see below). Everything
+started here is stopped on every exit path, also on SIGTERM/SIGINT (meson's
+timeout); children also die with this process (PR_SET_PDEATHSIG).
+Set MF_TEST_KEEP=1 to keep the temp dir for a post-mortem.
+"""
+import ctypes
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultproxy import FaultProxy  # noqa: E402
+
+S3RVER_VERSION = "3.7.1"
+SKIP = 77
+
+NGINX_CONF = """\
+daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log info;
+{user}
+events {{ worker_connections 64; }}
+http {{
+    log_format mf '$request_method $request_uri $status range=$http_range';
+    access_log {tmp}/access.log mf;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy_temp;
+    fastcgi_temp_path {tmp}/fastcgi_temp;
+    uwsgi_temp_path {tmp}/uwsgi_temp;
+    scgi_temp_path {tmp}/scgi_temp;
+    client_max_body_size 0;
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {data};
+        location /media/ {{
+            dav_methods PUT;
+            create_full_put_path on;
+            dav_access user:rw group:r all:r;
+        }}
+    }}
+}}
+"""
+
+
+def die_with_parent():
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, what, limit=15):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited with %s at start" % (what, proc.returncode))
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("%s did not listen on port %d within %d s" % (what, port, limit))
+
+
+def stop(proc, sig=signal.SIGTERM):
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def start_nginx(tmp, env):
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    data = os.path.join(tmp, "data")
+    os.makedirs(os.path.join(data, "media"))
+    user = ""
+    if os.geteuid() == 0:
+        # nginx's workers drop to this user: it must be able to write the data dir.
+        pw = pwd.getpwnam("nobody")
+        user = "user nobody %s;" % __import__("grp").getgrgid(pw.pw_gid).gr_name
+        for root, dirs, _ in os.walk(data):
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+    port = free_port()
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=tmp, data=data, port=port, user=user))
+    proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
+                            start_new_session=True, preexec_fn=die_with_parent)
+    wait_port(port, proc, "nginx")
+    env.update(MF_TEST_NGINX_URL="http://127.0.0.1:%d/media" % port,
+               MF_TEST_NGINX_LOG=os.path.join(tmp, "access.log"),
+               MF_TEST_DATA_DIR=data)
+    return proc, port
+
+
+def s3rver_script():
+    cache = os.environ.get("MF_TEST_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mpegflow")
+    prefix = os.path.join(cache, "s3rver-" + S3RVER_VERSION)
+    script = os.path.join(prefix, "node_modules", "s3rver", "bin", "s3rver.js")
+    if os.path.exists(script):
+        return script
+    if not shutil.which("node") or not shutil.which("npm"):
+        print("SKIP: node/npm not installed", file=sys.stderr)
+        return None
+    os.makedirs(prefix, exist_ok=True)
+    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
+                        "--prefix", prefix, "s3rver@" + S3RVER_VERSION],
+                       stdout=subprocess.DEVNULL, timeout=120)
+    if r.returncode != 0 or not os.path.exists(script):
+        print("SKIP: npm install s3rver@%s failed" % S3RVER_VERSION, file=sys.stderr)
+        return None
+    return script
+
+
+def start_s3rver(tmp, env):
+    script = s3rver_script()
+    if not script:
+        return None
+    port = free_port()
+    data = os.path.join(tmp, "s3")
+    os.makedirs(data)
+    log = open(os.path.join(tmp, "s3rver.log"), "w")
+    proc = subprocess.Popen(["node", script, "-d", data, "-a", "127.0.0.1", "-p", str(port),
+                             "--configure-bucket", "media"],
+                            stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=die_with_parent)
+    wait_port(port, proc, "s3rver")
+    # s3rver knows one account, S3RVER/S3RVER; it parses SigV4 headers but does not
+    # verify V4 signature values (test_storage_unit recomputes those).
+    env.update(MF_TEST_S3_URL="http://127.0.0.1:%d/media" % port, MF_TEST_S3_KEY="S3RVER",
+               MF_TEST_S3_SECRET="S3RVER", MF_TEST_S3_DATA=data)
+    return proc
+
+
+def main():
+    args = sys.argv[1:]
+    if "--" not in args:
+        sys.exit(__doc__)
+    opts, cmd = args[:args.index("--")], args[args.index("--") + 1:]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    tmp = tempfile.mkdtemp(prefix="mf-storage-")
+    os.chmod(tmp, 0o755)  # nginx's workers run as nobody when we are root
+    env = dict(os.environ, MF_TEST_TMP=tmp)
+    nginx = s3 = test = proxy = None
+    rc = 1
+    try:
+        if "--nginx" in opts:
+            nginx, port = start_nginx(tmp, env)
+            proxy = FaultProxy(port, os.path.join(tmp, "proxy.log")).start()
+            env.update(MF_TEST_PROXY_URL="http://127.0.0.1:%d/media" % proxy.port,
+                       MF_TEST_PROXY_LOG=os.path.join(tmp, "proxy.log"))
+            open(env["MF_TEST_PROXY_LOG"], "a").close()
+        if "--s3rver" in opts:
+            s3 = start_s3rver(tmp, env)
+            if not s3:
+                rc = SKIP
+                return
+        test = subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent)
+        rc = test.wait()
+    except Exception as e:  # noqa: BLE001 - report and fail
+        print("servers.py: %s" % e, file=sys.stderr)
+        for name in ("error.log", "s3rver.log"):
+            p = os.path.join(tmp, name)
+            if os.path.exists(p):
+                sys.stderr.write(open(p).read()[-2000:])
+    finally:
+        if test is not None and test.poll() is None:
+            test.kill()
+            test.wait()
+        if proxy:
+            proxy.stop()
+        stop(nginx, signal.SIGTERM)
+        stop(s3)
+        if os.environ.get("MF_TEST_KEEP"):
+            print("servers.py: kept %s" % tmp, file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()
