@@ -117,7 +117,7 @@ function checkScenario(objs, v, scenario) {
     // The worker environment (DESIGN section 3).
     const d = cm.data;
     assert.equal(d.MPEGFLOW_POOL, pool.name, 'the worker serves its pool');
-    assert.equal(d.MPEGFLOW_KEY_PREFIX, v.redis.keyPrefix);
+    assert.equal(d.MPEGFLOW_REDIS_PREFIX, v.redis.keyPrefix);
     assert.equal(d.MPEGFLOW_REDIS_URL, `redis://${v.redis.host}:${v.redis.port}/${v.redis.db}`, 'URL without password');
     assert.equal(d.MPEGFLOW_STORAGE_URL, v.storage.url);
     assert.equal(d.MPEGFLOW_STORAGE_AUTH, v.storage.auth);
