@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "client.h"
 #include "commands.h"
 #include "mpegflow/job.h"
@@ -133,6 +135,14 @@ int mf_cmd_submit(int argc, char **argv)
         fprintf(stderr, "mpegflow submit: %s: %s\n", pos[0], err);
         goto out_close;
     }
+    if (!validate) {
+        /* The worker names an unvalidated job the same way: its "id" when it has one. */
+        json_t *root = json_loadb(json, len, 0, NULL);
+        const char *s = json_string_value(json_object_get(root, "id"));
+        snprintf(job.id, sizeof(job.id), "%s",
+                 s && strlen(s) < sizeof(job.id) && strcspn(s, " \t\r\n") == strlen(s) ? s : "");
+        json_decref(root);
+    }
     char now[40], entry[64], id[256];
     struct timespec ts;
     struct tm tm;
@@ -140,7 +150,7 @@ int mf_cmd_submit(int argc, char **argv)
     gmtime_r(&ts.tv_sec, &tm);
     size_t k = strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(now + k, sizeof(now) - k, ".%03ldZ", ts.tv_nsec / 1000000);
-    if (mf_queue_submit(c.q, json, len, validate ? job.id : NULL, now, entry, sizeof(entry), id, sizeof(id))) {
+    if (mf_queue_submit(c.q, json, len, job.id, now, entry, sizeof(entry), id, sizeof(id))) {
         fprintf(stderr, "mpegflow submit: %s\n", mf_queue_errstr(c.q));
         goto out_close;
     }

@@ -293,7 +293,8 @@ static void *signal_thread(void *arg)
 static int probe_healthy(void *opaque)
 {
     struct mf_worker *w = opaque;
-    return mf_mono_ms() - atomic_load(&w->alive_ms) < 10000;
+    /* Generous: one Redis command may legitimately block for its full timeout. */
+    return mf_mono_ms() - atomic_load(&w->alive_ms) < 30000;
 }
 
 static int probe_ready(void *opaque, const char **why)
