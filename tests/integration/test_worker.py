@@ -243,14 +243,17 @@ def case_drain_finish(h):
     check(not os.listdir(h.scratch), "scratch left behind")
 
 
-def case_drain_handback(h):
+def case_drain_handback(h, second_signal=False):
     h.upload("uploads/slow.mp4", clip("slow", "640x360", 16))
-    a = h.worker("a", MPEGFLOW_DRAIN_TIMEOUT=1, MPEGFLOW_CLAIM_TIMEOUT=30)
+    a = h.worker("a", MPEGFLOW_DRAIN_TIMEOUT=120 if second_signal else 1, MPEGFLOW_CLAIM_TIMEOUT=30)
     h.xadd(slow_job("hb", "uploads/slow.mp4"))
     h.wait_state("hb", ["running"], 20)
     b = h.worker("b", MPEGFLOW_CLAIM_TIMEOUT=30)
     t0 = time.time()
     a.signal(signal.SIGTERM)
+    if second_signal:
+        time.sleep(0.3)
+        a.signal(signal.SIGINT)
     check(a.wait(10) == 0, "draining worker exit status")
     exited = time.time() - t0
     hs = h.wait_state("hb", ["succeeded", "failed"], 60)
@@ -263,7 +266,8 @@ def case_drain_handback(h):
     check(restart < 5, f"the other worker started it {restart:.1f}s after SIGTERM (claim timeout 30s)")
     check(hs["attempt"] == "1", f"hand-back counted as an attempt: {hs['attempt']}")
     check(len(succeeded_events(h, "hb")) == 1, "not exactly one succeeded")
-    print(f"figure: hand-back: worker exited {exited:.2f}s after SIGTERM (drain 1s); "
+    print(f"figure: hand-back: worker exited {exited:.2f}s after SIGTERM "
+          f"({'second signal after 0.3s' if second_signal else 'drain 1s'}); "
           f"other worker running {restart:.2f}s after SIGTERM")
     b.signal(signal.SIGTERM)
     b.signal(signal.SIGTERM)       # a second signal on an idle worker: still exit 0
@@ -307,6 +311,10 @@ def case_max_jobs(h):
     done = [i for i in range(3) if h.job(f"mj{i}").get("state") == "succeeded"]
     check(len(done) == 2 and h.r("XLEN", STREAM) == 1, f"--max-jobs 2 ran {done}")
     check(h.r("XPENDING", STREAM, "workers")[0] == 0, "left an entry pending")
+
+
+def case_second_signal(h):
+    case_drain_handback(h, second_signal=True)
 
 
 def case_hostile_playlist(h):
