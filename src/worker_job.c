@@ -399,7 +399,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     snprintf(slot->job_id, sizeof(slot->job_id), "%s", r->job_id);
     slot->percent = slot->fps = 0;
     slot->progress_dirty = 0;
-    slot->progress_written_ms = mf_mono_ms();
+    slot->progress_written_ms = 0;         /* the first progress report goes out at once */
     atomic_store(&slot->cancel, 0);
     atomic_store(&slot->cancel_reason, MF_CANCEL_NONE);
     pthread_mutex_unlock(&w->lock);

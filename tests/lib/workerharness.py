@@ -58,9 +58,10 @@ def small_job(job_id, key, prefix=None, fmt="mp4", preset="ultrafast"):
 
 
 def slow_job(job_id, key):
-    """Several seconds of encoding (640x360, 'slower'): long enough to kill or drain mid-encode."""
+    """A second or more of encoding (640x360 'slow', ~2.7 CPU s on the 10 s clip): long
+    enough to kill or drain mid-encode, cheap enough for shared cores."""
     return {"id": job_id, "input": key, "output_prefix": f"out/{job_id}/", "format": "mp4",
-            "video": {"preset": "slower", "renditions": [{"name": "360p", "height": 360, "crf": 23}]},
+            "video": {"preset": "slow", "renditions": [{"name": "360p", "height": 360, "crf": 23}]},
             "audio": {"mode": "none"}}
 
 
@@ -179,6 +180,17 @@ class Harness:
                 return h
             time.sleep(0.05)
         raise Failure(f"job {job_id}: state {h.get('state')!r} after {limit}s, want {states}; hash {h}")
+
+    def wait_encoding(self, job_id, limit=30):
+        """Until the job is mid-encode: running, with progress above 0 in its hash."""
+        end = time.monotonic() + limit
+        h = {}
+        while time.monotonic() < end:
+            h = self.job(job_id)
+            if h.get("state") == "running" and 0 < float(h.get("progress", 0)) < 100:
+                return h
+            time.sleep(0.02)
+        raise Failure(f"job {job_id} not seen mid-encode: {h}")
 
     def events(self, job_id=None):
         ev = self.r.xrange(EVENTS)
