@@ -271,6 +271,45 @@ def case_drain_handback(h, second_signal=False):
     check(b.wait(10) == 0, "worker b exit status")
 
 
+def case_retry(h):
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    w = h.worker("w1", MPEGFLOW_MAX_ATTEMPTS=2, MPEGFLOW_CLAIM_TIMEOUT=3)
+    os.rmdir(h.scratch)                  # a local, retryable failure: no scratch dir
+    h.xadd(small_job("r1", "uploads/ok.mp4"))
+    end = time.monotonic() + 20
+    while not [e for _, e in h.events("r1") if e["state"] == "queued"] and time.monotonic() < end:
+        time.sleep(0.05)
+    os.mkdir(h.scratch)
+    hs = h.wait_state("r1", ["succeeded", "failed"], 30)
+    check(hs["state"] == "succeeded" and hs["attempt"] == "2", f"r1: {hs}")
+    states = [e["state"] for _, e in h.events("r1")]
+    check(states == ["running", "queued", "running", "succeeded"], f"r1 events {states}")
+    check("mkdtemp" in [e for _, e in h.events("r1")][1]["reason"], "retry reason")
+    os.rmdir(h.scratch)
+    t0 = time.monotonic()
+    h.xadd(small_job("r2", "uploads/ok.mp4"))
+    hs = h.wait_state("r2", ["succeeded", "failed"], 30)
+    check(hs["state"] == "failed" and "gave up after 2 attempts" in hs["error"], f"r2: {hs}")
+    dead = h.r.xrange(DEAD)
+    check(len(dead) == 1 and dead[0][1]["id"] == "r2" and dead[0][1]["attempts"] == "2", f"dead {dead}")
+    check(h.r("XLEN", STREAM) == 0, "stream not empty")
+    print(f"retried once with backoff, then dead-lettered, in {time.monotonic() - t0:.1f}s")
+    os.mkdir(h.scratch)
+    w.signal(signal.SIGTERM)
+    check(w.wait(10) == 0, "worker exit status")
+
+
+def case_max_jobs(h):
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    for i in range(3):
+        h.xadd(small_job(f"mj{i}", "uploads/ok.mp4"))
+    w = h.worker("w1", MPEGFLOW_CONCURRENCY=2, args=["--max-jobs", "2"])
+    check(w.wait(30) == 0, "--max-jobs 2: exit status")
+    done = [i for i in range(3) if h.job(f"mj{i}").get("state") == "succeeded"]
+    check(len(done) == 2 and h.r("XLEN", STREAM) == 1, f"--max-jobs 2 ran {done}")
+    check(h.r("XPENDING", STREAM, "workers")[0] == 0, "left an entry pending")
+
+
 def case_second_signal(h):
     case_drain_handback(h, second_signal=True)
 
