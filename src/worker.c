@@ -11,6 +11,7 @@
  *  - libmicrohttpd's thread for /healthz, /readyz, /metrics.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,7 @@ static void *job_thread(void *arg)
         }
         mf_worker_run_job(w, jt->slot, q, jt->st, &e);
         mf_queue_entry_clear(&e);
+        malloc_trim(0);            /* an idle worker gives its encode buffers back */
         atomic_fetch_add(&w->finished, 1);
     }
     mf_queue_close(&q);
