@@ -9,13 +9,14 @@
 #include "mpegflow/encoder.h"
 #include "worker.h"
 
-/* The backend called name (or the first usable for "auto"); NULL with why when unusable. */
+/* The backend called name ("auto" when any is usable: the pipeline then
+ * picks one per job by codec); NULL with why when unusable. */
 static const char *usable_backend(const char *name, char *why, size_t why_len)
 {
     if (!strcmp(name, "auto")) {
         for (const struct mf_encoder_backend *const *b = mf_encoder_backends(); *b; b++)
             if ((*b)->probe(why, why_len) == 0)
-                return (*b)->name;
+                return "auto";
         snprintf(why, why_len, "no encoder backend is usable on this host (see 'mpegflow probe')");
         return NULL;
     }
@@ -76,8 +77,9 @@ int mf_cmd_worker(int argc, char **argv)
             snprintf(why + strlen(why), sizeof(why) - strlen(why), "; fallback %s", why2);
     }
     if (!backend) {
-        fprintf(stderr, "mpegflow worker: MPEGFLOW_BACKEND: %s\n", why);
-        return MF_EXIT_USAGE;
+        char unusable[sizeof(why) + 32];
+        snprintf(unusable, sizeof(unusable), "MPEGFLOW_BACKEND: %s", why);
+        return mf_worker_run(&cfg, cfg.backend, unusable);
     }
-    return mf_worker_run(&cfg, backend);
+    return mf_worker_run(&cfg, backend, NULL);
 }

@@ -302,6 +302,10 @@ static int probe_healthy(void *opaque)
 static int probe_ready(void *opaque, const char **why)
 {
     struct mf_worker *w = opaque;
+    if (w->unusable[0]) {
+        *why = w->unusable;
+        return 0;
+    }
     if (atomic_load(&w->draining)) {
         *why = "draining";
         return 0;
@@ -313,7 +317,19 @@ static int probe_ready(void *opaque, const char **why)
     return 1;
 }
 
-int mf_worker_run(const struct mf_config *cfg, const char *backend)
+/* The pool's backend cannot run here: stay up, never ready, take no job,
+ * so the reason shows in /readyz and the log rather than in a crash loop. */
+static void wait_unusable(struct mf_worker *w)
+{
+    mf_log(MF_LOG_ERROR, NULL, "not ready: the pool's encoder backend is unusable on this host",
+           "error", w->unusable, NULL);
+    pthread_mutex_lock(&w->lock);
+    while (!atomic_load(&w->draining) && !atomic_load(&w->hard_stop))
+        pthread_cond_wait(&w->cond, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+}
+
+int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *unusable)
 {
     static struct mf_worker wk;    /* the signal thread outlives every stack frame */
     struct mf_worker *w = &wk;
@@ -333,6 +349,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend)
     gethostname(host, sizeof(host) - 1);
     snprintf(w->consumer, sizeof(w->consumer), "%s-%d", host, (int)getpid());
     snprintf(w->backend, sizeof(w->backend), "%s", backend);
+    snprintf(w->unusable, sizeof(w->unusable), "%s", unusable ? unusable : "");
     atomic_store(&w->alive_ms, mf_mono_ms());
     mf_metrics_init(backend);
 
@@ -372,6 +389,10 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend)
         mf_log(MF_LOG_INFO, NULL, "worker started", "consumer", w->consumer, "pool", cfg->pool,
                "backend", backend, "concurrency", conc, "claim_timeout_s", claim,
                "http", cfg->http_addr, NULL);
+    }
+    if (w->unusable[0]) {
+        wait_unusable(w);
+        goto out;
     }
     w->threads_running = cfg->concurrency;
     for (int i = 0; i < cfg->concurrency; i++)

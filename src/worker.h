@@ -15,6 +15,6 @@
  * Returns a process exit code: 0 after a clean drain, MF_EXIT_USAGE when
  * the listener or storage cannot be set up.
  */
-int mf_worker_run(const struct mf_config *cfg, const char *backend);
+int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *unusable);
 
 #endif

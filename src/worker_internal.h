@@ -38,7 +38,8 @@ struct mf_slot {
 struct mf_worker {
     const struct mf_config *cfg;
     char consumer[160];
-    char backend[16];
+    char backend[16];              /* "auto": chosen per job by codec */
+    char unusable[512];            /* set: the pool's backend cannot run here */
     pthread_mutex_t lock;
     pthread_cond_t cond;           /* drain, hard stop, threads exiting */
     struct mf_slot slots[MF_MAX_CONCURRENCY];

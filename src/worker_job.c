@@ -225,6 +225,7 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
 
     struct mf_pipeline_opts po = {
         .backend = !strcmp(r->job.backend, "auto") || !r->job.backend[0] ? r->w->backend : NULL,
+        .fallback_backend = strcmp(cfg->backend_fallback, "none") ? cfg->backend_fallback : NULL,
         .threads = 0,
         .max_pixels = cfg->max_pixels,
         .max_duration = cfg->max_duration,
@@ -241,7 +242,8 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     mf_metrics_encode((double)(mf_mono_ms() - t0) / 1000.0, p ? 0 : result->frames_in);
     if (p == AVERROR_EXIT)
         return JOB_CANCELLED;
-    if (p == AVERROR(ENOMEM) || p == AVERROR(ENOSPC))
+    /* EBUSY: every NVENC session of the GPU is taken; another try may find one. */
+    if (p == AVERROR(ENOMEM) || p == AVERROR(ENOSPC) || p == AVERROR(EBUSY))
         return JOB_RETRY;
     if (p)
         return JOB_PERMANENT;

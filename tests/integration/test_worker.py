@@ -445,6 +445,23 @@ def case_http(h):
     check(w.wait(10) == 0, "worker exit status")
 
 
+def case_backend_unusable(h):
+    """A pool configured for NVENC on a host without it: up, never ready (the
+    reason in /readyz), takes no job, and stops cleanly on SIGTERM."""
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    h.xadd(small_job("u1", "uploads/ok.mp4"))
+    w = h.worker("w1", MPEGFLOW_BACKEND="nvenc")
+    code, body = http_get(w.http_port, "/readyz")
+    check(code == 503 and "nvenc" in body, f"/readyz {code} {body}")
+    check(http_get(w.http_port, "/healthz")[0] == 200, "/healthz")
+    time.sleep(1.5)
+    check(h.r("XLEN", STREAM) == 1, "the job was taken by a worker that cannot encode")
+    check(h.job("u1").get("state") in (None, "queued"), f"job state {h.job('u1')}")
+    check(any("unusable" in l.get("msg", "") for l in w.logs()), "no log line says why")
+    w.signal(signal.SIGTERM)
+    check(w.wait(10) == 0, "worker exit status")
+
+
 def case_config_noserver():
     base = dict(os.environ, MPEGFLOW_STORAGE_URL="http://127.0.0.1:1/media", MPEGFLOW_HTTP_ADDR="off")
     bad = [
