@@ -5,5 +5,7 @@
 #include "mpegflow/encoder.h"
 
 extern const struct mf_encoder_backend mf_x264_backend;
+extern const struct mf_encoder_backend mf_x265_backend;
+extern const struct mf_encoder_backend mf_nvenc_backend;
 
 #endif

@@ -10,6 +10,12 @@ static const struct mf_encoder_backend *const backends[] = {
 #if HAVE_X264
     &mf_x264_backend,
 #endif
+#if HAVE_X265
+    &mf_x265_backend,
+#endif
+#if HAVE_NVENC
+    &mf_nvenc_backend,
+#endif
     NULL,
 };
 

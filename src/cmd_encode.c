@@ -26,7 +26,11 @@ static void usage(FILE *f)
         "usage: mpegflow encode INPUT -o OUTDIR [options]\n\n"
         "  -o, --output DIR      output directory (created if missing)\n"
         "      --job FILE        job spec JSON (DESIGN section 4); flags below override it\n"
-        "      --backend NAME    x264 | nvenc | x265 | auto (default: the job's, else auto)\n"
+        "      --backend NAME    x264 | nvenc | x265 | auto (default: the job's, else auto:\n"
+        "                        x264 for h264, x265 for hevc)\n"
+        "      --codec C         h264 | hevc (default: the job's, else h264)\n"
+        "      --fallback NAME   backend to use when the chosen one is unusable on this host\n"
+        "                        (e.g. x264; 'none' = fail); default $MPEGFLOW_BACKEND_FALLBACK\n"
         "      --ladder H,H,...  rendition heights, e.g. 1080,720,480 (names become 1080p, ...)\n"
         "      --preset P        x264 preset name (default veryfast)\n"
         "      --crf N           constant quality for every rendition (default 23)\n"
@@ -129,12 +133,13 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
     return ok ? 0 : -1;
 }
 
-enum { OPT_JOB = 256, OPT_BACKEND, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
+enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
     { "backend", required_argument, NULL, OPT_BACKEND }, { "ladder", required_argument, NULL, OPT_LADDER },
+    { "codec", required_argument, NULL, OPT_CODEC },   { "fallback", required_argument, NULL, OPT_FALLBACK },
     { "preset", required_argument, NULL, OPT_PRESET }, { "crf", required_argument, NULL, OPT_CRF },
     { "bitrate", required_argument, NULL, OPT_BITRATE }, { "format", required_argument, NULL, OPT_FORMAT },
     { "audio", required_argument, NULL, OPT_AUDIO },   { "gop", required_argument, NULL, OPT_GOP },
@@ -144,7 +149,8 @@ static const struct option long_opts[] = {
 };
 
 struct encode_args {
-    const char *input, *outdir, *job_file, *backend, *ladder, *preset, *bitrate, *format, *audio;
+    const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
+               *format, *audio;
     double crf, gop;
     int threads, progress, json;
 };
@@ -159,6 +165,8 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case 'o': a->outdir = optarg; break;
         case OPT_JOB: a->job_file = optarg; break;
         case OPT_BACKEND: a->backend = optarg; break;
+        case OPT_CODEC: a->codec = optarg; break;
+        case OPT_FALLBACK: a->fallback = optarg; break;
         case OPT_LADDER: a->ladder = optarg; break;
         case OPT_PRESET: a->preset = optarg; break;
         case OPT_CRF: a->crf = strtod(optarg, NULL); break;
@@ -208,6 +216,13 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         snprintf(job->preset, sizeof(job->preset), "%s", a->preset);
     if (a->backend)
         snprintf(job->backend, sizeof(job->backend), "%s", a->backend);
+    if (a->codec) {
+        if (strcmp(a->codec, "h264") && strcmp(a->codec, "hevc")) {
+            mf_errf(err, err_len, "--codec: must be h264 or hevc, not '%s'", a->codec);
+            return -1;
+        }
+        job->codec = !strcmp(a->codec, "hevc") ? MF_CODEC_HEVC : MF_CODEC_H264;
+    }
     if (a->gop > 0 || a->gop == 0)
         job->gop_seconds = a->gop;
     if (a->format) {
@@ -264,9 +279,13 @@ int mf_cmd_encode(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct progress_state ps = { .show = a.progress || isatty(STDERR_FILENO) };
+    /* --fallback, else the environment the worker also reads; "none" turns it off. */
+    const char *fallback = a.fallback ? a.fallback : getenv("MPEGFLOW_BACKEND_FALLBACK");
+    if (fallback && (!fallback[0] || !strcmp(fallback, "none")))
+        fallback = NULL;
     struct mf_pipeline_opts opts = {
-        .backend = a.backend, .threads = a.threads, .cancel = &cancel_flag,
-        .progress = print_progress, .opaque = &ps,
+        .backend = a.backend, .fallback_backend = fallback, .threads = a.threads,
+        .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
     };
     static struct mf_result result;
     ret = mf_pipeline_run(a.input, &job, a.outdir, &opts, &result, err, sizeof(err));
@@ -276,6 +295,9 @@ int mf_cmd_encode(int argc, char **argv)
         fprintf(stderr, "mpegflow encode: %s\n", err);
         return atomic_load(&cancel_flag) ? 128 + SIGINT : MF_EXIT_FAIL;
     }
+    if (result.fallback_from[0])
+        fprintf(stderr, "mpegflow encode: %s unusable (%s); encoded with %s instead\n",
+                result.fallback_from, result.fallback_reason, result.backend);
     if (write_result(a.outdir, &job, &result, a.json) < 0) {
         fprintf(stderr, "mpegflow encode: %s/result.json: cannot write: %s\n", a.outdir, strerror(errno));
         return MF_EXIT_FAIL;

@@ -10,6 +10,9 @@ struct mf_command {
 
 int mf_cmd_encode(int argc, char **argv);
 int mf_cmd_probe(int argc, char **argv);
+int mf_cmd_worker(int argc, char **argv);
+int mf_cmd_submit(int argc, char **argv);
+int mf_cmd_status(int argc, char **argv);
 int mf_cmd_bench(int argc, char **argv);
 
 /* Exit codes shared by every command. */

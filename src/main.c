@@ -14,6 +14,9 @@ static const struct mf_command commands[] = {
     { "encode", "encode one local file to an ABR ladder (MP4 and/or HLS)", mf_cmd_encode },
     { "bench",  "benchmark the pipeline, optionally against the ffmpeg CLI", mf_cmd_bench },
     { "probe",  "list the encoder backends usable on this host, and why not", mf_cmd_probe },
+    { "worker", "run jobs from the Redis queue (configured from the environment)", mf_cmd_worker },
+    { "submit", "enqueue a job; --wait prints its result", mf_cmd_submit },
+    { "status", "print a job's state as JSON", mf_cmd_status },
     { NULL, NULL, NULL },
 };
 

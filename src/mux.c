@@ -14,6 +14,11 @@ static int add_stream(struct mf_muxer *m, const struct mf_mux_stream *s, int *in
     if (ret < 0)
         return ret;
     st->codecpar->codec_tag = 0;
+    /* HEVC as hvc1 (parameter sets only in hvcC, which our global-header
+     * encoders guarantee), not libavformat's default hev1: Apple players
+     * and HLS require hvc1. The HLS muxer passes the tag on to its fMP4. */
+    if (s->par->codec_id == AV_CODEC_ID_HEVC)
+        st->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
     st->time_base = s->time_base;
     if (s->frame_rate.num > 0)
         st->avg_frame_rate = s->frame_rate;

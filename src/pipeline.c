@@ -45,28 +45,62 @@ struct pipeline {
     size_t err_len;
 };
 
-static const struct mf_encoder_backend *select_backend(struct pipeline *p)
+/* Why backend name cannot encode this job here: not built or its probe's
+ * reason (a negative AVERROR), wrong codec (1). 0 when it can. */
+static int backend_usable(const struct pipeline *p, const char *name,
+                          const struct mf_encoder_backend **out, char *why, size_t why_len)
+{
+    const struct mf_encoder_backend *b = mf_encoder_backend_find(name);
+    *out = b;
+    if (!b) {
+        mf_errf(why, why_len, "not built into this mpegflow%s",
+                p->job->codec == MF_CODEC_HEVC ? " (HEVC needs the x265 or nvenc backend)" : "");
+        return AVERROR(ENOSYS);
+    }
+    if ((!strcmp(b->name, "x264") && p->job->codec != MF_CODEC_H264) ||
+        (!strcmp(b->name, "x265") && p->job->codec != MF_CODEC_HEVC)) {
+        mf_errf(why, why_len, "encodes %s only, the job asks for %s",
+                !strcmp(b->name, "x264") ? "h264" : "hevc",
+                p->job->codec == MF_CODEC_HEVC ? "hevc" : "h264");
+        return 1;
+    }
+    why[0] = '\0';
+    int ret = b->probe(why, why_len);
+    if (ret != 0 && !why[0])
+        mf_errf(why, why_len, "its probe failed: %s", av_err2str(ret));
+    return ret > 0 ? AVERROR(ENOSYS) : ret;   /* probes return 0 or an AVERROR */
+}
+
+static const struct mf_encoder_backend *select_backend(struct pipeline *p, int *code)
 {
     const char *name = p->opts->backend && strcmp(p->opts->backend, "auto") ? p->opts->backend
                                                                              : p->job->backend;
     if (!strcmp(name, "auto"))
         name = p->job->codec == MF_CODEC_HEVC ? "x265" : "x264";
-    const struct mf_encoder_backend *b = mf_encoder_backend_find(name);
-    if (!b) {
-        mf_errf(p->err, p->err_len, "video.backend: '%s' is not built into this mpegflow%s", name,
-                p->job->codec == MF_CODEC_HEVC ? " (HEVC needs the x265 or nvenc backend)" : "");
+    const struct mf_encoder_backend *b, *fb;
+    char why[256], fwhy[256];
+    int ret = backend_usable(p, name, &b, why, sizeof(why));
+    if (ret == 0)
+        return b;
+    const char *fallback = p->opts->fallback_backend;
+    /* A job that asks for the wrong codec is the job's error, not the host's. */
+    if (ret > 0 || !fallback || !fallback[0] || !strcmp(fallback, name)) {
+        *code = ret > 0 ? AVERROR(EINVAL) : ret;
+        if (ret > 0)
+            mf_errf(p->err, p->err_len, "video.codec: the %s backend %s", name, why);
+        else
+            mf_errf(p->err, p->err_len, "%s: unusable on this host: %s", name, why);
         return NULL;
     }
-    if (!strcmp(b->name, "x264") && p->job->codec != MF_CODEC_H264) {
-        mf_errf(p->err, p->err_len, "video.codec: the x264 backend encodes h264 only");
+    if ((ret = backend_usable(p, fallback, &fb, fwhy, sizeof(fwhy))) != 0) {
+        *code = ret > 0 ? AVERROR(EINVAL) : ret;
+        mf_errf(p->err, p->err_len, "%s: unusable on this host: %s; fallback %s: %s",
+                name, why, fallback, fwhy);
         return NULL;
     }
-    char why[256] = "";
-    if (b->probe(why, sizeof(why)) != 0) {
-        mf_errf(p->err, p->err_len, "%s: unusable on this host: %s", b->name, why);
-        return NULL;
-    }
-    return b;
+    snprintf(p->result->fallback_from, sizeof(p->result->fallback_from), "%s", name);
+    snprintf(p->result->fallback_reason, sizeof(p->result->fallback_reason), "%s", why);
+    return fb;
 }
 
 static void report_progress(struct pipeline *p, int final)
@@ -343,8 +377,9 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         return ret;
     if ((ret = plan_ladder(p)) < 0)
         return ret;
-    if (!(p->backend = select_backend(p)))
-        return AVERROR(EINVAL);
+    int code = 0;
+    if (!(p->backend = select_backend(p, &code)))
+        return code < 0 ? code : AVERROR(EINVAL);
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];
     p->tb = vst->time_base;
     p->zero = vst->start_time != AV_NOPTS_VALUE ? vst->start_time : 0;

@@ -25,7 +25,9 @@ struct mf_progress {
 typedef void (*mf_progress_fn)(const struct mf_progress *p, void *opaque);
 
 struct mf_pipeline_opts {
-    const char *backend;           /* NULL/"auto": the job's, else x264 */
+    const char *backend;           /* NULL/"auto": the job's; "auto" there: x264 (h264), x265 (hevc) */
+    const char *fallback_backend;  /* NULL: none; else used when the chosen backend is
+                                      unusable here (not built, or its probe fails) */
     int threads;                   /* 0 = all cores */
     int64_t max_pixels;            /* 0 = no limit: width*height of the source */
     double max_duration;           /* seconds, 0 = no limit */
@@ -51,7 +53,9 @@ struct mf_skipped {
 };
 
 struct mf_result {
-    char backend[16];
+    char backend[16];              /* the backend that encoded */
+    char fallback_from[16];        /* "" unless the asked-for backend was unusable */
+    char fallback_reason[256];     /* why, when fallback_from is set */
     int64_t frames_in;             /* decoded source video frames, each encoded once */
     int64_t frames_dropped;        /* frames with a repeated or backward timestamp */
     int source_video_stream;       /* stream index used in the input */
@@ -68,8 +72,9 @@ struct mf_result {
 /**
  * Transcode input into outdir as job says. outdir must exist.
  * Returns 0, or a negative AVERROR with err holding one line that names
- * the file and the cause. AVERROR_EXIT means cancelled. On failure every
- * output written so far is removed.
+ * the file and the cause. AVERROR_EXIT means cancelled; AVERROR(EBUSY)
+ * means the backend is busy (NVENC session limit) and a retry may work.
+ * On failure every output written so far is removed.
  */
 int mf_pipeline_run(const char *input, const struct mf_job *job, const char *outdir,
                     const struct mf_pipeline_opts *opts, struct mf_result *result,

@@ -5,6 +5,7 @@
 
 #include <libavutil/pixdesc.h>
 
+#include "avlog.h"
 #include "util.h"
 
 /* Frames in flight between the decoder and this rendition. x264 buffers its
@@ -32,9 +33,11 @@ static int write_video(struct mf_rendition_run *r)
     av_packet_unref(pkt);
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
         return 0;
-    if (!r->err[0])
+    if (!r->err[0]) {
+        const char *why = mf_avlog_take();    /* the encoder's own words, if it logged any */
         snprintf(r->err, sizeof(r->err), "%s: %s encoder: %s", r->setup.name,
-                 r->setup.backend->name, av_err2str(ret));
+                 r->setup.backend->name, why[0] ? why : av_err2str(ret));
+    }
     return ret;
 }
 
@@ -44,8 +47,9 @@ static int encode(struct mf_rendition_run *r, const AVFrame *frame)
         int ret = r->setup.backend->send_frame(r->enc, frame);
         if (ret != AVERROR(EAGAIN)) {
             if (ret < 0) {
+                const char *why = mf_avlog_take();
                 snprintf(r->err, sizeof(r->err), "%s: %s encoder refused a frame: %s",
-                         r->setup.name, r->setup.backend->name, av_err2str(ret));
+                         r->setup.name, r->setup.backend->name, why[0] ? why : av_err2str(ret));
                 return ret;
             }
             return write_video(r);
@@ -147,10 +151,12 @@ int mf_rendition_start(struct mf_rendition_run *r, const struct mf_rendition_set
     r->pkt = av_packet_alloc();
     if (!r->filtered || !r->pkt)
         return AVERROR(ENOMEM);
+    mf_avlog_take();
     ret = s->backend->open(&r->enc, &s->enc);
     if (ret < 0) {
+        const char *why = mf_avlog_take();    /* the backend's or encoder's own words */
         mf_errf(err, err_len, "%s: cannot open the %s encoder for %dx%d: %s", s->name,
-                s->backend->name, s->enc.width, s->enc.height, av_err2str(ret));
+                s->backend->name, s->enc.width, s->enc.height, why[0] ? why : av_err2str(ret));
         return ret;
     }
     struct mf_mux_stream video = { r->enc->par, r->enc->time_base, s->enc.frame_rate };

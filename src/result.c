@@ -35,6 +35,9 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
                              "frames_dropped", (json_int_t)r->frames_dropped, "duration", r->duration,
                              "wall_seconds", r->wall_seconds, "has_audio", r->has_audio,
                              "outputs", outputs, "skipped", skipped);
+    if (root && r->fallback_from[0])   /* only when it happened: the usual manifest is unchanged */
+        json_object_set_new(root, "fallback", json_pack("{s:s, s:s, s:s}", "from", r->fallback_from,
+                                                        "to", r->backend, "reason", r->fallback_reason));
     if (!root)
         return NULL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -1,0 +1,150 @@
+/*
+ * mpegflow queue: the Redis contract of DESIGN section 5, over hiredis.
+ *
+ * Keys (prefix "mpegflow:" by default):
+ *   <prefix>queue:<pool>   stream, consumer group "workers"; each entry has one
+ *                          field "job" with the job JSON. XACK + XDEL on completion,
+ *                          so XLEN = queued + in flight.
+ *   <prefix>job:<id>       hash: state (queued|running|succeeded|failed), progress,
+ *                          fps, attempt, worker, error, result, created_at,
+ *                          started_at, finished_at.
+ *   <prefix>events         stream of every state change: job, state, worker,
+ *                          attempt, error (capped near MF_QUEUE_EVENTS_MAXLEN).
+ *   <prefix>dead:<pool>    dead-letter stream: job, id, entry, reason, attempts,
+ *                          worker, failed_at.
+ *
+ * Attempts are the entry's delivery count: XREADGROUP delivers with 1, each
+ * XAUTOCLAIM takeover adds one. A job that must be retried later, or handed
+ * back by a draining worker, stays pending: mf_queue_release() sets its idle
+ * time so that XAUTOCLAIM (any worker, min-idle = the claim timeout) takes it
+ * over after the backoff, or at once for a hand-back.
+ *
+ * One struct mf_queue is one Redis connection and is not thread-safe: use one
+ * per thread. Every call connects on demand; after a failure, connection
+ * attempts back off exponentially with jitter (mf_queue_retry_in_ms()).
+ */
+#ifndef MPEGFLOW_QUEUE_H
+#define MPEGFLOW_QUEUE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MF_QUEUE_GROUP "workers"
+#define MF_QUEUE_EVENTS_MAXLEN 100000
+#define MF_QUEUE_DEAD_MAXLEN 100000
+
+/* Return values (negative: errors). */
+#define MF_QUEUE_ECONN   (-1)   /* unreachable or connection broken: retry later */
+#define MF_QUEUE_EREPLY  (-2)   /* Redis answered with an error (mf_queue_errstr) */
+#define MF_QUEUE_ENOMEM  (-3)
+#define MF_QUEUE_EINVAL  (-4)   /* bad configuration */
+
+struct mf_queue_config {
+    const char *url;               /* redis://[[user]:password@]host[:port][/db] or unix:///path */
+    const char *password;          /* NULL, or replaces the URL's password */
+    const char *prefix;            /* NULL = "mpegflow:" */
+    const char *pool;              /* NULL = "default" */
+    const char *consumer;          /* unique per process: host-pid */
+    int connect_timeout_ms;        /* 0 = 3000 */
+    int command_timeout_ms;        /* 0 = 10000; blocking reads add their block time */
+    int backoff_max_ms;            /* 0 = 5000: the cap of reconnection backoff */
+    atomic_int *reachable;         /* may be NULL: set to 1 after a reply, 0 on failure */
+};
+
+struct mf_queue_entry {
+    char id[48];                   /* stream entry id, "ms-seq" */
+    char *job;                     /* the "job" field, NUL-terminated (malloc); NULL when absent */
+    size_t job_len;
+    int64_t deliveries;            /* 1 on the first delivery */
+};
+
+/* A NULL-terminated list of field, value pairs: { "state", "running", ..., NULL }. */
+typedef const char *const mf_fields[];
+
+struct mf_queue;
+
+/** Validate cfg (URL) and create a handle; no connection is made yet. */
+int mf_queue_open(struct mf_queue **q, const struct mf_queue_config *cfg, char *err, size_t err_len);
+void mf_queue_close(struct mf_queue **q);
+
+/** Connect now unless connected; MF_QUEUE_ECONN while backing off or on failure. */
+int mf_queue_connect(struct mf_queue *q);
+/** PING (connecting if needed): 0 when Redis answered. */
+int mf_queue_ping(struct mf_queue *q);
+/** Milliseconds until the next connection attempt is allowed (0 = now). */
+int mf_queue_retry_in_ms(const struct mf_queue *q);
+/** The last error, one line, naming the call that failed. */
+const char *mf_queue_errstr(const struct mf_queue *q);
+/** The key of this queue's stream, job hash of id, etc. (static per handle / into buf). */
+const char *mf_queue_stream_key(const struct mf_queue *q);
+int mf_queue_job_key(const struct mf_queue *q, const char *job_id, char *buf, size_t len);
+
+/** Free an entry's job text and clear it. */
+void mf_queue_entry_clear(struct mf_queue_entry *e);
+
+/** XREADGROUP ">" COUNT 1 BLOCK block_ms. 1 with *e filled, 0 when none, < 0 on error. */
+int mf_queue_read(struct mf_queue *q, int block_ms, struct mf_queue_entry *e);
+
+/**
+ * XAUTOCLAIM one entry idle for at least min_idle_ms (a dead worker's, a retry
+ * whose backoff is over, a handed-back one). 1 with *e filled (deliveries
+ * counted), 0 when none, < 0 on error.
+ */
+int mf_queue_takeover(struct mf_queue *q, int64_t min_idle_ms, struct mf_queue_entry *e);
+
+/**
+ * Keep ids (this consumer's in-flight entries) alive: XCLAIM ... JUSTID each one
+ * still owned by this consumer. status[i]: 1 kept, 0 owned by another consumer
+ * (taken over: stop working on it), 2 no longer pending (Redis lost it, or done).
+ * Returns 0 or < 0 on error.
+ */
+int mf_queue_heartbeat(struct mf_queue *q, const char *const *ids, int n, int *status);
+
+/** HSET job hash fields; with event_state != NULL also XADD an event. */
+int mf_queue_update(struct mf_queue *q, const char *job_id, mf_fields fields,
+                    const char *event_state, mf_fields event);
+
+/**
+ * Finish an entry atomically, only if it is still ours (or no longer pending and
+ * the job is not already finished by someone else): HSET fields (and HDEL "error"
+ * when the state is succeeded), XADD the event, XADD dead (when dead != NULL)
+ * to the dead-letter stream, XACK + XDEL.
+ * Returns 1 done, 0 not ours any more (nothing written), < 0 on error.
+ */
+int mf_queue_finish(struct mf_queue *q, const char *entry_id, const char *job_id,
+                    mf_fields fields, mf_fields event, mf_fields dead);
+
+/**
+ * Give an entry back to the queue, only if still ours: HSET fields, XADD the event,
+ * and make the entry claimable by XAUTOCLAIM after delay_ms (0 = at once) given
+ * claim_timeout_ms, with its delivery count set to deliveries (so a hand-back is
+ * not counted as an attempt). When the entry is no longer pending (Redis lost
+ * it), job_json is added back as a new entry so the job is not lost.
+ * Returns 1 done, 0 not ours any more, < 0 on error.
+ */
+int mf_queue_release(struct mf_queue *q, const char *entry_id, const char *job_id,
+                     int64_t delay_ms, int64_t claim_timeout_ms, int64_t deliveries,
+                     const char *job_json, mf_fields fields, mf_fields event);
+
+/**
+ * Enqueue a job: XADD the job JSON, and (atomically) reset its hash to
+ * state=queued with created_at, and XADD a "queued" event. job_id NULL or ""
+ * means the entry id. entry_id/out_job_id receive the ids (may be NULL).
+ */
+int mf_queue_submit(struct mf_queue *q, const char *json, size_t len, const char *job_id,
+                    const char *created_at, char *entry_id, size_t entry_len,
+                    char *out_job_id, size_t job_id_len);
+
+/**
+ * HGETALL of a job hash: *pairs gets a malloc'd NULL-terminated array of
+ * field, value strings (free with mf_queue_free_pairs). Returns the number of
+ * fields (0 = no such job) or < 0.
+ */
+int mf_queue_get_job(struct mf_queue *q, const char *job_id, char ***pairs);
+void mf_queue_free_pairs(char **pairs);
+
+/** The value of field in pairs, or NULL. */
+const char *mf_queue_pairs_get(char *const *pairs, const char *field);
+
+#endif

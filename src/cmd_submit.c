@@ -1,0 +1,170 @@
+/* mpegflow submit: enqueue a job (XADD), optionally wait for it and print the result. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "client.h"
+#include "commands.h"
+#include "mpegflow/job.h"
+#include "mpegflow/queue.h"
+
+#define MAX_JOB_BYTES (1 << 20)
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mpegflow submit JOB.json|- [--pool P] [--wait] [--timeout SECONDS] [--no-validate]\n\n"
+               "Validates the job, adds it to <prefix>queue:<pool> and prints its id.\n"
+               "--wait polls the job until it ends: prints the result JSON and exits 0 when it\n"
+               "succeeded, prints the error and exits 1 when it failed.\n\n");
+    mf_config_usage(MF_CONFIG_CLIENT, f);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return NULL;
+    char *buf = malloc(MAX_JOB_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_JOB_BYTES + 1, f) : 0;
+    if (f != stdin)
+        fclose(f);
+    if (!buf || n > MAX_JOB_BYTES) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Poll the job hash until a final state; 0 succeeded, 1 failed or timed out. */
+static int wait_job(struct mf_queue *q, const char *id, double timeout)
+{
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int tty = isatty(2), warned = 0;
+    for (;;) {
+        char **pairs = NULL;
+        int n = mf_queue_get_job(q, id, &pairs);
+        if (n < 0 && !warned++)
+            fprintf(stderr, "mpegflow submit: %s (still waiting)\n", mf_queue_errstr(q));
+        const char *state = mf_queue_pairs_get(pairs, "state");
+        if (state && !strcmp(state, "succeeded")) {
+            const char *res = mf_queue_pairs_get(pairs, "result");
+            printf("%s\n", res ? res : "{}");
+            if (tty)
+                fprintf(stderr, "\r\033[K");
+            mf_queue_free_pairs(pairs);
+            return MF_EXIT_OK;
+        }
+        if (state && !strcmp(state, "failed")) {
+            const char *e = mf_queue_pairs_get(pairs, "error");
+            if (tty)
+                fprintf(stderr, "\r\033[K");
+            fprintf(stderr, "mpegflow submit: job %s failed: %s\n", id, e ? e : "unknown error");
+            mf_queue_free_pairs(pairs);
+            return MF_EXIT_FAIL;
+        }
+        if (tty && state) {
+            const char *p = mf_queue_pairs_get(pairs, "progress");
+            const char *fps = mf_queue_pairs_get(pairs, "fps");
+            fprintf(stderr, "\r\033[K%s %s%% %s fps", state, p ? p : "0", fps ? fps : "0");
+        }
+        mf_queue_free_pairs(pairs);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+        if (timeout > 0 && el > timeout) {
+            fprintf(stderr, "%smpegflow submit: job %s not finished after %g s\n", tty ? "\n" : "", id, timeout);
+            return MF_EXIT_FAIL;
+        }
+        int ms = n < 0 ? mf_queue_retry_in_ms(q) + 200 : 200;
+        struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+int mf_cmd_submit(int argc, char **argv)
+{
+    int wait = 0, validate = 1;
+    double timeout = 0;
+    char **args = calloc((size_t)argc + 1, sizeof(*args));
+    int n = 0, ret = MF_EXIT_USAGE;
+    if (!args)
+        return MF_EXIT_FAIL;
+    args[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--wait"))
+            wait = 1;
+        else if (!strcmp(argv[i], "--no-validate"))
+            validate = 0;
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+            timeout = atof(argv[++i]);
+        else if (!strncmp(argv[i], "--timeout=", 10))
+            timeout = atof(argv[i] + 10);
+        else
+            args[n++] = argv[i];
+    }
+    struct mf_client c;
+    char *json = NULL, *pos[4];
+    int npos = 0;
+    int r = mf_client_open(&c, "submit", n, args, pos, &npos, 4);
+    if (r == 1) {
+        usage(stdout);
+        ret = MF_EXIT_OK;
+        goto out;
+    }
+    if (r)
+        goto out;
+    if (npos != 1) {
+        fprintf(stderr, "mpegflow submit: expected one job file (try --help)\n");
+        goto out_close;
+    }
+    size_t len = 0;
+    ret = MF_EXIT_FAIL;
+    if (!(json = read_all(pos[0], &len))) {
+        fprintf(stderr, "mpegflow submit: %s: cannot read (missing, or over 1 MiB)\n", pos[0]);
+        goto out_close;
+    }
+    static struct mf_job job;
+    char err[MF_ERR_MAX];
+    if (validate && mf_job_parse(&job, json, len, 1, err, sizeof(err))) {
+        fprintf(stderr, "mpegflow submit: %s: %s\n", pos[0], err);
+        goto out_close;
+    }
+    if (!validate) {
+        /* The worker names an unvalidated job the same way: its "id" when it has one. */
+        json_t *root = json_loadb(json, len, 0, NULL);
+        const char *s = json_string_value(json_object_get(root, "id"));
+        snprintf(job.id, sizeof(job.id), "%s",
+                 s && strlen(s) < sizeof(job.id) && strcspn(s, " \t\r\n") == strlen(s) ? s : "");
+        json_decref(root);
+    }
+    char now[40], entry[64], id[256];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t k = strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(now + k, sizeof(now) - k, ".%03ldZ", ts.tv_nsec / 1000000);
+    if (mf_queue_submit(c.q, json, len, job.id, now, entry, sizeof(entry), id, sizeof(id))) {
+        fprintf(stderr, "mpegflow submit: %s\n", mf_queue_errstr(c.q));
+        goto out_close;
+    }
+    if (!wait) {
+        printf("%s\n", id);
+        ret = MF_EXIT_OK;
+    } else {
+        fprintf(stderr, "mpegflow submit: job %s queued (entry %s)\n", id, entry);
+        ret = wait_job(c.q, id, timeout);
+    }
+out_close:
+    mf_client_close(&c);
+out:
+    free(json);
+    free(args);
+    return ret;
+}

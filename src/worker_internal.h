@@ -1,0 +1,65 @@
+/* State shared by the worker's threads (worker.c) and the job runner (worker_job.c). */
+#ifndef MF_WORKER_INTERNAL_H
+#define MF_WORKER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "worker_config.h"
+#include "mpegflow/queue.h"
+#include "mpegflow/storage.h"
+
+#define MF_MAX_CONCURRENCY 64
+
+enum mf_cancel_reason {
+    MF_CANCEL_NONE = 0,
+    MF_CANCEL_SHUTDOWN,            /* drain timeout or second signal: hand the job back */
+    MF_CANCEL_LOST,                /* another worker took the entry over: drop it */
+};
+
+struct mf_worker;
+
+/* One in-flight job. Fields below the lock line are guarded by worker->lock. */
+struct mf_slot {
+    struct mf_worker *w;
+    int index;
+    atomic_int cancel;             /* read by the pipeline and storage */
+    atomic_int cancel_reason;
+    /* --- guarded by w->lock --- */
+    int busy;
+    char entry_id[48];
+    char job_id[128];
+    double percent, fps;
+    int progress_dirty;
+    int64_t progress_written_ms;
+};
+
+struct mf_worker {
+    const struct mf_config *cfg;
+    char consumer[160];
+    char backend[16];              /* "auto": chosen per job by codec */
+    char unusable[512];            /* set: the pool's backend cannot run here */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;           /* drain, hard stop, threads exiting */
+    struct mf_slot slots[MF_MAX_CONCURRENCY];
+    int threads_running;
+    atomic_int draining;           /* stop taking jobs, /readyz 503 */
+    atomic_int hard_stop;          /* cancel in-flight jobs and hand them back */
+    atomic_int redis_up;
+    atomic_llong alive_ms;         /* heartbeat thread's last tick (monotonic) */
+    atomic_int reserved;           /* --max-jobs: jobs taken or being read */
+    atomic_int finished;
+};
+
+int64_t mf_mono_ms(void);
+/** ISO 8601 UTC with milliseconds. */
+void mf_now_iso(char *buf, size_t len);
+/** Sleep up to ms, waking early when the worker starts draining. */
+void mf_worker_nap(struct mf_worker *w, int ms);
+
+/** Run one delivered entry to its end (succeeded, failed, retried, handed back, lost). */
+void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queue *q,
+                       struct mf_storage *st, struct mf_queue_entry *e);
+
+#endif

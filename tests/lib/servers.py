@@ -1,0 +1,146 @@
+"""Throwaway servers for the integration tests: redis-server and nginx (DAV PUT),
+each on a free 127.0.0.1 port in its own temp dir, always stopped afterwards.
+Children die with the test (PR_SET_PDEATHSIG) even when meson kills it.
+"""
+import ctypes
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import time
+
+
+def die_with_parent():
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, limit=10):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port} after {limit}s")
+
+
+class RedisServer:
+    """redis-server without persistence: a restart loses every key (data loss)."""
+
+    def __init__(self, tmp, port=None):
+        self.dir = os.path.join(tmp, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = port or free_port()
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
+             "--logfile", os.path.join(self.dir, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+        wait_port(self.port, self.proc)
+        return self
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self):
+        self.kill()
+
+
+NGINX_CONF = """\
+daemon off;
+master_process off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy_temp;
+    fastcgi_temp_path {tmp}/fastcgi_temp;
+    uwsgi_temp_path {tmp}/uwsgi_temp;
+    scgi_temp_path {tmp}/scgi_temp;
+    client_max_body_size 0;
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {data};
+        location /media/ {{
+            dav_methods PUT;
+            create_full_put_path on;
+            dav_access user:rw group:r all:r;
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """nginx serving {tmp}/nginx/data, with PUT under /media/ (the storage endpoint)."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "nginx")
+        self.data = os.path.join(self.dir, "data")
+        self.media = os.path.join(self.data, "media")
+        os.makedirs(self.media, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/media"
+
+    def put_file(self, key, src):
+        """Place a file as if uploaded: data/media/<key>."""
+        dst = os.path.join(self.media, key)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(src, "rb") as f, open(dst, "wb") as g:
+            g.write(f.read())
+        os.chmod(dst, 0o644)
+        return dst
+
+    def start(self):
+        user = ""
+        if os.geteuid() == 0:
+            # Without a master process nginx keeps running as root: the data dir is root's.
+            user = ""
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(tmp=self.dir, data=self.data, port=self.port, user=user))
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir, "-e", os.path.join(self.dir, "error.log")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     preexec_fn=die_with_parent)
+        wait_port(self.port, self.proc)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
