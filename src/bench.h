@@ -7,6 +7,7 @@
 #define MF_BENCH_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mpegflow/job.h"
 
@@ -27,6 +28,7 @@ struct mf_bench_settings {
     int runs;
     int vs_ffmpeg;
     int quality;                   /* compute PSNR/SSIM */
+    int worker;                    /* also end to end through the queue worker */
     const char *self;              /* our binary, for the child processes */
     const char *workdir;           /* temp outputs go below */
 };
@@ -63,6 +65,16 @@ struct mf_bench_side {
     struct mf_bench_rung rungs[MF_MAX_RENDITIONS];
 };
 
+/* bench --worker: the same job through the queue worker vs encode --job. */
+struct mf_bench_worker {
+    int ran, ok;
+    char error[MF_ERR_MAX];
+    int n;
+    struct mf_bench_stat local_wall, e2e_wall;   /* encode --job; submit --wait */
+    struct mf_bench_stat local_cpu, worker_cpu;  /* encode child; worker's CPU per job */
+    double idle_rss_mb;                          /* the worker before its first job */
+};
+
 struct mf_bench_file {
     char path[1024];
     const char *name;              /* basename of path */
@@ -74,6 +86,7 @@ struct mf_bench_file {
     int has_audio;
     int interlaced;                /* the pipeline deinterlaces these */
     struct mf_bench_side side[MF_BENCH_SIDES];
+    struct mf_bench_worker worker;
 };
 
 /* bench_proc.c */
@@ -82,6 +95,10 @@ struct mf_bench_file {
  *  status (0 = success), 128+signal, or a negative errno when it could not
  *  start. */
 int mf_bench_spawn(char *const argv[], const char *log_path, struct mf_bench_sample *s);
+/** Start argv (with envp, or our environment when NULL) without waiting. */
+int mf_bench_start(char *const argv[], char *const envp[], const char *log_path, pid_t *pid);
+/** Wait for pid, started at t0 (mf_now()), and measure it; returns as mf_bench_spawn. */
+int mf_bench_reap(pid_t pid, double t0, struct mf_bench_sample *s);
 /** The last line of a log file that is not empty, for error messages. */
 void mf_bench_log_tail(const char *log_path, char *buf, size_t len);
 
@@ -104,6 +121,10 @@ int mf_bench_ffmpeg_argv(const struct mf_bench_settings *st, const struct mf_ben
 /** Output file of rung i for a side. */
 void mf_bench_output_path(char *buf, size_t len, const char *outdir, int side,
                           const struct mf_bench_rung *r);
+
+/* bench_worker.c */
+/** Fill f->worker; 0, or -1 with f->worker.error set. */
+int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f);
 
 /* bench_quality.c */
 /** PSNR (dB, from the average MSE, as ffmpeg's psnr filter prints it) and

@@ -17,30 +17,45 @@ static double tv_seconds(struct timeval tv)
     return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-int mf_bench_spawn(char *const argv[], const char *log_path, struct mf_bench_sample *s)
+int mf_bench_start(char *const argv[], char *const envp[], const char *log_path, pid_t *pid)
 {
     /* Open the log before forking so a bad path fails here, not silently. */
     int out = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0)
         return -errno;
-    double t0 = mf_now();
-    pid_t pid = fork();
-    if (pid < 0) {
+    *pid = fork();
+    if (*pid < 0) {
         int e = errno;
         close(out);
         return -e;
     }
-    if (pid == 0) {
+    if (*pid == 0) {
         int in = open("/dev/null", O_RDONLY);
         if (in >= 0)
             dup2(in, STDIN_FILENO);
         dup2(out, STDOUT_FILENO);
         dup2(out, STDERR_FILENO);
-        execvp(argv[0], argv);
+        if (envp)
+            execvpe(argv[0], argv, envp);
+        else
+            execvp(argv[0], argv);
         dprintf(STDERR_FILENO, "%s: cannot run: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     close(out);
+    return 0;
+}
+
+int mf_bench_spawn(char *const argv[], const char *log_path, struct mf_bench_sample *s)
+{
+    double t0 = mf_now();
+    pid_t pid;
+    int ret = mf_bench_start(argv, NULL, log_path, &pid);
+    return ret < 0 ? ret : mf_bench_reap(pid, t0, s);
+}
+
+int mf_bench_reap(pid_t pid, double t0, struct mf_bench_sample *s)
+{
     int status;
     struct rusage ru;
     pid_t r;

@@ -96,6 +96,15 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
         if (vs)
             print_ratio(&f->side[MF_BENCH_OURS], &f->side[MF_BENCH_FFMPEG]);
         print_rungs(f, vs);
+        if (f->worker.ok) {
+            const struct mf_bench_worker *w = &f->worker;
+            printf("  worker: encode --job %.2f s (%.2f-%.2f), submit --wait through the worker %.2f s "
+                   "(%.2f-%.2f): overhead %+.1f%%\n", w->local_wall.median, w->local_wall.min,
+                   w->local_wall.max, w->e2e_wall.median, w->e2e_wall.min, w->e2e_wall.max,
+                   100 * (mf_bench_ratio(w->e2e_wall.median, w->local_wall.median) - 1));
+            printf("          CPU per job: worker %.2f s, encode %.2f s; idle worker RSS %.1f MB\n",
+                   w->worker_cpu.median, w->local_cpu.median, w->idle_rss_mb);
+        }
         printf("\n");
         dur += f->duration;
         counted++;

@@ -39,7 +39,8 @@ static void usage(FILE *f)
         "  --json FILE       write every figure as JSON\n"
         "  --chart FILE.svg  write a chart: speed ratio per file, bitrate vs PSNR per rendition\n"
         "  --workdir DIR     where outputs are written and removed (default $TMPDIR or /tmp)\n"
-        "  --worker          end to end through a worker (not available in this build)\n"
+        "  --worker          also the same job end to end through `mpegflow worker` (redis-server and\n"
+        "                    nginx started on loopback) against `encode --job`: the worker's overhead\n"
         "  -h, --help        this help\n\n"
         "Each encode is a child process measured with wait4(): wall and CPU seconds, peak RSS.\n"
         "PSNR/SSIM are computed by ffmpeg's psnr/ssim filters against the source scaled with\n"
@@ -150,9 +151,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         case OPT_JSON: a->json = optarg; break;
         case OPT_CHART: a->chart = optarg; break;
         case OPT_WORKDIR: a->st.workdir = optarg; break;
-        case OPT_WORKER:
-            fprintf(stderr, "mpegflow bench: --worker needs the queue worker, which is not part of this build yet\n");
-            return -1;
+        case OPT_WORKER: a->st.worker = 1; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -341,6 +340,10 @@ static void bench_file(const struct mf_bench_settings *st, struct mf_bench_file 
         mf_bench_side_stats(&f->side[side]);
     }
     f->ok = f->side[MF_BENCH_OURS].ok && (!st->vs_ffmpeg || f->side[MF_BENCH_FFMPEG].ok);
+    if (f->ok && st->worker && mf_bench_worker(st, f) < 0) {
+        f->ok = 0;
+        mf_errf(f->error, sizeof(f->error), "worker: %s", f->worker.error);
+    }
     if (!f->ok && !f->error[0])
         mf_errf(f->error, sizeof(f->error), "%s",
                  f->side[MF_BENCH_OURS].ok ? f->side[MF_BENCH_FFMPEG].error : f->side[MF_BENCH_OURS].error);
