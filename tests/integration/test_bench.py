@@ -7,9 +7,11 @@ and the chart must be an SVG. The table must be printed.
 import json
 import math
 import os
+import shutil
+import sys
 import tempfile
 
-from mediacheck import MPEGFLOW, Failure, check, main, run
+from mediacheck import MPEGFLOW, Failure, SkipTest, check, main, run
 
 FRAMES, FPS = 60, 30
 LADDER = [(360, 640), (240, 426)]
@@ -95,5 +97,27 @@ def test():
               f"ratio {ratio['wall']:.3f}; PSNR {ours['renditions'][0]['psnr']:.2f} dB")
 
 
+def test_worker():
+    """bench --worker: the same job through redis-server + nginx + mpegflow worker."""
+    for tool in ("redis-server", "nginx"):
+        if not shutil.which(tool):
+            raise SkipTest(f"{tool} not installed")
+    with tempfile.TemporaryDirectory() as d:
+        clip, js = os.path.join(d, "clip.mp4"), os.path.join(d, "bench.json")
+        make_clip(clip)
+        r = run([MPEGFLOW, "bench", clip, "--worker", "--runs", "1", "--no-quality", "--ladder", "240",
+                 "--json", js, "--workdir", d], timeout=120)
+        check(r.returncode == 0, f"bench --worker failed ({r.returncode}): {r.stderr[-2000:]}")
+        check("overhead" in r.stdout, f"no worker line in the table: {r.stdout}")
+        with open(js) as f:
+            w = json.load(f)["files"][0]["worker"]
+        check(w["runs"] == 1 and w["local_wall"]["median"] > 0 and w["worker_wall"]["median"] > 0, f"worker: {w}")
+        check(close(w["overhead"], w["worker_wall"]["median"] / w["local_wall"]["median"] - 1), "overhead")
+        check(w["worker_cpu"]["median"] > 0 and 1 < w["idle_rss_mb"] < 500, f"worker: {w}")
+        leftovers = [n for n in os.listdir(d) if n.startswith("mpegflow-bench-")]
+        check(not leftovers, f"work directories left behind: {leftovers}")
+        print(f"worker overhead {100 * w['overhead']:+.1f}%, idle RSS {w['idle_rss_mb']:.1f} MB")
+
+
 if __name__ == "__main__":
-    main(test)
+    main(test_worker if sys.argv[1:] == ["worker"] else test)
