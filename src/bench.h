@@ -72,6 +72,7 @@ struct mf_bench_worker {
     int n;
     struct mf_bench_stat local_wall, e2e_wall;   /* encode --job; submit --wait */
     struct mf_bench_stat local_cpu, worker_cpu;  /* encode child; worker's CPU per job */
+    struct mf_bench_stat pickup;                 /* job hash started_at - created_at */
     double idle_rss_mb;                          /* the worker before its first job */
 };
 

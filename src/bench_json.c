@@ -75,10 +75,10 @@ static json_t *file_json(const struct mf_bench_settings *st, const struct mf_ben
         json_object_set_new(j, "ratio", ratio_json(f));
     if (f->worker.ok) {
         const struct mf_bench_worker *w = &f->worker;
-        json_object_set_new(j, "worker", json_pack("{s:i, s:o, s:o, s:o, s:o, s:f, s:f}", "runs", w->n,
+        json_object_set_new(j, "worker", json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:f, s:f}", "runs", w->n,
                             "local_wall", stat_json(w->local_wall), "worker_wall", stat_json(w->e2e_wall),
                             "local_cpu", stat_json(w->local_cpu), "worker_cpu", stat_json(w->worker_cpu),
-                            "idle_rss_mb", w->idle_rss_mb,
+                            "pickup", stat_json(w->pickup), "idle_rss_mb", w->idle_rss_mb,
                             "overhead", mf_bench_ratio(w->e2e_wall.median, w->local_wall.median) - 1));
     }
     return j;

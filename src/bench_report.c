@@ -102,8 +102,9 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
                    "(%.2f-%.2f): overhead %+.1f%%\n", w->local_wall.median, w->local_wall.min,
                    w->local_wall.max, w->e2e_wall.median, w->e2e_wall.min, w->e2e_wall.max,
                    100 * (mf_bench_ratio(w->e2e_wall.median, w->local_wall.median) - 1));
-            printf("          CPU per job: worker %.2f s, encode %.2f s; idle worker RSS %.1f MB\n",
-                   w->worker_cpu.median, w->local_cpu.median, w->idle_rss_mb);
+            printf("          CPU per job: worker %.2f s, encode %.2f s; idle worker RSS %.1f MB; "
+                   "job pickup %.0f ms (%.0f-%.0f)\n", w->worker_cpu.median, w->local_cpu.median,
+                   w->idle_rss_mb, 1e3 * w->pickup.median, 1e3 * w->pickup.min, 1e3 * w->pickup.max);
         }
         printf("\n");
         dur += f->duration;

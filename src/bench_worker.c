@@ -18,7 +18,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "util.h"
 
@@ -174,6 +177,41 @@ static double proc_rss_mb(pid_t pid)
     return kb / 1024.0;
 }
 
+static double iso_seconds(const char *s)
+{
+    struct tm tm = { 0 };
+    double sec;
+    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                     &tm.tm_min, &sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm) + sec;
+}
+
+/* Job pickup: the job hash's started_at (the worker took it) minus its
+ * created_at (submit's XADD), as `mpegflow status` prints them; ms steps. */
+static double pickup_seconds(const char *self, char **env, const char *dir, int run)
+{
+    char id[32], log[1200];
+    snprintf(id, sizeof(id), "bench-%d", run);
+    snprintf(log, sizeof(log), "%s/status.json", dir);
+    char *argv[] = { (char *)self, "status", id, NULL };
+    struct mf_bench_sample sm;
+    pid_t pid;
+    if (mf_bench_start(argv, env, log, &pid) < 0 || mf_bench_reap(pid, mf_now(), &sm) != 0)
+        return -1;
+    json_t *j = json_load_file(log, 0, NULL);
+    double t = -1;
+    if (j) {
+        double c = iso_seconds(json_string_value(json_object_get(j, "created_at")));
+        double s = iso_seconds(json_string_value(json_object_get(j, "started_at")));
+        t = c >= 0 && s >= 0 ? s - c : -1;
+        json_decref(j);
+    }
+    return t;
+}
+
 static int write_job(const struct mf_bench_settings *st, const struct mf_bench_file *f, const char *path,
                      int run)
 {
@@ -223,7 +261,7 @@ int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f)
     static char env_store[8][1280];
     char path[1200], job[1200], out[1200], log[1200];
     double local_wall[MF_BENCH_MAX_RUNS], e2e_wall[MF_BENCH_MAX_RUNS], local_cpu[MF_BENCH_MAX_RUNS],
-           worker_cpu[MF_BENCH_MAX_RUNS];
+           worker_cpu[MF_BENCH_MAX_RUNS], pickup[MF_BENCH_MAX_RUNS];
     int ret;
     *w = (struct mf_bench_worker){ .ran = 1 };
     snprintf(s.dir, sizeof(s.dir), "%s/mpegflow-bench-worker-XXXXXX", st->workdir);
@@ -273,6 +311,7 @@ int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f)
         }
         e2e_wall[run] = sm.wall;
         worker_cpu[run] = proc_cpu(s.worker) - c0;
+        pickup[run] = pickup_seconds(st->self, env, s.dir, run);
         fprintf(stderr, "bench: %s run %d/%d local encode %7.2f s, through the worker %7.2f s\n", f->name,
                 run + 1, st->runs, local_wall[run], e2e_wall[run]);
         mf_remove_tree(out);
@@ -282,6 +321,7 @@ int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f)
     w->e2e_wall = mf_bench_stat_of(e2e_wall, w->n);
     w->local_cpu = mf_bench_stat_of(local_cpu, w->n);
     w->worker_cpu = mf_bench_stat_of(worker_cpu, w->n);
+    w->pickup = mf_bench_stat_of(pickup, w->n);
     w->ok = 1;
 done:
     stop(&s.worker, SIGTERM);

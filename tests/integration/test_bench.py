@@ -114,9 +114,11 @@ def test_worker():
         check(w["runs"] == 1 and w["local_wall"]["median"] > 0 and w["worker_wall"]["median"] > 0, f"worker: {w}")
         check(close(w["overhead"], w["worker_wall"]["median"] / w["local_wall"]["median"] - 1), "overhead")
         check(w["worker_cpu"]["median"] > 0 and 1 < w["idle_rss_mb"] < 500, f"worker: {w}")
+        check(0 <= w["pickup"]["median"] < 10, f"job pickup: {w['pickup']}")
         leftovers = [n for n in os.listdir(d) if n.startswith("mpegflow-bench-")]
         check(not leftovers, f"work directories left behind: {leftovers}")
-        print(f"worker overhead {100 * w['overhead']:+.1f}%, idle RSS {w['idle_rss_mb']:.1f} MB")
+        print(f"worker overhead {100 * w['overhead']:+.1f}%, idle RSS {w['idle_rss_mb']:.1f} MB, "
+              f"pickup {1e3 * w['pickup']['median']:.0f} ms")
 
 
 if __name__ == "__main__":
