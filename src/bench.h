@@ -140,9 +140,9 @@ void mf_bench_side_stats(struct mf_bench_side *s);
 
 /* bench_report.c */
 void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_bench_file *files,
-                          int n_files, const double load[2][3]);
+                          int n_files, const double load[2][4]);
 int mf_bench_write_json(const char *path, const struct mf_bench_settings *st,
-                        const struct mf_bench_file *files, int n_files, const double load[2][3]);
+                        const struct mf_bench_file *files, int n_files, const double load[2][4]);
 
 /* bench_chart.c */
 int mf_bench_write_chart(const char *path, const struct mf_bench_settings *st,

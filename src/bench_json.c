@@ -118,7 +118,7 @@ static json_t *total_json(const struct mf_bench_settings *st, const struct mf_be
 }
 
 int mf_bench_write_json(const char *path, const struct mf_bench_settings *st,
-                        const struct mf_bench_file *files, int n_files, const double load[2][3])
+                        const struct mf_bench_file *files, int n_files, const double load[2][4])
 {
     json_t *fl = json_array();
     for (int i = 0; i < n_files; i++)
@@ -131,10 +131,11 @@ int mf_bench_write_json(const char *path, const struct mf_bench_settings *st,
     else
         json_object_set_new(settings, "crf", json_real(st->crf));
     json_object_set_new(settings, "threads", json_integer(st->threads));
-    json_t *root = json_pack("{s:o, s:{s:I, s:[f,f,f], s:[f,f,f]}, s:o, s:o}", "settings", settings,
+    json_t *root = json_pack("{s:o, s:{s:I, s:[f,f,f], s:[f,f,f], s:f, s:f}, s:o, s:o}", "settings", settings,
                              "host", "cores", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
                              "load_before", load[0][0], load[0][1], load[0][2],
                              "load_after", load[1][0], load[1][1], load[1][2],
+                             "cpu_pressure_before", load[0][3], "cpu_pressure_after", load[1][3],
                              "files", fl, "total", total_json(st, files, n_files));
     if (!root)
         return -1;

@@ -16,6 +16,16 @@ static void print_side(const struct mf_bench_file *f, int side)
            s->cpu.median, s->cpu.min, s->cpu.max, s->rss_mb.median);
 }
 
+/* 99 dB stands for identical pictures, which ffmpeg prints as inf. */
+static const char *psnr_str(char *buf, size_t len, double psnr)
+{
+    if (psnr >= 99)
+        snprintf(buf, len, "inf");
+    else
+        snprintf(buf, len, "%.3f", psnr);
+    return buf;
+}
+
 static void print_rungs(const struct mf_bench_file *f, int vs)
 {
     const struct mf_bench_side *o = &f->side[MF_BENCH_OURS], *t = &f->side[MF_BENCH_FFMPEG];
@@ -40,9 +50,10 @@ static void print_rungs(const struct mf_bench_file *f, int vs)
             printf("\n");
             continue;
         }
-        printf(" %8.3f", r->psnr);
+        char a[16], b[16];
+        printf(" %8s", psnr_str(a, sizeof(a), r->psnr));
         if (vs)
-            printf(" %8.3f %+6.3f", q->psnr, r->psnr - q->psnr);
+            printf(" %8s %+6.3f", psnr_str(b, sizeof(b), q->psnr), r->psnr - q->psnr);
         printf(" %7.5f", r->ssim);
         if (vs)
             printf(" %7.5f", q->ssim);
@@ -59,7 +70,7 @@ static void print_ratio(const struct mf_bench_side *o, const struct mf_bench_sid
 }
 
 void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_bench_file *files,
-                          int n_files, const double load[2][3])
+                          int n_files, const double load[2][4])
 {
     int vs = st->vs_ffmpeg;
     char rate[64];
@@ -69,9 +80,10 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
         snprintf(rate, sizeof(rate), "crf %g", st->crf);
     printf("mpegflow bench: ladder %s, preset %s, %s, gop %g s, %d run(s) per side%s\n", st->ladder,
            st->preset, rate, st->gop, st->runs, vs ? ", alternating with the ffmpeg CLI" : "");
-    printf("host: %ld cores; load average %.2f %.2f %.2f before, %.2f %.2f %.2f after\n",
+    printf("host: %ld cores; load average %.2f %.2f %.2f before, %.2f %.2f %.2f after; "
+           "CPU pressure (some, avg60) %.0f%% before, %.0f%% after\n",
            sysconf(_SC_NPROCESSORS_ONLN), load[0][0], load[0][1], load[0][2], load[1][0], load[1][1],
-           load[1][2]);
+           load[1][2], load[0][3], load[1][3]);
     printf("wall and CPU: median (min-max) seconds; rss: median peak MB; ratio: mpegflow / ffmpeg\n\n");
     double tot[MF_BENCH_SIDES][3] = { { 0 } }, dur = 0, rss[MF_BENCH_SIDES] = { 0 };
     int64_t frames[MF_BENCH_SIDES] = { 0 };

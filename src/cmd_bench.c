@@ -208,13 +208,21 @@ static int list_media(struct bench_args *a)
     return 0;
 }
 
-static void read_load(double load[3])
+/* Load average (1, 5, 15 min) and the CPU pressure stall (PSI "some",
+ * avg60: % of time runnable tasks waited for a CPU): how shared the host
+ * was. Timings on a busy host are only comparable as ratios. */
+static void read_load(double load[4])
 {
     FILE *f = fopen("/proc/loadavg", "r");
-    load[0] = load[1] = load[2] = -1;
+    load[0] = load[1] = load[2] = load[3] = -1;
     if (f) {
         if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
             load[0] = load[1] = load[2] = -1;
+        fclose(f);
+    }
+    if ((f = fopen("/proc/pressure/cpu", "r"))) {
+        if (fscanf(f, "some avg10=%*f avg60=%lf", &load[3]) != 1)
+            load[3] = -1;
         fclose(f);
     }
 }
@@ -359,7 +367,7 @@ int mf_cmd_bench(int argc, char **argv)
         return ret > 0 ? MF_EXIT_OK : MF_EXIT_USAGE;
     if (a.media && list_media(&a) < 0)
         return MF_EXIT_USAGE;
-    double load[2][3];
+    double load[2][4];
     read_load(load[0]);
     int n = 0, failed = 0;
     for (int i = 0; i < a.n_files; i++) {
@@ -385,8 +393,8 @@ int mf_cmd_bench(int argc, char **argv)
         n++;
     }
     read_load(load[1]);
-    mf_bench_print_table(&a.st, files, n, (const double (*)[3])load);
-    if (a.json && mf_bench_write_json(a.json, &a.st, files, n, (const double (*)[3])load) < 0) {
+    mf_bench_print_table(&a.st, files, n, (const double (*)[4])load);
+    if (a.json && mf_bench_write_json(a.json, &a.st, files, n, (const double (*)[4])load) < 0) {
         fprintf(stderr, "mpegflow bench: %s: cannot write: %s\n", a.json, strerror(errno));
         return MF_EXIT_FAIL;
     }
