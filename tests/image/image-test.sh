@@ -173,12 +173,13 @@ ok "encode: $(basename "$mp4") $(stat -c %s "$mp4") bytes + $(basename "$m3u8")"
 # ---- GPU image: probe without a GPU -----------------------------------------------------------------
 step "GPU image: mpegflow probe"
 out=$("${ro[@]}" "$gpu_img" probe 2>&1)
+"${ro[@]}" "$gpu_img" probe nvenc >/dev/null 2>&1
 rc=$?
 echo "$out" | sed 's/^/  probe: /'
 if ! grep -q '^nvenc' <<<"$out"; then
     pend "GPU image probe: the binary's probe does not list an nvenc backend yet"
 else
-    [ "$rc" -ne 0 ] || fail "probe exited 0 on a machine without an NVIDIA GPU"
+    [ "$rc" -ne 0 ] || fail "'probe nvenc' exited 0 on a machine without an NVIDIA GPU"
     grep -qE '^nvenc: unusable: .+' <<<"$out" || fail "probe did not report 'nvenc: unusable: <reason>'"
     ok "GPU image probe: $(grep -E '^nvenc: unusable' <<<"$out" | head -1)"
 fi

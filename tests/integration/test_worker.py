@@ -414,13 +414,6 @@ def case_http(h):
     bad["format"] = "avi"
     h.xadd(bad)
     h.wait_state("m2", ["failed"], 30)
-    code, text = http_get(w.http_port, "/metrics")
-    check(code == 200, f"/metrics {code}")
-    metrics = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            metrics[k] = float(v)
     want = {
         'mpegflow_jobs_total{outcome="succeeded"}': lambda v: v == 1,
         'mpegflow_jobs_total{outcome="failed"}': lambda v: v == 1,
@@ -434,8 +427,23 @@ def case_http(h):
         "mpegflow_jobs_in_flight": lambda v: v == 0,
         'mpegflow_backend_info{backend="x264"}': lambda v: v == 1,
     }
-    for k, ok in want.items():
-        check(k in metrics and ok(metrics[k]), f"{k} = {metrics.get(k)}\n{text}")
+    # A job's outcome is counted once Redis has recorded it, a moment after
+    # the hash shows the final state: poll briefly.
+    end = time.monotonic() + 5
+    while True:
+        code, text = http_get(w.http_port, "/metrics")
+        check(code == 200, f"/metrics {code}")
+        metrics = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.rsplit(" ", 1)
+                metrics[k] = float(v)
+        missing = [k for k, ok in want.items() if not (k in metrics and ok(metrics[k]))]
+        if not missing or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    for k in missing:
+        check(False, f"{k} = {metrics.get(k)}\n{text}")
     for name in ("mpegflow_jobs_total", "mpegflow_jobs_in_flight", "mpegflow_queue_wait_seconds"):
         check(f"# TYPE {name} " in text, f"no TYPE line for {name}")
     logs = w.logs()
