@@ -25,6 +25,7 @@ struct mf_bench_settings {
     const char *backend;           /* NULL: the encode default */
     double gop;                    /* seconds */
     int threads;                   /* passed to encode --threads; 0 = automatic */
+    int no_cascade;                /* passed to encode --no-cascade */
     int runs;
     int vs_ffmpeg;
     int quality;                   /* compute PSNR/SSIM */

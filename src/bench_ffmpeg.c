@@ -88,6 +88,8 @@ int mf_bench_ours_argv(const struct mf_bench_settings *st, const struct mf_bench
         add(&b, "--threads");
         add(&b, "%d", st->threads);
     }
+    if (st->no_cascade)
+        add(&b, "--no-cascade");
     return b.failed ? AVERROR(E2BIG) : 0;
 }
 

@@ -131,6 +131,7 @@ int mf_bench_write_json(const char *path, const struct mf_bench_settings *st,
     else
         json_object_set_new(settings, "crf", json_real(st->crf));
     json_object_set_new(settings, "threads", json_integer(st->threads));
+    json_object_set_new(settings, "cascade", json_boolean(!st->no_cascade));
     json_t *root = json_pack("{s:o, s:{s:I, s:[f,f,f], s:[f,f,f], s:f, s:f}, s:o, s:o}", "settings", settings,
                              "host", "cores", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
                              "load_before", load[0][0], load[0][1], load[0][2],

@@ -33,6 +33,7 @@ static void usage(FILE *f)
         "  --gop SECONDS     keyframe interval (default 2)\n"
         "  --backend NAME    our encoder backend (default: encode's automatic choice)\n"
         "  --threads N       our encoder threads per rendition (default: automatic)\n"
+        "  --no-cascade      ours scales every rung from the source (encode --no-cascade)\n"
         "  --runs N          runs per side and file; medians with min/max (default 3)\n"
         "  --vs-ffmpeg       also run the ffmpeg CLI on the same work, alternating with ours\n"
         "  --no-quality      skip PSNR/SSIM (they take one extra decode per side and file)\n"
@@ -48,7 +49,8 @@ static void usage(FILE *f)
 }
 
 enum { OPT_MEDIA = 256, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_GOP, OPT_BACKEND,
-       OPT_THREADS, OPT_RUNS, OPT_VS, OPT_NOQ, OPT_JSON, OPT_CHART, OPT_WORKDIR, OPT_WORKER };
+       OPT_THREADS, OPT_RUNS, OPT_VS, OPT_NOQ, OPT_JSON, OPT_CHART, OPT_WORKDIR, OPT_WORKER,
+       OPT_NO_CASCADE };
 
 static const struct option long_opts[] = {
     { "media", required_argument, NULL, OPT_MEDIA },     { "ladder", required_argument, NULL, OPT_LADDER },
@@ -59,6 +61,7 @@ static const struct option long_opts[] = {
     { "no-quality", no_argument, NULL, OPT_NOQ },        { "json", required_argument, NULL, OPT_JSON },
     { "chart", required_argument, NULL, OPT_CHART },     { "workdir", required_argument, NULL, OPT_WORKDIR },
     { "worker", no_argument, NULL, OPT_WORKER },         { "help", no_argument, NULL, 'h' },
+    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -152,6 +155,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         case OPT_CHART: a->chart = optarg; break;
         case OPT_WORKDIR: a->st.workdir = optarg; break;
         case OPT_WORKER: a->st.worker = 1; break;
+        case OPT_NO_CASCADE: a->st.no_cascade = 1; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }

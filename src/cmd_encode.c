@@ -39,6 +39,8 @@ static void usage(FILE *f)
         "      --audio MODE      aac | copy | none (default aac)\n"
         "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
         "      --threads N       encoder threads per rendition (default: automatic)\n"
+        "      --no-cascade      scale every rendition from the source, not from the next\n"
+        "                        larger rendition\n"
         "      --progress        show progress even when stderr is not a terminal\n"
         "      --json            print the result manifest (JSON) on stdout\n"
         "  -h, --help            this help\n\n"
@@ -134,7 +136,8 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
 }
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
-       OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON };
+       OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON,
+       OPT_NO_CASCADE };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -145,6 +148,7 @@ static const struct option long_opts[] = {
     { "audio", required_argument, NULL, OPT_AUDIO },   { "gop", required_argument, NULL, OPT_GOP },
     { "threads", required_argument, NULL, OPT_THREADS }, { "progress", no_argument, NULL, OPT_PROGRESS },
     { "json", no_argument, NULL, OPT_JSON },           { "help", no_argument, NULL, 'h' },
+    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -152,7 +156,7 @@ struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
                *format, *audio;
     double crf, gop;
-    int threads, progress, json;
+    int threads, progress, json, no_cascade;
 };
 
 static int parse_args(int argc, char **argv, struct encode_args *a)
@@ -177,6 +181,7 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_THREADS: a->threads = atoi(optarg); break;
         case OPT_PROGRESS: a->progress = 1; break;
         case OPT_JSON: a->json = 1; break;
+        case OPT_NO_CASCADE: a->no_cascade = 1; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -285,6 +290,7 @@ int mf_cmd_encode(int argc, char **argv)
         fallback = NULL;
     struct mf_pipeline_opts opts = {
         .backend = a.backend, .fallback_backend = fallback, .threads = a.threads,
+        .no_cascade = a.no_cascade,
         .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
     };
     static struct mf_result result;

@@ -71,6 +71,8 @@ int mf_frame_queue_pop(struct mf_frame_queue *q, struct mf_queue_item *item)
 
 void mf_frame_queue_finish(struct mf_frame_queue *q)
 {
+    if (!q->items)      /* never initialised (its rendition was not started) */
+        return;
     pthread_mutex_lock(&q->lock);
     q->eof = 1;
     pthread_cond_broadcast(&q->not_empty);
@@ -79,6 +81,8 @@ void mf_frame_queue_finish(struct mf_frame_queue *q)
 
 void mf_frame_queue_abort(struct mf_frame_queue *q)
 {
+    if (!q->items)
+        return;
     pthread_mutex_lock(&q->lock);
     q->aborted = 1;
     pthread_cond_broadcast(&q->not_empty);

@@ -1,9 +1,11 @@
 /*
  * The transcode pipeline. One thread demuxes and decodes, encodes audio
  * once, and hands every video frame (by reference, no copy) to one thread
- * per rendition, which scales, encodes and muxes on its own. Keyframes are
- * decided here, by timestamp, so every rendition cuts its GOPs and HLS
- * segments at the same frames.
+ * per rendition, which scales, encodes and muxes on its own. A rendition at
+ * most half as tall as another is fed that one's scaled frames instead
+ * (cascade): 1080p -> 720p -> 360p, a cheap 2:1 scale instead of 3:1.
+ * Keyframes are decided here, by timestamp, and travel with the frames, so
+ * every rendition cuts its GOPs and HLS segments at the same frames.
  */
 #include "pipeline.h"
 
@@ -30,7 +32,8 @@ struct pipeline {
     struct mf_plan plan;
     const struct mf_encoder_backend *backend;
     struct mf_rendition_run runs[MF_MAX_RENDITIONS];
-    int n_runs;
+    int n_runs;                   /* runs[0..n_runs) may have been started */
+    int parent[MF_MAX_RENDITIONS]; /* the run rendition i scales from; -1: the decoder */
     struct mf_audio audio;
     int has_audio;
     struct mf_muxer audio_hls;
@@ -123,18 +126,30 @@ static void report_progress(struct pipeline *p, int final)
     p->opts->progress(&pr, p->opts->opaque);
 }
 
+/* Join every rendition and report the first real error: one that only
+ * stopped because another gave up (AVERROR_EXIT) says nothing. An error
+ * the caller already has (ret) comes first. */
+static int join_renditions(struct pipeline *p, int ret)
+{
+    int pick = -1;
+    for (int i = 0; i < p->n_runs; i++) {
+        int r = mf_rendition_join(&p->runs[i]);
+        if (r < 0 && (pick < 0 || (p->runs[pick].ret == AVERROR_EXIT && r != AVERROR_EXIT)))
+            pick = i;
+    }
+    if (pick < 0 || (ret < 0 && ret != AVERROR_EXIT))
+        return ret;
+    if (p->runs[pick].ret != AVERROR_EXIT)
+        mf_errf(p->err, p->err_len, "%s", p->runs[pick].err);
+    return p->runs[pick].ret;
+}
+
+/* A rendition gave up (its queue was aborted): stop them all, the job fails. */
 static int rendition_error(struct pipeline *p)
 {
-    for (int i = 0; i < p->n_runs; i++) {
-        if (p->runs[i].ret < 0 || p->runs[i].queue.aborted) {
-            mf_rendition_join(&p->runs[i]);
-            if (p->runs[i].ret < 0) {
-                mf_errf(p->err, p->err_len, "%s", p->runs[i].err);
-                return p->runs[i].ret;
-            }
-        }
-    }
-    return AVERROR_EXIT;
+    for (int i = 0; i < p->n_runs; i++)
+        mf_frame_queue_abort(&p->runs[i].queue);
+    return join_renditions(p, AVERROR_EXIT);
 }
 
 /* Make timestamps usable by every encoder (strictly increasing, origin at
@@ -161,6 +176,8 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
         f->pict_type = AV_PICTURE_TYPE_NONE;
     }
     for (int i = 0; i < p->n_runs; i++) {
+        if (p->parent[i] >= 0)
+            continue;
         struct mf_queue_item it = { .frame = av_frame_clone(f) };
         if (!it.frame)
             return AVERROR(ENOMEM);
@@ -204,7 +221,7 @@ static int emit_audio(const AVPacket *pkt, void *opaque)
     if (p->audio_hls.oc && (ret = mf_muxer_write(&p->audio_hls, pkt, 1, p->err, p->err_len)) < 0)
         return ret;
     for (int i = 0; i < p->n_runs; i++) {
-        if (!p->runs[i].mp4.oc)
+        if (!p->runs[i].mp4.oc || p->parent[i] >= 0)
             continue;
         struct mf_queue_item it = { .packet = av_packet_clone(pkt) };
         if (!it.packet)
@@ -307,14 +324,65 @@ static void encoder_config(const struct pipeline *p, const struct mf_rendition *
     };
 }
 
+/* Which rendition i scales from (cascade), or -1 for the decoded source:
+ * the smallest rendition that is scaled from the source itself and at least
+ * twice as tall (and as wide), or one of the same size listed before it.
+ * Each such step costs a fraction of a scale from the source, and
+ * deinterlacing, tone mapping and rotation are done once, in the larger one.
+ * Closer steps and chains blur: measured with veryfast CRF 23 on detailed
+ * 1080p samples, 720p -> 480p lost 0.2-0.36 dB PSNR (0.16 dB at equal
+ * bitrate), 720p -> 480p -> 360p 0.5-0.9 dB, while 720p -> 360p lost
+ * 0.1-0.2 dB at 2-3% fewer bits: the same PSNR at equal bitrate. An
+ * upscaled rendition carries no detail a smaller one could use. */
+static int cascade_parent(const struct pipeline *p, int i)
+{
+    if (p->opts->no_cascade)
+        return -1;
+    int w = p->plan.out[i].width, h = p->plan.out[i].height, best = -1;
+    for (int k = 0; k < p->plan.n; k++) {
+        int kw = p->plan.out[k].width, kh = p->plan.out[k].height;
+        int same = kw == w && kh == h;
+        if (k == i || (same && k > i) || p->job->renditions[p->plan.out[k].job_index].upscale)
+            continue;
+        if (!same && (kw < w || kh < 2 * h))
+            continue;
+        if (cascade_parent(p, k) >= 0)    /* scaled from the source itself only */
+            continue;
+        if (best < 0 || (int64_t)kw * kh < (int64_t)p->plan.out[best].width * p->plan.out[best].height)
+            best = k;
+    }
+    return best;
+}
+
 static int start_renditions(struct pipeline *p)
 {
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];
     const AVCodecContext *d = p->in.vdec;
     int tonemap = mf_vfilter_is_hdr(d->color_trc);
     int deint = d->field_order != AV_FIELD_PROGRESSIVE && d->field_order != AV_FIELD_UNKNOWN;
+    int order[MF_MAX_RENDITIONS];
     for (int i = 0; i < p->plan.n; i++) {
+        p->parent[i] = cascade_parent(p, i);
+        order[i] = i;
+    }
+    /* Smallest first (then last listed first), so that every rendition's
+     * feeds are started before it; runs[] stays in plan order. */
+    for (int a = 1; a < p->plan.n; a++) {
+        for (int b = a; b > 0; b--) {
+            int x = order[b - 1], y = order[b];
+            int64_t ax = (int64_t)p->plan.out[x].width * p->plan.out[x].height;
+            int64_t ay = (int64_t)p->plan.out[y].width * p->plan.out[y].height;
+            if (ax < ay || (ax == ay && x > y))
+                break;
+            order[b - 1] = y;
+            order[b] = x;
+        }
+    }
+    p->n_runs = p->plan.n;    /* runs not started yet are zeroed: free and join skip them */
+    for (int n = 0; n < p->plan.n; n++) {
+        int i = order[n];
         const struct mf_rendition *r = &p->job->renditions[p->plan.out[i].job_index];
+        int from = p->parent[i];
         struct mf_rendition_setup s = {
             .name = r->name, .backend = p->backend,
             .filter = {
@@ -331,9 +399,19 @@ static int start_renditions(struct pipeline *p)
             .audio_tb = p->has_audio ? p->audio.time_base : (AVRational){ 0, 1 },
             .hls_time = p->job->gop_seconds,
         };
+        if (from >= 0) {
+            /* Upright, progressive, SDR yuv420p with square pixels already. */
+            s.filter.in_width = p->plan.out[from].width;
+            s.filter.in_height = p->plan.out[from].height;
+            s.filter.in_format = AV_PIX_FMT_YUV420P;
+            s.filter.in_sar = (AVRational){ 1, 1 };
+            s.filter.rotation = s.filter.deinterlace = s.filter.tonemap = 0;
+        }
+        for (int k = 0; k < p->plan.n; k++)
+            if (p->parent[k] == i)
+                s.feeds[s.n_feeds++] = &p->runs[k];
         encoder_config(p, r, s.filter.out_width, s.filter.out_height, tonemap, s.filter.threads, &s.enc);
         int ret = mf_rendition_start(&p->runs[i], &s, p->err, p->err_len);
-        p->n_runs = i + 1;
         if (ret < 0)
             return ret;
     }
@@ -416,15 +494,11 @@ static int check_truncation(struct pipeline *p, const char *input)
 static int finish(struct pipeline *p, const char *input)
 {
     int ret = check_truncation(p, input);
+    /* The renditions fed by others are finished by them, after their last frame. */
     for (int i = 0; i < p->n_runs; i++)
-        mf_frame_queue_finish(&p->runs[i].queue);
-    for (int i = 0; i < p->n_runs; i++) {
-        int r = mf_rendition_join(&p->runs[i]);
-        if (r < 0 && ret >= 0) {
-            mf_errf(p->err, p->err_len, "%s", p->runs[i].err);
-            ret = r;
-        }
-    }
+        if (p->parent[i] < 0)
+            mf_frame_queue_finish(&p->runs[i].queue);
+    ret = join_renditions(p, ret);
     if (ret >= 0 && p->audio_hls.oc)
         ret = mf_muxer_finish(&p->audio_hls, p->err, p->err_len);
     return ret;

@@ -29,6 +29,7 @@ struct mf_pipeline_opts {
     const char *fallback_backend;  /* NULL: none; else used when the chosen backend is
                                       unusable here (not built, or its probe fails) */
     int threads;                   /* 0 = all cores */
+    int no_cascade;                /* 1: scale every rendition from the source */
     int64_t max_pixels;            /* 0 = no limit: width*height of the source */
     double max_duration;           /* seconds, 0 = no limit */
     atomic_int *cancel;            /* may be NULL; nonzero cancels the encode */

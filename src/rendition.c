@@ -59,12 +59,35 @@ static int encode(struct mf_rendition_run *r, const AVFrame *frame)
     }
 }
 
+/* Hand a filtered frame or an audio packet on to the renditions scaled
+ * from this one, by reference. AVERROR_EXIT when one of them gave up. */
+static int feed(struct mf_rendition_run *r, const AVFrame *frame, const AVPacket *packet)
+{
+    for (int i = 0; i < r->setup.n_feeds; i++) {
+        struct mf_rendition_run *to = r->setup.feeds[i];
+        if (packet && !to->mp4.oc)
+            continue;
+        struct mf_queue_item it = { .frame = frame ? av_frame_clone(frame) : NULL,
+                                    .packet = packet ? av_packet_clone(packet) : NULL };
+        if (!it.frame && !it.packet)
+            return AVERROR(ENOMEM);
+        if (mf_frame_queue_push(&to->queue, it) < 0) {
+            av_frame_free(&it.frame);
+            av_packet_free(&it.packet);
+            return AVERROR_EXIT;
+        }
+    }
+    return 0;
+}
+
 static int drain_filter(struct mf_rendition_run *r)
 {
     int ret;
     while ((ret = mf_vfilter_pull(&r->vf, r->filtered)) >= 0) {
         r->frames_out++;
-        ret = encode(r, r->filtered);
+        ret = feed(r, r->filtered, NULL);
+        if (ret >= 0)
+            ret = encode(r, r->filtered);
         av_frame_unref(r->filtered);
         if (ret < 0)
             return ret;
@@ -106,6 +129,8 @@ static int finish(struct mf_rendition_run *r)
     int ret = 0;
     if (r->vf.graph && ((ret = mf_vfilter_push(&r->vf, NULL)) < 0 || (ret = drain_filter(r)) < 0))
         return ret;
+    for (int i = 0; i < r->setup.n_feeds; i++)
+        mf_frame_queue_finish(&r->setup.feeds[i]->queue);
     if ((ret = encode(r, NULL)) < 0)
         return ret;
     if (r->mp4.oc && (ret = mf_muxer_finish(&r->mp4, r->err, sizeof(r->err))) < 0)
@@ -123,8 +148,8 @@ static void *rendition_thread(void *arg)
     while ((ret = mf_frame_queue_pop(&r->queue, &it)) == 0) {
         if (it.frame)
             ret = filter_frame(r, it.frame);
-        else if (r->mp4.oc)
-            ret = mf_muxer_write(&r->mp4, it.packet, 1, r->err, sizeof(r->err));
+        else if (r->mp4.oc && (ret = mf_muxer_write(&r->mp4, it.packet, 1, r->err, sizeof(r->err))) >= 0)
+            ret = feed(r, NULL, it.packet);
         av_frame_free(&it.frame);
         av_packet_free(&it.packet);
         if (ret < 0)
@@ -134,8 +159,11 @@ static void *rendition_thread(void *arg)
         ret = finish(r);
     if (ret < 0) {
         r->ret = ret;
-        /* Unblock the decoder: it stops feeding and reports our error. */
+        /* Unblock the decoder (or the rendition feeding us): it stops
+         * feeding and reports our error. Those we feed stop too. */
         mf_frame_queue_abort(&r->queue);
+        for (int i = 0; i < r->setup.n_feeds; i++)
+            mf_frame_queue_abort(&r->setup.feeds[i]->queue);
     }
     return NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * One rendition of a ladder: its own thread takes decoded frames (and
  * encoded audio packets) from a queue, filters, encodes and muxes them.
- * Renditions never wait on each other, only on the shared decoder.
+ * Renditions never wait on each other frame by frame, only on the one that
+ * feeds them: the shared decoder, or the larger rendition they cascade from.
  */
 #ifndef MF_RENDITION_H
 #define MF_RENDITION_H
@@ -25,6 +26,11 @@ struct mf_rendition_setup {
     const AVCodecParameters *audio_par;     /* NULL: no audio in the MP4 */
     AVRational audio_tb;
     double hls_time;
+    /* Renditions scaled from this one's output (cascade): each filtered
+     * frame and audio packet is handed on by reference; their queues are
+     * finished or aborted when this one ends. Started before this one. */
+    struct mf_rendition_run *feeds[MF_MAX_RENDITIONS];
+    int n_feeds;
 };
 
 struct mf_rendition_run {

@@ -94,15 +94,22 @@ def run_one(name):
         heights = [o["height"] for o in res["outputs"] if o["kind"] == "mp4"]
         skipped = [s["rendition"] for s in res["skipped"]]
         check(heights, "no MP4 output")
-        durations, seg_lists = [], []
+        durations, seg_lists, packet_lists = [], [], []
         for o in res["outputs"]:
             full = os.path.join(out, o["path"])
             check(os.path.exists(full), f"{o['path']} listed but missing")
             if o["kind"] == "mp4":
                 durations.append(check_mp4(full, src, res["input_frames"], has_audio, o["height"]))
+                packet_lists.append(video_packets(full))
             elif o["kind"] == "hls" and o["rendition"] != "audio":
                 seg_lists.append(check_keyframes(os.path.join(out, f"{o['rendition']}.mp4"), full))
         check(all(s == seg_lists[0] for s in seg_lists), f"renditions cut segments differently: {seg_lists}")
+        # The smaller rung is scaled from the larger one's frames (cascade):
+        # every frame must keep its timestamp and keyframe decision.
+        for pl in packet_lists[1:]:
+            diff = next((i for i, (a, b) in enumerate(zip(pl, packet_lists[0])) if a != b), None)
+            check(len(pl) == len(packet_lists[0]) and diff is None,
+                  f"renditions differ in frame timestamps or keyframes (first at frame {diff})")
         master = os.path.join(out, "hls", "master.m3u8")
         minfo = streams(master)
         kinds = sorted({s["codec_type"] for s in minfo["streams"]})
