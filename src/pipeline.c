@@ -506,6 +506,11 @@ static int finish(struct pipeline *p, const char *input)
 
 static void teardown(struct pipeline *p)
 {
+    /* All threads first: one still running may push into another's queue. */
+    for (int i = 0; i < p->n_runs; i++)
+        mf_frame_queue_abort(&p->runs[i].queue);
+    for (int i = 0; i < p->n_runs; i++)
+        mf_rendition_join(&p->runs[i]);
     for (int i = 0; i < p->n_runs; i++)
         mf_rendition_free(&p->runs[i]);
     mf_muxer_close(&p->audio_hls);
