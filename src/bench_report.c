@@ -84,7 +84,12 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
            "CPU pressure (some, avg60) %.0f%% before, %.0f%% after\n",
            sysconf(_SC_NPROCESSORS_ONLN), load[0][0], load[0][1], load[0][2], load[1][0], load[1][1],
            load[1][2], load[0][3], load[1][3]);
-    printf("wall and CPU: median (min-max) seconds; rss: median peak MB; ratio: mpegflow / ffmpeg\n\n");
+    printf("wall and CPU: median (min-max) seconds; rss: median peak MB; ratio: mpegflow / ffmpeg\n");
+    /* The two sides do not scale alike then: say so next to the PSNR. */
+    if (vs && !st->no_cascade)
+        printf("mpegflow scales a rung at most half as tall as another from that rung (cascade),\n"
+               "ffmpeg every rung from the source; --no-cascade compares like for like\n");
+    printf("\n");
     double tot[MF_BENCH_SIDES][3] = { { 0 } }, dur = 0, rss[MF_BENCH_SIDES] = { 0 };
     int64_t frames[MF_BENCH_SIDES] = { 0 };
     int counted = 0;
