@@ -298,6 +298,11 @@ int mf_cmd_encode(int argc, char **argv)
     if (result.fallback_from[0])
         fprintf(stderr, "mpegflow encode: %s unusable (%s); encoded with %s instead\n",
                 result.fallback_from, result.fallback_reason, result.backend);
+    if (result.decode[0])
+        fprintf(stderr, "mpegflow encode: nvenc: %d session%s; frames decoded by %s%s%s%s\n",
+                result.nvenc_sessions, result.nvenc_sessions == 1 ? "" : "s",
+                !strcmp(result.decode, "cpu") ? "the CPU, uploaded once per rendition" : result.decode,
+                result.decode_note[0] ? " (" : "", result.decode_note, result.decode_note[0] ? ")" : "");
     if (write_result(a.outdir, &job, &result, a.json) < 0) {
         fprintf(stderr, "mpegflow encode: %s/result.json: cannot write: %s\n", a.outdir, strerror(errno));
         return MF_EXIT_FAIL;

@@ -16,6 +16,8 @@
 
 #include "audio.h"
 #include "hls_master.h"
+#include "hwdecode.h"
+#include "hwdevice.h"
 #include "input.h"
 #include "ladder.h"
 #include "output_files.h"
@@ -34,6 +36,13 @@ struct pipeline {
     struct mf_audio audio;
     int has_audio;
     struct mf_muxer audio_hls;
+    /* nvenc: the job's CUDA device, NVDEC state, sessions held */
+    AVBufferRef *hw_device;
+    struct mf_hwdecode hwdec;
+    int hwdec_on;
+    char cpu_decode_why[192];
+    int64_t frames_cuda;
+    int nvenc_sessions;
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -150,6 +159,8 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     }
     p->last_pts = pts;
     f->pts = pts - p->zero;
+    if (f->format == AV_PIX_FMT_CUDA)
+        p->frames_cuda++;
     if (p->origin == AV_NOPTS_VALUE)
         p->origin = f->pts;
     double t = (f->pts - p->origin) * av_q2d(p->tb);
@@ -307,6 +318,39 @@ static void encoder_config(const struct pipeline *p, const struct mf_rendition *
     };
 }
 
+/* With nvenc every rendition hands NVENC CUDA NV12 frames of its size, on
+ * the job's device: the encoder's frames context says so up front, so the
+ * encoder and muxers open before the first frame (session-limit errors
+ * come before any decoding) and survive filter-graph rebuilds. */
+static int start_rendition(struct pipeline *p, int i, struct mf_rendition_setup *s)
+{
+    AVBufferRef *frames = NULL;
+    int ret;
+    if (p->hw_device) {
+        if ((ret = mf_hwdevice_frames(p->hw_device, MF_VFILTER_HW_SW_FORMAT, s->enc.width, s->enc.height,
+                                      &frames)) < 0) {
+            mf_errf(p->err, p->err_len, "%s: CUDA frames context for %dx%d: %s", s->name,
+                    s->enc.width, s->enc.height, av_err2str(ret));
+            return ret;
+        }
+        s->enc.pix_fmt = AV_PIX_FMT_CUDA;
+        s->enc.hw_frames = frames;
+        s->filter.hw_out = 1;
+        s->filter.hw_device = p->hw_device;
+    }
+    ret = mf_rendition_start(&p->runs[i], s, p->err, p->err_len);
+    av_buffer_unref(&frames);
+    p->n_runs = i + 1;
+    if (p->hw_device && p->runs[i].enc)
+        p->nvenc_sessions++;        /* one encoder context = one NVENC session */
+    if (ret == AVERROR(EBUSY) && p->hw_device) {
+        size_t n = strlen(p->err);
+        snprintf(p->err + n, p->err_len - n, " (NVENC session %d of the %d this ladder needs)",
+                 i + 1, p->plan.n);
+    }
+    return ret;
+}
+
 static int start_renditions(struct pipeline *p)
 {
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];
@@ -332,8 +376,7 @@ static int start_renditions(struct pipeline *p)
             .hls_time = p->job->gop_seconds,
         };
         encoder_config(p, r, s.filter.out_width, s.filter.out_height, tonemap, s.filter.threads, &s.enc);
-        int ret = mf_rendition_start(&p->runs[i], &s, p->err, p->err_len);
-        p->n_runs = i + 1;
+        int ret = start_rendition(p, i, &s);
         if (ret < 0)
             return ret;
     }
@@ -368,6 +411,31 @@ static int plan_ladder(struct pipeline *p)
     return mf_ladder_plan(p->job, &g, &p->plan, p->err, p->err_len);
 }
 
+/* nvenc: the job's CUDA device, and NVDEC for the decoder when libavcodec
+ * has a CUDA hwaccel for the codec. Other codecs decode on the CPU; each
+ * rendition then uploads its filtered frames once (src/video_filter.c). */
+static int open_gpu(struct pipeline *p, const char *input)
+{
+    char why[MF_ERR_MAX];
+    int ret;
+    if (strcmp(p->backend->name, "nvenc"))
+        return 0;
+    if ((ret = mf_hwdevice_open_cuda(&p->hw_device, why, sizeof(why))) < 0) {
+        mf_errf(p->err, p->err_len, "nvenc: %s", why);
+        return ret;
+    }
+    const AVCodec *dec = p->in.vdec->codec;
+    if (!mf_hwdecode_supported(dec)) {
+        mf_errf(p->cpu_decode_why, sizeof(p->cpu_decode_why),
+                "libavcodec has no NVDEC hwaccel for %s: decoded on the CPU", dec->name);
+        return 0;
+    }
+    mf_hwdecode_init(&p->hwdec, p->hw_device);
+    p->hwdec_on = 1;
+    return mf_input_reopen_video(&p->in, input, p->opts->max_pixels, mf_hwdecode_setup, &p->hwdec,
+                                 p->err, p->err_len);
+}
+
 static int setup(struct pipeline *p, const char *input, const char *outdir)
 {
     struct mf_input_limits lim = { p->opts->max_pixels, p->opts->max_duration, p->opts->cancel };
@@ -380,6 +448,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
     int code = 0;
     if (!(p->backend = select_backend(p, &code)))
         return code < 0 ? code : AVERROR(EINVAL);
+    if ((ret = open_gpu(p, input)) < 0)
+        return ret;
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];
     p->tb = vst->time_base;
     p->zero = vst->start_time != AV_NOPTS_VALUE ? vst->start_time : 0;
@@ -438,6 +508,25 @@ static void teardown(struct pipeline *p)
     if (p->has_audio)
         mf_audio_close(&p->audio);
     mf_input_close(&p->in);
+    /* Last: the decoder, the graphs and the encoders held references. */
+    av_buffer_unref(&p->hw_device);
+    if (p->hwdec_on)
+        mf_hwdecode_uninit(&p->hwdec);
+}
+
+/* How this nvenc job's frames were decoded, for the result and the log. */
+static void report_gpu(struct pipeline *p, struct mf_result *result)
+{
+    char why[192];
+    if (!p->hw_device)
+        return;
+    result->nvenc_sessions = p->nvenc_sessions;
+    snprintf(result->decode, sizeof(result->decode), "%s",
+             p->frames_cuda == p->frames_in ? "nvdec" : p->frames_cuda ? "nvdec+cpu" : "cpu");
+    if (p->hwdec_on && mf_hwdecode_refusal(&p->hwdec, why, sizeof(why)))
+        snprintf(result->decode_note, sizeof(result->decode_note), "%s: decoded on the CPU", why);
+    else if (p->frames_cuda < p->frames_in)
+        snprintf(result->decode_note, sizeof(result->decode_note), "%s", p->cpu_decode_why);
 }
 
 int mf_pipeline_run(const char *input, const struct mf_job *job, const char *outdir,
@@ -473,6 +562,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
         result->duration = p->media_seconds;
         result->has_audio = p->has_audio;
+        report_gpu(p, result);
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
                                      p->in.frame_rate, result, err, err_len);
     }

@@ -356,8 +356,15 @@ static void succeed(struct job_run *r, const char *result_json, const struct mf_
     snprintf(out, sizeof(out), "%lld", (long long)r->bytes_out);
     if (ret == 1) {
         mf_metrics_outcome(MF_OUTCOME_SUCCEEDED);
-        mf_log(MF_LOG_INFO, r->job_id, "job succeeded", "attempt", r->attempt, "bytes_in", in,
-               "bytes_out", out, "fps", fps, NULL);
+        char sessions[16];
+        snprintf(sessions, sizeof(sessions), "%d", res->nvenc_sessions);
+        if (res->decode[0])     /* nvenc: sessions held and where the frames were decoded */
+            mf_log(MF_LOG_INFO, r->job_id, "job succeeded", "attempt", r->attempt, "bytes_in", in,
+                   "bytes_out", out, "fps", fps, "nvenc_sessions", sessions, "decode", res->decode,
+                   res->decode_note[0] ? "decode_note" : NULL, res->decode_note, NULL);
+        else
+            mf_log(MF_LOG_INFO, r->job_id, "job succeeded", "attempt", r->attempt, "bytes_in", in,
+                   "bytes_out", out, "fps", fps, NULL);
     } else if (ret == 0) {
         mf_metrics_outcome(MF_OUTCOME_LOST);
         mf_log(MF_LOG_WARN, r->job_id, "job finished but another worker owns it now; not recorded", NULL);
