@@ -18,6 +18,7 @@
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
+#include "avlog.h"
 #include "hwdevice.h"
 #include "unit.h"
 #include "video_filter.h"
@@ -327,6 +328,7 @@ static void test_vulkan_upload(void)
 
 int main(void)
 {
+    mf_avlog_capture();     /* as the binary does: FFmpeg's reasons go into our messages */
     test_cpu_paths();
     test_cuda_paths();
     test_every_combination();
