@@ -15,6 +15,7 @@
 #include "avlog.h"
 #include "hwdecode.h"
 #include "hwdevice.h"
+#include "input.h"
 #include "unit.h"
 
 static void test_parse_index(void)
@@ -124,6 +125,83 @@ static void test_get_format(void)
     mf_hwdecode_uninit(&h);
 }
 
+/* Decode every frame of path; with a device, through mf_hwdecode. Frames
+ * decoded, or a negative AVERROR. */
+static int decode_all(const char *path, AVBufferRef *device, struct mf_hwdecode *h, int *hw_frames)
+{
+    struct mf_input in;
+    struct mf_input_limits lim = { 0, 0, NULL };
+    char err[512] = "";
+    int ret = mf_input_open(&in, path, &lim, 0, err, sizeof(err)), n = 0;
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *f = av_frame_alloc();
+
+    *hw_frames = 0;
+    if (ret >= 0 && device) {
+        mf_hwdecode_init(h, device);
+        ret = mf_input_reopen_video(&in, path, 0, mf_hwdecode_setup, h, err, sizeof(err));
+    }
+    while (ret >= 0) {
+        ret = av_read_frame(in.fmt, pkt);
+        if (ret >= 0 && pkt->stream_index != in.video_index) {
+            av_packet_unref(pkt);
+            continue;
+        }
+        ret = avcodec_send_packet(in.vdec, ret >= 0 ? pkt : NULL);
+        av_packet_unref(pkt);
+        while (ret >= 0 && (ret = avcodec_receive_frame(in.vdec, f)) >= 0) {
+            n++;
+            *hw_frames += f->format == AV_PIX_FMT_CUDA;
+            av_frame_unref(f);
+        }
+        if (ret == AVERROR(EAGAIN))
+            ret = 0;
+    }
+    if (err[0])
+        fprintf(stderr, "    %s\n", err);
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    mf_input_close(&in);
+    return ret == AVERROR_EOF ? n : ret;
+}
+
+/* Through real libavcodec: NVDEC is offered for H.264 and MPEG-2, its setup
+ * fails (the device is not a CUDA one, as a GPU without the codec would
+ * refuse), get_format is asked again and the stream decodes on the CPU,
+ * every frame, with the hwaccel's reason noted. */
+static void test_fallback_in_libavcodec(void)
+{
+    static const char *const files[] = { "h264_jvt_sva_ba1_176x144.264", "mkv_mpeg2_480i_tff_ac3.mkv" };
+    const char *dir = getenv("MEDIA_DIR");
+    char path[1024], why[256];
+
+    if (!dir) {
+        fprintf(stderr, "test_hw: MEDIA_DIR unset, decode fallback not tested\n");
+        return;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        /* A device context of another type, never initialised: nothing to open. */
+        AVBufferRef *other = av_hwdevice_ctx_alloc(AV_HWDEVICE_TYPE_DRM);
+        struct mf_hwdecode h;
+        int hw = -1, hw_sw = -1;
+        CHECK(other != NULL);
+        if (!other)
+            return;
+        int sw = decode_all(path, NULL, NULL, &hw_sw);
+        int got = decode_all(path, other, &h, &hw);
+        CHECK(sw > 0);
+        CHECK_INT_EQ(got, sw);                       /* nothing lost in the fallback */
+        CHECK_INT_EQ(hw, 0);
+        CHECK_INT_EQ(mf_hwdecode_refusal(&h, why, sizeof(why)), 1);
+        CHECK_STR_CONTAINS(why, "NVDEC cannot decode this ");
+        CHECK_STR_CONTAINS(why, "): Invalid setup for format cuda");   /* libavcodec's own words */
+        fprintf(stderr, "test_hw: %s: %d frames on the CPU after: %s\n", files[i], got, why);
+        mf_hwdecode_uninit(&h);
+        av_buffer_unref(&other);
+    }
+}
+
 int main(void)
 {
     mf_avlog_capture();
@@ -131,5 +209,6 @@ int main(void)
     test_cuda_device_error();
     test_nvdec_codecs();
     test_get_format();
+    test_fallback_in_libavcodec();
     return UNIT_DONE();
 }
