@@ -8,6 +8,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "avlog.h"
+#include "util.h"
 
 int mf_hwdecode_supported(const AVCodec *dec)
 {
@@ -49,11 +50,14 @@ static enum AVPixelFormat get_format(AVCodecContext *c, const enum AVPixelFormat
             sw = *p;
     }
     /* The hwaccel's own words, when its setup just failed on this thread. */
-    const char *said = mf_avlog_take();
+    char said[160];
+    snprintf(said, sizeof(said), "%s", mf_avlog_take());
+    for (size_t n = strlen(said); n > 0 && (said[n - 1] == '.' || said[n - 1] == ' '); n--)
+        said[n - 1] = '\0';
     const char *profile = avcodec_profile_name(c->codec_id, c->profile);
     pthread_mutex_lock(&h->lock);
     if (!h->refused) {
-        snprintf(h->why, sizeof(h->why), "NVDEC cannot decode this %s stream (%s%s%s, %dx%d)%s%s",
+        mf_errf(h->why, sizeof(h->why), "NVDEC cannot decode this %s stream (%s%s%s, %dx%d)%s%s",
                  avcodec_get_name(c->codec_id), profile ? profile : "", profile ? ", " : "",
                  sw != AV_PIX_FMT_NONE ? av_get_pix_fmt_name(sw) : "no software format",
                  c->coded_width, c->coded_height, said[0] ? ": " : "", said);

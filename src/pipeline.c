@@ -15,9 +15,8 @@
 #include <libavutil/cpu.h>
 
 #include "audio.h"
+#include "gpu_job.h"
 #include "hls_master.h"
-#include "hwdecode.h"
-#include "hwdevice.h"
 #include "input.h"
 #include "ladder.h"
 #include "output_files.h"
@@ -36,13 +35,7 @@ struct pipeline {
     struct mf_audio audio;
     int has_audio;
     struct mf_muxer audio_hls;
-    /* nvenc: the job's CUDA device, NVDEC state, sessions held */
-    AVBufferRef *hw_device;
-    struct mf_hwdecode hwdec;
-    int hwdec_on;
-    char cpu_decode_why[192];
-    int64_t frames_cuda;
-    int nvenc_sessions;
+    struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -159,8 +152,8 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     }
     p->last_pts = pts;
     f->pts = pts - p->zero;
-    if (f->format == AV_PIX_FMT_CUDA)
-        p->frames_cuda++;
+    if (p->gpu.device)
+        mf_gpu_job_frame(&p->gpu, f);
     if (p->origin == AV_NOPTS_VALUE)
         p->origin = f->pts;
     double t = (f->pts - p->origin) * av_q2d(p->tb);
@@ -326,24 +319,14 @@ static int start_rendition(struct pipeline *p, int i, struct mf_rendition_setup 
 {
     AVBufferRef *frames = NULL;
     int ret;
-    if (p->hw_device) {
-        if ((ret = mf_hwdevice_frames(p->hw_device, MF_VFILTER_HW_SW_FORMAT, s->enc.width, s->enc.height,
-                                      &frames)) < 0) {
-            mf_errf(p->err, p->err_len, "%s: CUDA frames context for %dx%d: %s", s->name,
-                    s->enc.width, s->enc.height, av_err2str(ret));
-            return ret;
-        }
-        s->enc.pix_fmt = AV_PIX_FMT_CUDA;
-        s->enc.hw_frames = frames;
-        s->filter.hw_out = 1;
-        s->filter.hw_device = p->hw_device;
-    }
+    if (p->gpu.device && (ret = mf_gpu_job_bind(&p->gpu, s, &frames, p->err, p->err_len)) < 0)
+        return ret;
     ret = mf_rendition_start(&p->runs[i], s, p->err, p->err_len);
     av_buffer_unref(&frames);
     p->n_runs = i + 1;
-    if (p->hw_device && p->runs[i].enc)
-        p->nvenc_sessions++;        /* one encoder context = one NVENC session */
-    if (ret == AVERROR(EBUSY) && p->hw_device) {
+    if (p->gpu.device)
+        mf_gpu_job_started(&p->gpu, &p->runs[i]);
+    if (ret == AVERROR(EBUSY) && p->gpu.device) {
         size_t n = strlen(p->err);
         snprintf(p->err + n, p->err_len - n, " (NVENC session %d of the %d this ladder needs)",
                  i + 1, p->plan.n);
@@ -417,23 +400,13 @@ static int plan_ladder(struct pipeline *p)
 static int open_gpu(struct pipeline *p, const char *input)
 {
     char why[MF_ERR_MAX];
-    int ret;
     if (strcmp(p->backend->name, "nvenc"))
         return 0;
-    if ((ret = mf_hwdevice_open_cuda(&p->hw_device, why, sizeof(why))) < 0) {
+    int ret = mf_gpu_job_open(&p->gpu, AV_HWDEVICE_TYPE_CUDA, &p->in, input, p->opts->max_pixels,
+                              why, sizeof(why));
+    if (ret < 0)
         mf_errf(p->err, p->err_len, "nvenc: %s", why);
-        return ret;
-    }
-    const AVCodec *dec = p->in.vdec->codec;
-    if (!mf_hwdecode_supported(dec)) {
-        mf_errf(p->cpu_decode_why, sizeof(p->cpu_decode_why),
-                "libavcodec has no NVDEC hwaccel for %s: decoded on the CPU", dec->name);
-        return 0;
-    }
-    mf_hwdecode_init(&p->hwdec, p->hw_device);
-    p->hwdec_on = 1;
-    return mf_input_reopen_video(&p->in, input, p->opts->max_pixels, mf_hwdecode_setup, &p->hwdec,
-                                 p->err, p->err_len);
+    return ret;
 }
 
 static int setup(struct pipeline *p, const char *input, const char *outdir)
@@ -509,24 +482,7 @@ static void teardown(struct pipeline *p)
         mf_audio_close(&p->audio);
     mf_input_close(&p->in);
     /* Last: the decoder, the graphs and the encoders held references. */
-    av_buffer_unref(&p->hw_device);
-    if (p->hwdec_on)
-        mf_hwdecode_uninit(&p->hwdec);
-}
-
-/* How this nvenc job's frames were decoded, for the result and the log. */
-static void report_gpu(struct pipeline *p, struct mf_result *result)
-{
-    char why[192];
-    if (!p->hw_device)
-        return;
-    result->nvenc_sessions = p->nvenc_sessions;
-    snprintf(result->decode, sizeof(result->decode), "%s",
-             p->frames_cuda == p->frames_in ? "nvdec" : p->frames_cuda ? "nvdec+cpu" : "cpu");
-    if (p->hwdec_on && mf_hwdecode_refusal(&p->hwdec, why, sizeof(why)))
-        snprintf(result->decode_note, sizeof(result->decode_note), "%s: decoded on the CPU", why);
-    else if (p->frames_cuda < p->frames_in)
-        snprintf(result->decode_note, sizeof(result->decode_note), "%s", p->cpu_decode_why);
+    mf_gpu_job_close(&p->gpu);
 }
 
 int mf_pipeline_run(const char *input, const struct mf_job *job, const char *outdir,
@@ -562,7 +518,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
         result->duration = p->media_seconds;
         result->has_audio = p->has_audio;
-        report_gpu(p, result);
+        mf_gpu_job_report(&p->gpu, result);
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
                                      p->in.frame_rate, result, err, err_len);
     }
