@@ -12,7 +12,6 @@
 #include "mpegflow/job.h"
 
 #define MF_MAX_OUTPUTS 64
-#define MF_PATH_MAX 512
 
 struct mf_progress {
     double percent;        /* 0..100, of the source duration */

@@ -299,6 +299,71 @@ def case_retry(h):
     check(w.wait(10) == 0, "worker exit status")
 
 
+def encode_children(pid):
+    """The worker's child processes running `mpegflow encode`."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if ppid == pid and len(argv) > 1 and argv[1] == b"encode":
+            kids.append(int(d))
+    return kids
+
+
+def maps(pid, lib):
+    with open(f"/proc/{pid}/maps") as f:
+        return lib in f.read()
+
+
+def case_encoder_crash(h):
+    """Each encode is a child process: a crash on hostile media fails that job with
+    a clear message, an OOM kill retries it, and the worker (which loads no FFmpeg
+    library itself) keeps serving."""
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    w = h.worker("w1")
+    check(not maps(w.pid, "libavcodec"), "the idle worker has libavcodec mapped")
+    print(f"figure: idle worker RSS {rss_kib(w.pid) / 1024:.1f} MB")
+    h.xadd(slow_job("crash", "uploads/slow.mp4"))
+    h.wait_encoding("crash")
+    kids = encode_children(w.pid)
+    check(len(kids) == 1, f"encode children while running: {kids}")
+    check(maps(kids[0], "libavcodec") and not maps(w.pid, "libavcodec"), "libavcodec should be in the child only")
+    # SIGABRT, as a failed assert would raise (under ASan, with abort_on_error, a
+    # SIGSEGV also ends in SIGABRT, so this reads the same in both builds).
+    os.kill(kids[0], signal.SIGABRT)
+    hs = h.wait_state("crash", ["succeeded", "failed"], 30)
+    check(hs["state"] == "failed" and "crashed (signal 6" in hs["error"], f"crash: {hs}")
+    dead = h.r.xrange(DEAD)
+    check(len(dead) == 1 and dead[0][1]["id"] == "crash", f"dead letter {dead}")
+    check(http_get(w.http_port, "/healthz")[0] == 200, "worker unhealthy after an encoder crash")
+
+    # SIGKILL from outside (the OOM killer): retryable, the next attempt succeeds.
+    h.xadd(slow_job("oom", "uploads/slow.mp4"))
+    h.wait_encoding("oom")
+    kids = encode_children(w.pid)
+    check(len(kids) == 1, f"encode children while running: {kids}")
+    os.kill(kids[0], signal.SIGKILL)
+    hs = h.wait_state("oom", ["succeeded", "failed"], 60)
+    check(hs["state"] == "succeeded" and hs["attempt"] == "2", f"oom: {hs}")
+    queued = [e for _, e in h.events("oom") if e["state"] == "queued"]
+    check(queued and "killed (SIGKILL" in queued[-1].get("reason", ""), f"oom events {queued}")
+
+    h.xadd(small_job("after", "uploads/ok.mp4"))
+    check(h.wait_state("after", ["succeeded", "failed"], 30)["state"] == "succeeded", "job after the crashes")
+    check(not encode_children(w.pid), "an encode child outlived its job")
+    check(not os.listdir(h.scratch), "scratch left behind")
+    w.signal(signal.SIGTERM)
+    check(w.wait(10) == 0, "worker exit status")
+
+
 def case_max_jobs(h):
     h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
     for i in range(3):
