@@ -26,8 +26,9 @@ int mf_hwdevice_parse_index(const char *s, int *index);
  * av_hwdevice_ctx_create. index -1 means FFmpeg's default (device 0).
  * @return 0 with *dev set (the caller unrefs it), or a negative AVERROR
  *         with err one line naming the device type, the index and
- *         FFmpeg's reason, e.g. "CUDA: cannot create device 0: Cannot
- *         load libcuda.so.1 (Operation not permitted)".
+ *         FFmpeg's reason, e.g. "CUDA: cannot create device 0 for the
+ *         hardware pipeline: Could not dynamically load CUDA (Operation
+ *         not permitted)".
  */
 int mf_hwdevice_open(AVBufferRef **dev, enum AVHWDeviceType type, int index,
                      char *err, size_t err_len);

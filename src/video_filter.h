@@ -10,6 +10,8 @@
  *                                a tone-map or rotation is needed (no CUDA
  *                                filter in FFmpeg 5.1): hwdownload of the
  *                                scaled picture, the CPU filter, hwupload
+ *   (CUDA frames scale_cuda cannot read are downloaded first and take the
+ *   CPU shape.)
  */
 #ifndef MF_VIDEO_FILTER_H
 #define MF_VIDEO_FILTER_H
@@ -26,7 +28,7 @@ struct mf_vfilter_params {
     AVRational in_sar, time_base;
     int out_width, out_height;     /* display orientation, even */
     int rotation;                  /* clockwise: 0, 90, 180, 270 */
-    int deinterlace;               /* bwdif on frames flagged interlaced */
+    int deinterlace;               /* bwdif (yadif_cuda on CUDA frames) on frames flagged interlaced */
     int tonemap;                   /* PQ/HLG source: tone-map to BT.709 SDR */
     int threads;                   /* slice threads (swscale); 0 = one per core */
     int hw_out;                    /* the encoder takes NV12 frames on hw_device (nvenc) */
