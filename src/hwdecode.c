@@ -49,9 +49,13 @@ static enum AVPixelFormat get_format(AVCodecContext *c, const enum AVPixelFormat
         if (sw == AV_PIX_FMT_NONE && d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL))
             sw = *p;
     }
-    /* The hwaccel's own words, when its setup just failed on this thread. */
+    /* The hwaccel's own words, when its setup just failed on this thread
+     * (libavcodec's last line then names the cuda format); not an older,
+     * unrelated error of this thread. */
     char said[160];
     snprintf(said, sizeof(said), "%s", mf_avlog_take());
+    if (!strstr(said, "cuda") && !strstr(said, "CUDA") && !strstr(said, "hwaccel"))
+        said[0] = '\0';
     for (size_t n = strlen(said); n > 0 && (said[n - 1] == '.' || said[n - 1] == ' '); n--)
         said[n - 1] = '\0';
     const char *profile = avcodec_profile_name(c->codec_id, c->profile);

@@ -109,12 +109,22 @@ static void test_get_format(void)
     c->profile = FF_PROFILE_H264_HIGH_422;
     c->coded_width = 1920;
     c->coded_height = 1088;
-    av_log(NULL, AV_LOG_ERROR, "Hardware is lacking required capabilities\n");
+    av_log(NULL, AV_LOG_ERROR, "Failed setup for format cuda: hwaccel initialisation returned error.\n");
     const enum AVPixelFormat refused[] = { AV_PIX_FMT_VAAPI, AV_PIX_FMT_YUV422P10LE, AV_PIX_FMT_NONE };
     CHECK_INT_EQ(c->get_format(c, refused), AV_PIX_FMT_YUV422P10LE);
     CHECK_INT_EQ(mf_hwdecode_refusal(&h, why, sizeof(why)), 1);
     CHECK_STR_EQ(why, "NVDEC cannot decode this h264 stream (High 4:2:2, yuv422p10le, 1920x1088): "
-                      "Hardware is lacking required capabilities");
+                      "Failed setup for format cuda: hwaccel initialisation returned error");
+    /* an older error of the decoding thread is not quoted as the reason */
+    struct mf_hwdecode h2;
+    mf_hwdecode_init(&h2, dev);
+    c->opaque = &h2;
+    av_log(NULL, AV_LOG_ERROR, "error while decoding MB 3 7\n");
+    CHECK_INT_EQ(c->get_format(c, refused), AV_PIX_FMT_YUV422P10LE);
+    CHECK_INT_EQ(mf_hwdecode_refusal(&h2, why, sizeof(why)), 1);
+    CHECK_STR_EQ(why, "NVDEC cannot decode this h264 stream (High 4:2:2, yuv422p10le, 1920x1088)");
+    mf_hwdecode_uninit(&h2);
+    c->opaque = &h;
     /* the first refusal is the one reported */
     const enum AVPixelFormat later[] = { AV_PIX_FMT_YUV444P, AV_PIX_FMT_NONE };
     CHECK_INT_EQ(c->get_format(c, later), AV_PIX_FMT_YUV444P);
