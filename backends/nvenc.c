@@ -71,10 +71,8 @@ static int mf_nvenc_open(struct mf_encoder **enc, const struct mf_encoder_config
     *enc = NULL;
     if ((ret = gpu_from_env(&gpu, why, sizeof(why))) < 0)
         goto refused;
-    /* CUDA frames fix the device: the job's, MPEGFLOW_GPU's or device 0
-     * (src/hwdevice.c). Probe that one, not the first with NVENC. */
-    if (cfg->hw_frames && gpu < 0)
-        gpu = 0;
+    /* With CUDA frames the device is the job's (src/hwdevice.c): MPEGFLOW_GPU's,
+     * else the first with NVENC, which is also what the probe picks here. */
     if ((ret = mf_nvenc_probe_host(gpu, (int)cfg->codec, &host, why, sizeof(why))) < 0)
         goto refused;
     /* The device the probe chose, so that libavcodec opens the same one
