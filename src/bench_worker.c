@@ -3,7 +3,8 @@
  * throwaway redis-server and nginx (DAV PUT, the storage endpoint) on
  * loopback, one `mpegflow worker`, `mpegflow submit --wait` — against the
  * local `mpegflow encode --job` of that job, alternating. The difference is
- * the worker's overhead: fetch, upload, Redis, and submit's 200 ms polling.
+ * the worker's overhead: fetch, upload, Redis, job pickup and the wake-up of
+ * submit --wait on the job's final event.
  */
 #include "bench.h"
 

@@ -535,6 +535,158 @@ def case_backend_unusable(h):
     check(w.wait(10) == 0, "worker exit status")
 
 
+# --- submit --wait (no worker: the test drives the job hash and events itself, as
+# the worker's Lua does: HSET the hash and XADD the event in one script) ------------
+SET_STATE_LUA = ("redis.call('HSET', KEYS[1], unpack(ARGV, 3))\n"
+                 "redis.call('XADD', KEYS[2], 'MAXLEN', '~', 100000, '*', 'job', ARGV[1], 'state', ARGV[2])\n"
+                 "return 1\n")
+
+
+def set_state(h, job_id, state, **fields):
+    args = ["state", state] + [x for kv in fields.items() for x in kv]
+    h.r("EVAL", SET_STATE_LUA, 2, PREFIX + "job:" + job_id, EVENTS, job_id, state, *args)
+
+
+def start_submit(h, job_id, *extra):
+    path = os.path.join(h.tmp, f"{job_id}.json")
+    with open(path, "w") as f:
+        json.dump(small_job(job_id, "uploads/none.mp4"), f)
+    env = dict(os.environ, MPEGFLOW_REDIS_URL=h.redis.url)
+    p = subprocess.Popen([MPEGFLOW, "submit", path, "--wait"] + list(extra), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 10
+    while h.job(job_id).get("state") != "queued":
+        check(time.monotonic() < end and p.poll() is None, f"submit {job_id} did not queue the job")
+        time.sleep(0.01)
+    return p
+
+
+def reap(p, limit, until=None):
+    """Waits for p; returns (when, stdout, stderr). when: the arrival of the first
+    stdout line, or of the first stderr line containing until; else p's exit
+    (a blocking waitpid: Popen.wait with a timeout polls, which would blur it).
+    Sanitizer builds spend a while in exit (LeakSanitizer): the line is the figure."""
+    killer = threading.Timer(limit, p.kill)
+    killer.start()
+    first, lines = None, []
+    try:
+        if until is None:
+            first = p.stdout.readline()
+        else:
+            for line in p.stderr:
+                lines.append(line)
+                if until in line:
+                    break
+        t = time.monotonic()
+        p.wait()
+        t = t if (first or lines) else time.monotonic()
+    finally:
+        killer.cancel()
+    out, err = p.communicate()
+    return t, (first or "") + out, "".join(lines) + err
+
+
+def case_submit_wait_latency(h):
+    """submit --wait returns right after the job's final event, not on a 200 ms poll."""
+    import random
+    lat = []
+    for i in range(11):
+        jid = f"lat{i}"
+        p = start_submit(h, jid, "--timeout", "30")
+        time.sleep(random.uniform(0.1, 0.4))         # inside the blocking read, at any phase
+        set_state(h, jid, "running", progress="0", worker="test")
+        set_state(h, "other", "running")            # another job's event: no effect
+        time.sleep(random.uniform(0.05, 0.25))
+        check(p.poll() is None, f"{jid}: submit returned before the job ended")
+        t0 = time.monotonic()
+        set_state(h, jid, "succeeded", progress="100", result=json.dumps({"outputs": [{"path": f"{jid}.mp4"}]}))
+        t, out, err = reap(p, 10)
+        check(p.returncode == 0, f"{jid}: exit {p.returncode}: {err}")
+        check(json.loads(out) == {"outputs": [{"path": f"{jid}.mp4"}]}, f"{jid}: printed {out!r}")
+        lat.append((t - t0) * 1000)
+    # A failed job: exit 1 and the error, as fast.
+    p = start_submit(h, "bad", "--timeout", "30")
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    set_state(h, "bad", "failed", error="input: no such key")
+    t, out, err = reap(p, 10, until="failed")
+    check(p.returncode == 1 and "job bad failed: input: no such key" in err and not out,
+          f"failed job: exit {p.returncode}, stdout {out!r}, stderr {err!r}")
+    lat.append((t - t0) * 1000)
+    lat.sort()
+    med = lat[len(lat) // 2]
+    print(f"figure: submit --wait return after the final event, ms: median {med:.1f}, "
+          f"max {lat[-1]:.1f} ({', '.join(f'{x:.1f}' for x in lat)})")
+    # Polling every 200 ms gives a median near 100 ms; an event wake-up a few ms
+    # (measured to the printed result, so a sanitizer build's slow exit is not in it).
+    check(med < 40, f"median {med:.1f} ms from the event to submit's exit: polling?")
+    check(lat[-1] < 150, f"max {lat[-1]:.1f} ms from the event to submit's exit")
+
+
+def case_submit_wait_timeout(h):
+    """--timeout is honoured while the job never ends, even with other jobs' events flowing."""
+    stop = threading.Event()
+
+    def noise():
+        r = type(h.r)(h.redis.port)
+        while not stop.is_set():
+            r("XADD", EVENTS, "*", "job", "noise", "state", "running")
+            time.sleep(0.02)
+        r.close()
+
+    t = threading.Thread(target=noise)
+    t.start()
+    try:
+        p = start_submit(h, "slow", "--timeout", "1.5")
+        t0 = time.monotonic()                    # just after submit's XADD, before its clock starts
+        set_state(h, "slow", "running", progress="10")
+        t1, out, err = reap(p, 10)
+    finally:
+        stop.set()
+        t.join()
+    el = t1 - t0
+    check(p.returncode == 1 and "job slow not finished after 1.5 s" in err and not out,
+          f"exit {p.returncode}, stdout {out!r}, stderr {err!r}")
+    check(1.3 <= el < 2.5, f"--timeout 1.5 returned after {el:.2f}s")
+    # With Redis down the timeout still holds (no waiting out a backoff past it).
+    p = start_submit(h, "down", "--timeout", "2")
+    h.r.close()
+    h.redis.kill()
+    t0 = time.monotonic()
+    t1, out, err = reap(p, 15)
+    check(p.returncode == 1 and "not finished after 2 s" in err and "still waiting" in err,
+          f"Redis down: exit {p.returncode}, stderr {err!r}")
+    check(t1 - t0 < 2.6, f"--timeout 2 with Redis down returned after {t1 - t0:.2f}s")
+    print(f"figure: --timeout 1.5 returned after {el:.2f}s")
+
+
+def case_submit_wait_redis_restart(h):
+    """Redis restarts (its data lost) while submit --wait blocks: it warns once,
+    reconnects, and returns when the job ends."""
+    p = start_submit(h, "rr", "--timeout", "60")
+    time.sleep(0.3)
+    h.r.close()
+    h.redis.kill()
+    time.sleep(2.5)
+    check(p.poll() is None, "submit gave up while Redis was down")
+    h.redis = RedisServer(h.tmp, port=h.redis.port).start()     # empty: data lost
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    set_state(h, "rr", "succeeded", progress="100", result='{"outputs": []}')
+    t1, out, err = reap(p, 20)
+    check(p.returncode == 0 and json.loads(out) == {"outputs": []}, f"exit {p.returncode}, {out!r}, {err!r}")
+    check(err.count("still waiting") == 1, f"want one warning: {err!r}")
+    check(t1 - t0 < 6.5, f"returned {t1 - t0:.2f}s after the job ended (backoff cap 5 s)")
+    # Connected again: the next job's end is seen at once, not on a poll.
+    p = start_submit(h, "rr2", "--timeout", "30")
+    time.sleep(0.3)
+    t2 = time.monotonic()
+    set_state(h, "rr2", "succeeded", progress="100", result="{}")
+    t3, out, err = reap(p, 10)
+    check(p.returncode == 0, f"rr2: exit {p.returncode}, {err!r}")
+    print(f"figure: after the restart returned {t1 - t0:.2f}s after the job ended; next job {1000 * (t3 - t2):.1f} ms")
+
+
 def case_config_noserver():
     base = dict(os.environ, MPEGFLOW_STORAGE_URL="http://127.0.0.1:1/media", MPEGFLOW_HTTP_ADDR="off")
     bad = [
