@@ -463,6 +463,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     slot->percent = slot->fps = 0;
     slot->progress_dirty = 0;
     slot->progress_written_ms = 0;         /* the first progress report goes out at once */
+    slot->written_percent = 0;
     atomic_store(&slot->cancel, 0);
     atomic_store(&slot->cancel_reason, MF_CANCEL_NONE);
     pthread_mutex_unlock(&w->lock);

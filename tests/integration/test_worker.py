@@ -61,7 +61,8 @@ def case_end_to_end(h):
     last = max(files, key=lambda p: os.stat(p).st_mtime_ns)
     check(os.stat(manifest).st_mtime_ns >= os.stat(last).st_mtime_ns, f"result.json not last ({last})")
     check(json.load(open(manifest)) == result, "uploaded result.json differs")
-    check(not os.listdir(h.scratch), f"scratch left behind: {os.listdir(h.scratch)}")
+    left = h.scratch_left()
+    check(not left, f"scratch left behind: {left}")
 
     st = subprocess.run([MPEGFLOW, "status", "e2e"], env=env, capture_output=True, text=True, timeout=10)
     check(st.returncode == 0 and json.loads(st.stdout)["state"] == "succeeded", f"status: {st.stdout} {st.stderr}")
@@ -359,7 +360,7 @@ def case_encoder_crash(h):
     h.xadd(small_job("after", "uploads/ok.mp4"))
     check(h.wait_state("after", ["succeeded", "failed"], 30)["state"] == "succeeded", "job after the crashes")
     check(not encode_children(w.pid), "an encode child outlived its job")
-    check(not os.listdir(h.scratch), "scratch left behind")
+    check(not h.scratch_left(), "scratch left behind")
     w.signal(signal.SIGTERM)
     check(w.wait(10) == 0, "worker exit status")
 
