@@ -134,6 +134,10 @@ int mf_avcodec_open(struct mf_encoder **enc, const struct mf_avcodec_spec *spec,
         goto error;
     }
     mf_avcodec_set_common(st->ctx, cfg);
+    if (cfg->hw_frames && !(st->ctx->hw_frames_ctx = av_buffer_ref(cfg->hw_frames))) {
+        ret = AVERROR(ENOMEM);
+        goto error;
+    }
     if ((ret = spec->configure(st->ctx, &opts, cfg, spec->arg, err, sizeof(err))) < 0) {
         av_log(NULL, AV_LOG_ERROR, "%s\n", err[0] ? err : av_err2str(ret));
         goto error;
@@ -178,7 +182,8 @@ int mf_avcodec_send_frame(struct mf_encoder *enc, const AVFrame *frame)
             report(c->codec->name, "flush", ret);
         return ret == AVERROR_EOF ? 0 : ret;
     }
-    if (frame->width != c->width || frame->height != c->height || frame->format != c->pix_fmt) {
+    if (frame->width != c->width || frame->height != c->height || frame->format != c->pix_fmt ||
+        (c->hw_frames_ctx && !frame->hw_frames_ctx)) {
         av_log(NULL, AV_LOG_ERROR, "%s: frame %dx%d format %d, encoder wants %dx%d format %d\n",
                c->codec->name, frame->width, frame->height, frame->format,
                c->width, c->height, (int)c->pix_fmt);

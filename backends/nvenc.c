@@ -1,7 +1,9 @@
 /*
  * H.264 and HEVC on NVIDIA GPUs through libavcodec's h264_nvenc /
- * hevc_nvenc, on the shared avcodec path (backends/avcodec.c). Frames come
- * from system memory (the CPU decode and scale); libavcodec uploads them.
+ * hevc_nvenc, on the shared avcodec path (backends/avcodec.c). The
+ * pipeline feeds CUDA frames (cfg->hw_frames on the job's CUDA device:
+ * NVDEC + scale_cuda, or CPU filters + one hwupload); system-memory frames
+ * (no hw_frames) still work, libavcodec uploads them.
  * Each open encoder is one NVENC session: a 4-rung ladder opens 4.
  *
  * The option mapping is in nvenc_params.c (table in nvenc_params.h), the
@@ -67,14 +69,20 @@ static int mf_nvenc_open(struct mf_encoder **enc, const struct mf_encoder_config
     int gpu, ret;
 
     *enc = NULL;
-    if ((ret = gpu_from_env(&gpu, why, sizeof(why))) < 0 ||
-        (ret = mf_nvenc_probe_host(gpu, (int)cfg->codec, &host, why, sizeof(why))) < 0) {
-        av_log(NULL, AV_LOG_ERROR, "nvenc: %s\n", why);
-        return ret;
-    }
-    /* The device the probe chose, so that libavcodec opens the same one. */
+    if ((ret = gpu_from_env(&gpu, why, sizeof(why))) < 0)
+        goto refused;
+    /* With CUDA frames the device is the job's (src/hwdevice.c): MPEGFLOW_GPU's,
+     * else the first with NVENC, which is also what the probe picks here. */
+    if ((ret = mf_nvenc_probe_host(gpu, (int)cfg->codec, &host, why, sizeof(why))) < 0)
+        goto refused;
+    /* The device the probe chose, so that libavcodec opens the same one
+     * (with CUDA frames libavcodec uses their device, which is this one). */
     setup = (struct mf_nvenc_setup){ .caps = host.caps[cfg->codec], .gpu = host.gpu };
     return mf_avcodec_open(enc, &spec, cfg);
+
+refused:
+    av_log(NULL, AV_LOG_ERROR, "nvenc: %s\n", why);
+    return ret;
 }
 
 const struct mf_encoder_backend mf_nvenc_backend = {

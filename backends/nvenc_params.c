@@ -9,6 +9,7 @@
 
 #include <libavutil/common.h>
 
+#include "hwdevice.h"
 #include "nvenc_params.h"
 
 struct preset_row {
@@ -51,17 +52,8 @@ const char *mf_nvenc_encoder_name(enum mf_video_codec codec)
 
 int mf_nvenc_parse_gpu(const char *s, int *gpu)
 {
-    char *end;
-    long v;
-
-    *gpu = -1;
-    if (!s || !*s)
-        return 0;
-    v = strtol(s, &end, 10);
-    if (end == s || *end || v < 0 || v > 255)
-        return AVERROR(EINVAL);
-    *gpu = (int)v;
-    return 0;
+    /* One spelling for the encoder and the job's CUDA device (src/hwdevice.c). */
+    return mf_hwdevice_parse_index(s, gpu);
 }
 
 /* Whether the ','-separated x264 tune list asks for zerolatency; unknown

@@ -3,7 +3,8 @@
  * throwaway redis-server and nginx (DAV PUT, the storage endpoint) on
  * loopback, one `mpegflow worker`, `mpegflow submit --wait` — against the
  * local `mpegflow encode --job` of that job, alternating. The difference is
- * the worker's overhead: fetch, upload, Redis, and submit's 200 ms polling.
+ * the worker's overhead: fetch, upload, Redis, job pickup and the wake-up of
+ * submit --wait on the job's final event.
  */
 #include "bench.h"
 
@@ -145,7 +146,8 @@ static int start_servers(struct servers *s, const char *self, char **env, char *
     return 0;
 }
 
-/* utime + stime of a live process, seconds; and its resident set, MB. */
+/* CPU seconds of a live process and of its children it has waited for (the
+ * worker runs each encode as a child process); and its resident set, MB. */
 static double proc_cpu(pid_t pid)
 {
     char path[64], buf[1024];
@@ -158,9 +160,10 @@ static double proc_cpu(pid_t pid)
     buf[n] = '\0';
     char *p = strrchr(buf, ')');
     unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+    long cut = 0, cst = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", &ut, &st, &cut, &cst) != 4)
         return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    return (double)(ut + st + (unsigned long)(cut + cst)) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static double proc_rss_mb(pid_t pid)

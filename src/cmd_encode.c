@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavutil/error.h>
+
 #include "commands.h"
 #include "pipeline.h"
 #include "result.h"
@@ -43,9 +45,13 @@ static void usage(FILE *f)
         "                        larger rendition\n"
         "      --progress        show progress even when stderr is not a terminal\n"
         "      --json            print the result manifest (JSON) on stdout\n"
+        "      --max-pixels N    refuse sources larger than N pixels (width x height; 0 = no limit)\n"
+        "      --max-duration S  refuse sources longer than S seconds (0 = no limit)\n"
+        "      --progress-fd FD  write 'PERCENT FPS' lines to file descriptor FD (used by the worker)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
-        "OUTDIR/hls/audio/index.m3u8 and OUTDIR/result.json. Exit status 0 only on success.\n");
+        "OUTDIR/hls/audio/index.m3u8 and OUTDIR/result.json. Exit status 0 only on success;\n"
+        "75 when the host ran short (memory, disk, NVENC sessions) and another try may work.\n");
 }
 
 static char *read_file(const char *path, size_t *len, char *err, size_t err_len)
@@ -99,11 +105,14 @@ static int set_ladder(struct mf_job *job, const char *spec, char *err, size_t er
 
 struct progress_state {
     int show;
+    int fd;                        /* --progress-fd, or -1 */
 };
 
 static void print_progress(const struct mf_progress *p, void *opaque)
 {
     struct progress_state *ps = opaque;
+    if (ps->fd >= 0)
+        dprintf(ps->fd, "%.2f %.2f\n", p->percent, p->fps);
     if (!ps->show)
         return;
     char eta[32] = "--:--";
@@ -136,8 +145,8 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
 }
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
-       OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON,
-       OPT_NO_CASCADE };
+       OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
+       OPT_PROGRESS_FD, OPT_NO_CASCADE };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -148,6 +157,9 @@ static const struct option long_opts[] = {
     { "audio", required_argument, NULL, OPT_AUDIO },   { "gop", required_argument, NULL, OPT_GOP },
     { "threads", required_argument, NULL, OPT_THREADS }, { "progress", no_argument, NULL, OPT_PROGRESS },
     { "json", no_argument, NULL, OPT_JSON },           { "help", no_argument, NULL, 'h' },
+    { "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+    { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
+    { "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
     { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
     { NULL, 0, NULL, 0 },
 };
@@ -155,13 +167,14 @@ static const struct option long_opts[] = {
 struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
                *format, *audio;
-    double crf, gop;
-    int threads, progress, json, no_cascade;
+    double crf, gop, max_duration;
+    long long max_pixels;
+    int threads, progress, json, progress_fd, no_cascade;
 };
 
 static int parse_args(int argc, char **argv, struct encode_args *a)
 {
-    *a = (struct encode_args){ .crf = -1, .gop = -1 };
+    *a = (struct encode_args){ .crf = -1, .gop = -1, .progress_fd = -1 };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
@@ -181,6 +194,9 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_THREADS: a->threads = atoi(optarg); break;
         case OPT_PROGRESS: a->progress = 1; break;
         case OPT_JSON: a->json = 1; break;
+        case OPT_MAX_PIXELS: a->max_pixels = strtoll(optarg, NULL, 10); break;
+        case OPT_MAX_DURATION: a->max_duration = strtod(optarg, NULL); break;
+        case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
         case OPT_NO_CASCADE: a->no_cascade = 1; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
@@ -283,7 +299,9 @@ int mf_cmd_encode(int argc, char **argv)
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct progress_state ps = { .show = a.progress || isatty(STDERR_FILENO) };
+    struct progress_state ps = { .show = a.progress || isatty(STDERR_FILENO), .fd = a.progress_fd };
+    if (ps.fd >= 0)
+        signal(SIGPIPE, SIG_IGN);  /* a reader gone away must not kill the encode */
     /* --fallback, else the environment the worker also reads; "none" turns it off. */
     const char *fallback = a.fallback ? a.fallback : getenv("MPEGFLOW_BACKEND_FALLBACK");
     if (fallback && (!fallback[0] || !strcmp(fallback, "none")))
@@ -291,7 +309,7 @@ int mf_cmd_encode(int argc, char **argv)
     struct mf_pipeline_opts opts = {
         .backend = a.backend, .fallback_backend = fallback, .threads = a.threads,
         .no_cascade = a.no_cascade,
-        .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
+        .max_pixels = a.max_pixels, .max_duration = a.max_duration, .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
     };
     static struct mf_result result;
     ret = mf_pipeline_run(a.input, &job, a.outdir, &opts, &result, err, sizeof(err));
@@ -299,11 +317,20 @@ int mf_cmd_encode(int argc, char **argv)
         if (ps.show)
             fputc('\n', stderr);
         fprintf(stderr, "mpegflow encode: %s\n", err);
-        return atomic_load(&cancel_flag) ? 128 + SIGINT : MF_EXIT_FAIL;
+        if (atomic_load(&cancel_flag))
+            return 128 + SIGINT;
+        /* The host ran short, not the input: another try (elsewhere) may work. */
+        return ret == AVERROR(ENOMEM) || ret == AVERROR(ENOSPC) || ret == AVERROR(EBUSY) ? MF_EXIT_RETRY
+                                                                                         : MF_EXIT_FAIL;
     }
     if (result.fallback_from[0])
         fprintf(stderr, "mpegflow encode: %s unusable (%s); encoded with %s instead\n",
                 result.fallback_from, result.fallback_reason, result.backend);
+    if (result.decode[0])
+        fprintf(stderr, "mpegflow encode: nvenc: %d session%s; frames decoded by %s%s%s%s\n",
+                result.nvenc_sessions, result.nvenc_sessions == 1 ? "" : "s",
+                !strcmp(result.decode, "cpu") ? "the CPU, uploaded once per rendition" : result.decode,
+                result.decode_note[0] ? " (" : "", result.decode_note, result.decode_note[0] ? ")" : "");
     if (write_result(a.outdir, &job, &result, a.json) < 0) {
         fprintf(stderr, "mpegflow encode: %s/result.json: cannot write: %s\n", a.outdir, strerror(errno));
         return MF_EXIT_FAIL;

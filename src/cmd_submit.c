@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: mpegflow submit JOB.json|- [--pool P] [--wait] [--timeout SECONDS] [--no-validate]\n\n"
                "Validates the job, adds it to <prefix>queue:<pool> and prints its id.\n"
-               "--wait polls the job until it ends: prints the result JSON and exits 0 when it\n"
+               "--wait waits for the job to end (events stream): prints the result JSON and exits 0 when it\n"
                "succeeded, prints the error and exits 1 when it failed.\n\n");
     mf_config_usage(MF_CONFIG_CLIENT, f);
 }
@@ -41,21 +41,48 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
-/* Poll the job hash until a final state; 0 succeeded, 1 failed or timed out. */
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * Wait until the job ends; 0 succeeded, 1 failed or timed out. Event-driven:
+ * take the events stream's last id, read the hash (already final? done), then
+ * block on <prefix>events for an event of this job. The hash stays the truth:
+ * it is read again after every wake-up, and the block is at most WAIT_BLOCK_MS,
+ * so the TTY progress line still refreshes (progress updates are not events)
+ * and a missed event costs at most that long.
+ */
+#define WAIT_BLOCK_MS 1000
+#define WAIT_EVENTS 64          /* events read per XREAD: a busy stream is skipped in batches */
+#define WAIT_POLL_MS 200        /* the events stream unusable (an error reply): poll the hash */
+
 static int wait_job(struct mf_queue *q, const char *id, double timeout)
 {
-    struct timespec t0, now;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int tty = isatty(2), warned = 0;
+    int tty = isatty(2), warned = 0, poll = 0;
+    char last[64];
+    int have_last = mf_queue_events_last_id(q, last, sizeof(last)) == 0;
     for (;;) {
         char **pairs = NULL;
         int n = mf_queue_get_job(q, id, &pairs);
         if (n < 0 && !warned++)
-            fprintf(stderr, "mpegflow submit: %s (still waiting)\n", mf_queue_errstr(q));
+            fprintf(stderr, "%smpegflow submit: %s (still waiting)\n", tty ? "\r\033[K" : "", mf_queue_errstr(q));
         const char *state = mf_queue_pairs_get(pairs, "state");
         if (state && !strcmp(state, "succeeded")) {
             const char *res = mf_queue_pairs_get(pairs, "result");
             printf("%s\n", res ? res : "{}");
+            fflush(stdout);    /* a caller reading the pipe has it now, not at exit */
             if (tty)
                 fprintf(stderr, "\r\033[K");
             mf_queue_free_pairs(pairs);
@@ -75,15 +102,38 @@ static int wait_job(struct mf_queue *q, const char *id, double timeout)
             fprintf(stderr, "\r\033[K%s %s%% %s fps", state, p ? p : "0", fps ? fps : "0");
         }
         mf_queue_free_pairs(pairs);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-        if (timeout > 0 && el > timeout) {
+        double left = timeout > 0 ? timeout - elapsed(&t0) : 0;
+        if (timeout > 0 && left <= 0) {
             fprintf(stderr, "%smpegflow submit: job %s not finished after %g s\n", tty ? "\n" : "", id, timeout);
             return MF_EXIT_FAIL;
         }
-        int ms = n < 0 ? mf_queue_retry_in_ms(q) + 200 : 200;
-        struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-        nanosleep(&ts, NULL);
+        int block = WAIT_BLOCK_MS;
+        if (timeout > 0 && left * 1000 < block)
+            block = (int)(left * 1000) + 1;
+        if (n < 0) {
+            /* Redis unreachable: wait for the next connection attempt (never past the timeout). */
+            int ms = mf_queue_retry_in_ms(q) + 200;
+            sleep_ms(ms < block ? ms : block);
+            continue;
+        }
+        int r = 0;
+        if (!have_last && !poll) {
+            /* Not taken before the hash read (Redis was down): an event in between is
+             * then only seen by the next hash read, at most a block later. */
+            r = mf_queue_events_last_id(q, last, sizeof(last));
+            have_last = r == 0;
+        }
+        if (have_last && !poll)
+            r = mf_queue_events_wait(q, id, last, sizeof(last), block, WAIT_EVENTS);
+        if (r == MF_QUEUE_EREPLY && !poll) {
+            /* e.g. <prefix>events is not a stream: poll the hash instead. */
+            fprintf(stderr, "%smpegflow submit: %s (polling the job instead)\n", tty ? "\r\033[K" : "",
+                    mf_queue_errstr(q));
+            poll = 1;
+        }
+        /* ECONN: the next hash read reconnects (and backs off); other errors: as polling. */
+        if (poll || (r < 0 && r != MF_QUEUE_ECONN))
+            sleep_ms(WAIT_POLL_MS < block ? WAIT_POLL_MS : block);
     }
 }
 

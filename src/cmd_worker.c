@@ -4,33 +4,49 @@
 #include <string.h>
 
 #include "commands.h"
-#include "worker_config.h"
+#include "encode_child.h"
 #include "log.h"
-#include "mpegflow/encoder.h"
+#include "worker_config.h"
 #include "worker.h"
 
-/* The backend called name ("auto" when any is usable: the pipeline then
- * picks one per job by codec); NULL with why when unusable. */
+/* The backend called name ("auto" when any is usable: the encode then picks
+ * one per job by codec); NULL with why when unusable. The probe runs in a
+ * child `mpegflow probe`, so this process never loads FFmpeg or a driver. */
 static const char *usable_backend(const char *name, char *why, size_t why_len)
 {
-    if (!strcmp(name, "auto")) {
-        for (const struct mf_encoder_backend *const *b = mf_encoder_backends(); *b; b++)
-            if ((*b)->probe(why, why_len) == 0)
+    static char chosen[32];
+    char out[4096], *save = NULL;
+    int auto_ = !strcmp(name, "auto");
+    int st = mf_probe_child(auto_ ? NULL : name, out, sizeof(out));
+    if (st < 0) {
+        snprintf(why, why_len, "%.500s", out);
+        return NULL;
+    }
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        const char *verdict = colon + 1 + strspn(colon + 1, " ");
+        if (!auto_ && strcmp(line, name))
+            continue;
+        if (!strcmp(verdict, "usable")) {
+            if (auto_)
                 return "auto";
+            snprintf(chosen, sizeof(chosen), "%s", line);
+            return chosen;
+        }
+        if (!auto_) {
+            const char *reason = !strncmp(verdict, "unusable: ", 10) ? verdict + 10 : verdict;
+            snprintf(why, why_len, "%s: unusable: %s", name, reason);
+            return NULL;
+        }
+    }
+    if (auto_)
         snprintf(why, why_len, "no encoder backend is usable on this host (see 'mpegflow probe')");
-        return NULL;
-    }
-    const struct mf_encoder_backend *b = mf_encoder_backend_find(name);
-    if (!b) {
-        snprintf(why, why_len, "%s: not built into this binary", name);
-        return NULL;
-    }
-    char reason[256] = "";
-    if (b->probe(reason, sizeof(reason))) {
-        snprintf(why, why_len, "%s: unusable: %s", name, reason[0] ? reason : "unknown reason");
-        return NULL;
-    }
-    return b->name;
+    else
+        snprintf(why, why_len, "%s: mpegflow probe said nothing about it (exit status %d)", name, st);
+    return NULL;
 }
 
 static void usage(FILE *f)

@@ -45,6 +45,7 @@ static int display_rotation(const AVStream *st)
 }
 
 static int open_decoder(AVCodecContext **out, const AVStream *st, int64_t max_pixels,
+                        mf_decoder_setup_fn setup, void *opaque,
                         const char *path, char *err, size_t err_len)
 {
     const AVCodec *dec = avcodec_find_decoder(st->codecpar->codec_id);
@@ -65,6 +66,8 @@ static int open_decoder(AVCodecContext **out, const AVStream *st, int64_t max_pi
     c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (max_pixels > 0)
         av_opt_set_int(c, "max_pixels", max_pixels, 0);
+    if (setup && (ret = setup(c, opaque)) < 0)
+        goto fail;
     ret = avcodec_open2(c, dec, NULL);
     if (ret < 0)
         goto fail;
@@ -185,15 +188,23 @@ int mf_input_open(struct mf_input *in, const char *path, const struct mf_input_l
     ret = check_video_stream(in, lim, path, err, err_len);
     if (ret < 0)
         return ret;
-    ret = open_decoder(&in->vdec, vst, lim->max_pixels, path, err, err_len);
+    ret = open_decoder(&in->vdec, vst, lim->max_pixels, NULL, NULL, path, err, err_len);
     if (ret < 0)
         return ret;
     if (want_audio == 1 && in->audio_index >= 0) {
-        ret = open_decoder(&in->adec, in->fmt->streams[in->audio_index], 0, path, err, err_len);
+        ret = open_decoder(&in->adec, in->fmt->streams[in->audio_index], 0, NULL, NULL, path, err, err_len);
         if (ret < 0)
             return ret;
     }
     return 0;
+}
+
+int mf_input_reopen_video(struct mf_input *in, const char *path, int64_t max_pixels,
+                          mf_decoder_setup_fn setup, void *opaque, char *err, size_t err_len)
+{
+    avcodec_free_context(&in->vdec);
+    return open_decoder(&in->vdec, in->fmt->streams[in->video_index], max_pixels, setup, opaque,
+                        path, err, err_len);
 }
 
 void mf_input_close(struct mf_input *in)

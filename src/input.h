@@ -36,6 +36,17 @@ struct mf_input {
  */
 int  mf_input_open(struct mf_input *in, const char *path, const struct mf_input_limits *lim,
                    int want_audio, char *err, size_t err_len);
+/** Called on a decoder context before avcodec_open2 (e.g. hardware decoding). */
+typedef int (*mf_decoder_setup_fn)(AVCodecContext *c, void *opaque);
+
+/**
+ * Replace the video decoder, before any packet was decoded, by one that
+ * setup has prepared (limits and threading as mf_input_open's).
+ * Returns 0, or a negative AVERROR with err naming the file and the cause;
+ * in->vdec is then NULL.
+ */
+int  mf_input_reopen_video(struct mf_input *in, const char *path, int64_t max_pixels,
+                           mf_decoder_setup_fn setup, void *opaque, char *err, size_t err_len);
 void mf_input_close(struct mf_input *in);
 
 #endif

@@ -1,20 +1,41 @@
 /* mpegflow: command dispatch. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libavutil/avutil.h>
 #include <libavutil/log.h>
 
 #include "avlog.h"
 #include "commands.h"
+#include "self_exe.h"
+
+/* The worker is its own executable that links no FFmpeg library, so an idle
+ * pod stays small; it runs each encode as a child `mpegflow encode`. exec
+ * keeps the pid, so signals and the pod's PID 1 are unchanged. */
+static int exec_worker(int argc, char **argv)
+{
+    static char exe[4096];
+    int ret = mf_sibling_exe("mpegflow-worker", exe, sizeof(exe));
+    (void)argc;
+    if (!ret) {
+        argv[-1] = exe;            /* argv is main()'s argv + 1: its argv[0] slot */
+        execv(exe, argv - 1);
+        ret = -errno;
+    }
+    fprintf(stderr, "mpegflow worker: cannot run %s: %s (it is installed next to mpegflow)\n",
+            exe[0] ? exe : "mpegflow-worker", strerror(-ret));
+    return MF_EXIT_FAIL;
+}
 
 static const struct mf_command commands[] = {
     { "encode", "encode one local file to an ABR ladder (MP4 and/or HLS)", mf_cmd_encode },
     { "bench",  "benchmark the pipeline, optionally against the ffmpeg CLI", mf_cmd_bench },
     { "probe",  "list the encoder backends usable on this host, and why not", mf_cmd_probe },
-    { "worker", "run jobs from the Redis queue (configured from the environment)", mf_cmd_worker },
+    { "worker", "run jobs from the Redis queue (configured from the environment)", exec_worker },
     { "submit", "enqueue a job; --wait prints its result", mf_cmd_submit },
     { "status", "print a job's state as JSON", mf_cmd_status },
     { NULL, NULL, NULL },

@@ -17,6 +17,7 @@
 #include <libavutil/cpu.h>
 
 #include "audio.h"
+#include "gpu_job.h"
 #include "hls_master.h"
 #include "input.h"
 #include "ladder.h"
@@ -37,6 +38,7 @@ struct pipeline {
     struct mf_audio audio;
     int has_audio;
     struct mf_muxer audio_hls;
+    struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -165,6 +167,8 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     }
     p->last_pts = pts;
     f->pts = pts - p->zero;
+    if (p->gpu.device)
+        mf_gpu_job_frame(&p->gpu, f);
     if (p->origin == AV_NOPTS_VALUE)
         p->origin = f->pts;
     double t = (f->pts - p->origin) * av_q2d(p->tb);
@@ -333,10 +337,11 @@ static void encoder_config(const struct pipeline *p, const struct mf_rendition *
  * 1080p samples, 720p -> 480p lost 0.2-0.36 dB PSNR (0.16 dB at equal
  * bitrate), 720p -> 480p -> 360p 0.5-0.9 dB, while 720p -> 360p lost
  * 0.1-0.2 dB at 2-3% fewer bits: the same PSNR at equal bitrate. An
- * upscaled rendition carries no detail a smaller one could use. */
+ * upscaled rendition carries no detail a smaller one could use. GPU jobs
+ * keep their frames on the device and scale each rendition there. */
 static int cascade_parent(const struct pipeline *p, int i)
 {
-    if (p->opts->no_cascade)
+    if (p->opts->no_cascade || p->gpu.device)
         return -1;
     int w = p->plan.out[i].width, h = p->plan.out[i].height, best = -1;
     for (int k = 0; k < p->plan.n; k++) {
@@ -354,6 +359,28 @@ static int cascade_parent(const struct pipeline *p, int i)
     return best;
 }
 
+/* With nvenc every rendition hands NVENC CUDA NV12 frames of its size, on
+ * the job's device: the encoder's frames context says so up front, so the
+ * encoder and muxers open before the first frame (session-limit errors
+ * come before any decoding) and survive filter-graph rebuilds. */
+static int start_rendition(struct pipeline *p, int i, struct mf_rendition_setup *s)
+{
+    AVBufferRef *frames = NULL;
+    int ret;
+    if (p->gpu.device && (ret = mf_gpu_job_bind(&p->gpu, s, &frames, p->err, p->err_len)) < 0)
+        return ret;
+    ret = mf_rendition_start(&p->runs[i], s, p->err, p->err_len);
+    av_buffer_unref(&frames);
+    if (p->gpu.device)
+        mf_gpu_job_started(&p->gpu, &p->runs[i]);
+    if (ret == AVERROR(EBUSY) && p->gpu.device) {
+        size_t n = strlen(p->err);
+        snprintf(p->err + n, p->err_len - n, " (NVENC session %d of the %d this ladder needs)",
+                 i + 1, p->plan.n);
+    }
+    return ret;
+}
+
 static int start_renditions(struct pipeline *p)
 {
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];
@@ -366,8 +393,12 @@ static int start_renditions(struct pipeline *p)
         order[i] = i;
     }
     /* Smallest first (then last listed first), so that every rendition's
-     * feeds are started before it; runs[] stays in plan order. */
-    for (int a = 1; a < p->plan.n; a++) {
+     * feeds are started before it; runs[] stays in plan order. Without a
+     * cascade, in plan order. */
+    int cascade = 0;
+    for (int i = 0; i < p->plan.n; i++)
+        cascade |= p->parent[i] >= 0;
+    for (int a = 1; cascade && a < p->plan.n; a++) {
         for (int b = a; b > 0; b--) {
             int x = order[b - 1], y = order[b];
             int64_t ax = (int64_t)p->plan.out[x].width * p->plan.out[x].height;
@@ -411,7 +442,7 @@ static int start_renditions(struct pipeline *p)
             if (p->parent[k] == i)
                 s.feeds[s.n_feeds++] = &p->runs[k];
         encoder_config(p, r, s.filter.out_width, s.filter.out_height, tonemap, s.filter.threads, &s.enc);
-        int ret = mf_rendition_start(&p->runs[i], &s, p->err, p->err_len);
+        int ret = start_rendition(p, i, &s);
         if (ret < 0)
             return ret;
     }
@@ -446,6 +477,21 @@ static int plan_ladder(struct pipeline *p)
     return mf_ladder_plan(p->job, &g, &p->plan, p->err, p->err_len);
 }
 
+/* nvenc: the job's CUDA device, and NVDEC for the decoder when libavcodec
+ * has a CUDA hwaccel for the codec. Other codecs decode on the CPU; each
+ * rendition then uploads its filtered frames once (src/video_filter.c). */
+static int open_gpu(struct pipeline *p, const char *input)
+{
+    char why[MF_ERR_MAX];
+    if (strcmp(p->backend->name, "nvenc"))
+        return 0;
+    int ret = mf_gpu_job_open(&p->gpu, AV_HWDEVICE_TYPE_CUDA, &p->in, input, p->opts->max_pixels,
+                              why, sizeof(why));
+    if (ret < 0)
+        mf_errf(p->err, p->err_len, "nvenc: %s", why);
+    return ret;
+}
+
 static int setup(struct pipeline *p, const char *input, const char *outdir)
 {
     struct mf_input_limits lim = { p->opts->max_pixels, p->opts->max_duration, p->opts->cancel };
@@ -458,6 +504,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
     int code = 0;
     if (!(p->backend = select_backend(p, &code)))
         return code < 0 ? code : AVERROR(EINVAL);
+    if ((ret = open_gpu(p, input)) < 0)
+        return ret;
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];
     p->tb = vst->time_base;
     p->zero = vst->start_time != AV_NOPTS_VALUE ? vst->start_time : 0;
@@ -517,6 +565,8 @@ static void teardown(struct pipeline *p)
     if (p->has_audio)
         mf_audio_close(&p->audio);
     mf_input_close(&p->in);
+    /* Last: the decoder, the graphs and the encoders held references. */
+    mf_gpu_job_close(&p->gpu);
 }
 
 int mf_pipeline_run(const char *input, const struct mf_job *job, const char *outdir,
@@ -552,6 +602,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
         result->duration = p->media_seconds;
         result->has_audio = p->has_audio;
+        mf_gpu_job_report(&p->gpu, result);
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
                                      p->in.frame_rate, result, err, err_len);
     }

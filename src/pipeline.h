@@ -12,7 +12,6 @@
 #include "mpegflow/job.h"
 
 #define MF_MAX_OUTPUTS 64
-#define MF_PATH_MAX 512
 
 struct mf_progress {
     double percent;        /* 0..100, of the source duration */
@@ -68,6 +67,11 @@ struct mf_result {
     struct mf_output outputs[MF_MAX_OUTPUTS];
     int n_skipped;
     struct mf_skipped skipped[MF_MAX_RENDITIONS];
+    /* nvenc only (zero/empty otherwise) */
+    int nvenc_sessions;            /* NVENC sessions the job held at once: one per rendition */
+    char decode[12];               /* "nvdec" (CUDA frames end to end), "cpu" (CPU decode, one
+                                      upload per rendition frame) or "nvdec+cpu" (fell back midway) */
+    char decode_note[256];         /* why frames were decoded on the CPU, when they were */
 };
 
 /**

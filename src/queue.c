@@ -120,6 +120,12 @@ static void arg_free(struct argv *a)
     free(a->l);
 }
 
+static void set_timeout(struct mf_queue *q, int ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    redisSetTimeout(q->ctx, tv);
+}
+
 static void drop_connection(struct mf_queue *q)
 {
     if (q->ctx)
@@ -182,11 +188,10 @@ int mf_queue_connect(struct mf_queue *q)
         return MF_QUEUE_ECONN;
     }
     /* Timeouts are per connection: re-applied after every reconnect. */
-    struct timeval tv = { q->command_timeout_ms / 1000, (q->command_timeout_ms % 1000) * 1000 };
-    redisSetTimeout(c, tv);
+    q->ctx = c;
+    set_timeout(q, q->command_timeout_ms);
     if (!q->url.socket[0])
         redisEnableKeepAlive(c);
-    q->ctx = c;
     redisReply *r = NULL;
     if (q->url.password[0]) {
         r = q->url.user[0] ? redisCommand(c, "AUTH %s %s", q->url.user, q->url.password)
@@ -393,6 +398,23 @@ static int fill_entry(struct mf_queue_entry *e, const redisReply *el)
     return 0;
 }
 
+/*
+ * A command that blocks in Redis for up to block_ms (XREAD[GROUP] BLOCK): the
+ * socket's read timeout must outlast the block, so it is raised by block_ms for
+ * this command only. Connects first, so that a fresh connection gets it too.
+ */
+static redisReply *blocking_command(struct mf_queue *q, const struct argv *a, const char *what,
+                                    int block_ms)
+{
+    if (mf_queue_connect(q))
+        return NULL;
+    set_timeout(q, q->command_timeout_ms + block_ms);
+    redisReply *r = command(q, a, what);
+    if (q->ctx)
+        set_timeout(q, q->command_timeout_ms);
+    return r;
+}
+
 int mf_queue_read(struct mf_queue *q, int block_ms, struct mf_queue_entry *e)
 {
     struct argv a = { 0 };
@@ -403,18 +425,8 @@ int mf_queue_read(struct mf_queue *q, int block_ms, struct mf_queue_entry *e)
         arg_free(&a);
         return MF_QUEUE_ENOMEM;
     }
-    /* The socket timeout must outlast the block. */
-    if (q->ctx) {
-        int t = q->command_timeout_ms + block_ms;
-        struct timeval tv = { t / 1000, (t % 1000) * 1000 };
-        redisSetTimeout(q->ctx, tv);
-    }
-    redisReply *r = command(q, &a, "XREADGROUP");
+    redisReply *r = blocking_command(q, &a, "XREADGROUP", block_ms);
     arg_free(&a);
-    if (q->ctx) {
-        struct timeval tv = { q->command_timeout_ms / 1000, (q->command_timeout_ms % 1000) * 1000 };
-        redisSetTimeout(q->ctx, tv);
-    }
     if ((ret = check(q, &r)))
         return ret;
     ret = 0;
@@ -775,4 +787,90 @@ const char *mf_queue_pairs_get(char *const *pairs, const char *field)
         if (!strcmp(pairs[i], field))
             return pairs[i + 1];
     return NULL;
+}
+
+int mf_queue_events_last_id(struct mf_queue *q, char *id, size_t len)
+{
+    struct argv a = { 0 };
+    int ret;
+    if (arg(&a, "XREVRANGE") || arg(&a, q->events) || arg(&a, "+") || arg(&a, "-")
+        || arg(&a, "COUNT") || arg(&a, "1")) {
+        arg_free(&a);
+        return MF_QUEUE_ENOMEM;
+    }
+    redisReply *r = command(q, &a, "XREVRANGE events");
+    arg_free(&a);
+    if ((ret = check(q, &r)))
+        return ret;
+    ret = MF_QUEUE_EREPLY;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
+        /* No stream yet: every event that comes is newer than "0-0". */
+        ret = snprintf(id, len, "0-0") < (int)len ? 0 : MF_QUEUE_EINVAL;
+    } else if (r->type == REDIS_REPLY_ARRAY && r->element[0]->type == REDIS_REPLY_ARRAY
+               && r->element[0]->elements >= 1
+               && r->element[0]->element[0]->type == REDIS_REPLY_STRING) {
+        const redisReply *s = r->element[0]->element[0];
+        ret = MF_QUEUE_EINVAL;
+        if (s->len < len) {
+            memcpy(id, s->str, s->len);
+            id[s->len] = 0;
+            ret = 0;
+        }
+    }
+    if (ret == MF_QUEUE_EREPLY)
+        set_err(q, "XREVRANGE %s: unexpected reply", q->events);
+    freeReplyObject(r);
+    return ret;
+}
+
+/* 1 when the event entry el ([id, [field, value, ...]]) has job == job_id. */
+static int event_is_for(const redisReply *el, const char *job_id)
+{
+    if (el->type != REDIS_REPLY_ARRAY || el->elements < 2 || el->element[1]->type != REDIS_REPLY_ARRAY)
+        return 0;
+    const redisReply *f = el->element[1];
+    for (size_t i = 0; i + 1 < f->elements; i += 2) {
+        const redisReply *k = f->element[i], *v = f->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING && !strcmp(k->str, "job"))
+            return v->len == strlen(job_id) && !memcmp(v->str, job_id, v->len);
+    }
+    return 0;
+}
+
+int mf_queue_events_wait(struct mf_queue *q, const char *job_id, char *id, size_t len,
+                         int block_ms, int count)
+{
+    struct argv a = { 0 };
+    int ret;
+    if (block_ms < 1 || count < 1)
+        return MF_QUEUE_EINVAL;    /* BLOCK 0 would wait forever */
+    if (arg(&a, "XREAD") || arg(&a, "COUNT") || arg_num(&a, count) || arg(&a, "BLOCK")
+        || arg_num(&a, block_ms) || arg(&a, "STREAMS") || arg(&a, q->events) || arg(&a, id)) {
+        arg_free(&a);
+        return MF_QUEUE_ENOMEM;
+    }
+    redisReply *r = blocking_command(q, &a, "XREAD events", block_ms);
+    arg_free(&a);
+    if ((ret = check(q, &r)))
+        return ret;
+    ret = 0;
+    /* Nil on timeout, else [[events, [[id, fields], ...]]]. */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1) {
+        const redisReply *s = r->element[0];
+        if (s->type == REDIS_REPLY_ARRAY && s->elements == 2 && s->element[1]->type == REDIS_REPLY_ARRAY) {
+            const redisReply *ev = s->element[1];
+            for (size_t i = 0; i < ev->elements; i++) {
+                const redisReply *el = ev->element[i];
+                if (event_is_for(el, job_id))
+                    ret = 1;
+                if (el->type == REDIS_REPLY_ARRAY && el->elements >= 1
+                    && el->element[0]->type == REDIS_REPLY_STRING && el->element[0]->len < len) {
+                    memcpy(id, el->element[0]->str, el->element[0]->len);
+                    id[el->element[0]->len] = 0;
+                }
+            }
+        }
+    }
+    freeReplyObject(r);
+    return ret;
 }

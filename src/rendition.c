@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
 #include "avlog.h"
@@ -95,14 +96,25 @@ static int drain_filter(struct mf_rendition_run *r)
     return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
 }
 
+/* Whether frame still fits the graph: same size, format and, for CUDA
+ * frames, the same frames context (a new one when NVDEC reinitialises,
+ * e.g. 8-bit to 10-bit). */
+static int graph_fits(const struct mf_rendition_run *r, const AVFrame *frame)
+{
+    const struct mf_vfilter_params *p = &r->setup.filter;
+    const void *frames = frame->hw_frames_ctx ? frame->hw_frames_ctx->data : NULL;
+    return frame->width == p->in_width && frame->height == p->in_height &&
+           frame->format == p->in_format && frames == (r->vf.in_frames ? r->vf.in_frames->data : NULL);
+}
+
 /* The graph is built for the first frame and rebuilt when the decoder
- * changes picture size or format mid-stream. */
+ * changes picture size or format mid-stream (or falls back from NVDEC to
+ * the CPU: CUDA frames, then software frames). */
 static int filter_frame(struct mf_rendition_run *r, AVFrame *frame)
 {
     struct mf_vfilter_params *p = &r->setup.filter;
     int ret;
-    if (r->vf.graph && (frame->width != p->in_width || frame->height != p->in_height ||
-                        frame->format != p->in_format)) {
+    if (r->vf.graph && !graph_fits(r, frame)) {
         if ((ret = mf_vfilter_push(&r->vf, NULL)) < 0 || (ret = drain_filter(r)) < 0)
             return ret;
         mf_vfilter_close(&r->vf);
@@ -111,9 +123,13 @@ static int filter_frame(struct mf_rendition_run *r, AVFrame *frame)
         p->in_width = frame->width;
         p->in_height = frame->height;
         p->in_format = frame->format;
+        p->in_frames = frame->hw_frames_ctx;     /* borrowed for the open */
+        p->in_sw_format = frame->hw_frames_ctx
+            ? ((const AVHWFramesContext *)frame->hw_frames_ctx->data)->sw_format : AV_PIX_FMT_NONE;
         if (frame->sample_aspect_ratio.num > 0)
             p->in_sar = frame->sample_aspect_ratio;
         ret = mf_vfilter_open(&r->vf, p, r->err, sizeof(r->err));
+        p->in_frames = NULL;
         if (ret < 0)
             return ret;
     }
@@ -181,6 +197,7 @@ int mf_rendition_start(struct mf_rendition_run *r, const struct mf_rendition_set
         return AVERROR(ENOMEM);
     mf_avlog_take();
     ret = s->backend->open(&r->enc, &s->enc);
+    r->setup.enc.hw_frames = NULL;          /* borrowed for the open only */
     if (ret < 0) {
         const char *why = mf_avlog_take();    /* the backend's or encoder's own words */
         mf_errf(err, err_len, "%s: cannot open the %s encoder for %dx%d: %s", s->name,

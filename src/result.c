@@ -38,6 +38,12 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
     if (root && r->fallback_from[0])   /* only when it happened: the usual manifest is unchanged */
         json_object_set_new(root, "fallback", json_pack("{s:s, s:s, s:s}", "from", r->fallback_from,
                                                         "to", r->backend, "reason", r->fallback_reason));
+    if (root && r->decode[0]) {   /* nvenc: sessions held and where the frames were decoded */
+        json_t *gpu = json_pack("{s:i, s:s}", "sessions", r->nvenc_sessions, "decode", r->decode);
+        if (gpu && r->decode_note[0])
+            json_object_set_new(gpu, "decode_note", json_string(r->decode_note));
+        json_object_set_new(root, "nvenc", gpu);
+    }
     if (!root)
         return NULL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -6,13 +6,13 @@
  * is added here: the SHA-256 of the file for PUT, of the empty body for GET.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
+#include <openssl/evp.h>
 
 #include "sigv4.h"
 
@@ -118,25 +118,29 @@ void mf_auth_apply(const struct mf_auth *a, CURL *c)
 
 int mf_sha256_file(int fd, char hex[65])
 {
-    struct AVSHA *sha = av_sha_alloc();
-    uint8_t buf[65536], digest[32];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint8_t buf[65536], digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
     ssize_t r;
 
-    if (!sha)
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
         return ENOMEM;
-    av_sha_init(sha, 256);
+    }
     while ((r = read(fd, buf, sizeof(buf))) != 0) {
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
             int e = errno;
-            av_free(sha);
+            EVP_MD_CTX_free(md);
             return e;
         }
-        av_sha_update(sha, buf, (size_t)r);
+        EVP_DigestUpdate(md, buf, (size_t)r);
     }
-    av_sha_final(sha, digest);
-    av_free(sha);
+    int ok = EVP_DigestFinal_ex(md, digest, &len) && len == 32;
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        return EIO;
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     return 0;

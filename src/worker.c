@@ -218,8 +218,12 @@ static void *heartbeat_thread(void *arg)
             struct mf_slot *s = &w->slots[i];
             char job[128], pct[16], fps[16];
             pthread_mutex_lock(&w->lock);
-            int due = s->busy && s->progress_dirty && now - s->progress_written_ms >= 1000;
+            /* The first move off 0% goes out at once: a job that has started
+             * encoding shows it, even when the 0% report was just written. */
+            int due = s->busy && s->progress_dirty
+                      && (now - s->progress_written_ms >= 1000 || (s->written_percent == 0 && s->percent > 0));
             if (due) {
+                s->written_percent = s->percent;
                 snprintf(job, sizeof(job), "%s", s->job_id);
                 snprintf(pct, sizeof(pct), "%.1f", s->percent);
                 snprintf(fps, sizeof(fps), "%.1f", s->fps);

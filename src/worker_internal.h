@@ -33,6 +33,7 @@ struct mf_slot {
     double percent, fps;
     int progress_dirty;
     int64_t progress_written_ms;
+    double written_percent;        /* the last progress written to the job hash */
 };
 
 struct mf_worker {

@@ -14,16 +14,20 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <libavutil/error.h>
 
+#include "encode_child.h"
 #include "log.h"
 #include "metrics.h"
 #include "mpegflow/job.h"
-#include "pipeline.h"
-#include "result.h"
 #include "worker_internal.h"
 
 enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
+
+/* What the worker reads back from the encode's result.json. */
+struct job_figures {
+    int64_t frames;
+    double wall_seconds;
+};
 
 struct job_run {
     struct mf_worker *w;
@@ -49,12 +53,12 @@ static void lenient_id(const struct mf_queue_entry *e, char *id, size_t len)
     json_decref(root);
 }
 
-static void progress_cb(const struct mf_progress *p, void *opaque)
+static void progress_cb(double percent, double fps, void *opaque)
 {
     struct mf_slot *slot = opaque;
     pthread_mutex_lock(&slot->w->lock);
-    slot->percent = p->percent;
-    slot->fps = p->fps;
+    slot->percent = percent;
+    slot->fps = fps;
     slot->progress_dirty = 1;
     pthread_mutex_unlock(&slot->w->lock);
 }
@@ -195,11 +199,39 @@ static void input_ext(const char *key, char *ext, size_t len)
     ext[i] = 0;
 }
 
+/* The whole file in a string; NULL on error. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long len = -1;
+    if (f && !fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET)
+        && (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len) {
+        buf[len] = 0;
+    } else {
+        free(buf);
+        buf = NULL;
+    }
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f))
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
 static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
-                                struct mf_result *result)
+                                struct job_figures *fig)
 {
     const struct mf_config *cfg = r->w->cfg;
     char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 64], ext[12];
+    char job_file[MF_PATH_MAX + 64], log_file[MF_PATH_MAX + 64], produced[MF_PATH_MAX + 80];
     size_t i;
     for (i = 0; r->job_id[i] && i < 40; i++)
         safe[i] = isalnum((unsigned char)r->job_id[i]) || r->job_id[i] == '-' ? r->job_id[i] : '_';
@@ -214,8 +246,15 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     snprintf(input, sizeof(input), "%s/input%s%s", r->scratch, ext[0] ? "." : "", ext);
     snprintf(outdir, sizeof(outdir), "%s/out", r->scratch);
     snprintf(manifest, sizeof(manifest), "%s/result.json", r->scratch);
+    snprintf(job_file, sizeof(job_file), "%s/job.json", r->scratch);
+    snprintf(log_file, sizeof(log_file), "%s/encode.log", r->scratch);
+    snprintf(produced, sizeof(produced), "%s/result.json", outdir);
     if (mkdir(outdir, 0700)) {
         snprintf(r->err, sizeof(r->err), "mkdir %s: %s", outdir, strerror(errno));
+        return JOB_RETRY;
+    }
+    if (write_file(job_file, r->e->job, r->e->job_len)) {
+        snprintf(r->err, sizeof(r->err), "writing %s failed: %s", job_file, strerror(errno));
         return JOB_RETRY;
     }
 
@@ -223,10 +262,11 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     if (s)
         return storage_error(s);
 
-    struct mf_pipeline_opts po = {
+    struct mf_encode_child ec = {
+        .input = input, .outdir = outdir, .job_file = job_file, .log_file = log_file,
+        /* the job's own backend, else the one this worker probed usable at start */
         .backend = !strcmp(r->job.backend, "auto") || !r->job.backend[0] ? r->w->backend : NULL,
-        .fallback_backend = strcmp(cfg->backend_fallback, "none") ? cfg->backend_fallback : NULL,
-        .threads = 0,
+        .fallback = strcmp(cfg->backend_fallback, "none") ? cfg->backend_fallback : NULL,
         .max_pixels = cfg->max_pixels,
         .max_duration = cfg->max_duration,
         .cancel = &r->slot->cancel,
@@ -235,26 +275,49 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     };
     if (cfg->concurrency > 1) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        po.threads = cores > cfg->concurrency ? (int)(cores / cfg->concurrency) : 1;
+        ec.threads = cores > cfg->concurrency ? (int)(cores / cfg->concurrency) : 1;
     }
     int64_t t0 = mf_mono_ms();
-    int p = mf_pipeline_run(input, &r->job, outdir, &po, result, r->err, sizeof(r->err));
-    mf_metrics_encode((double)(mf_mono_ms() - t0) / 1000.0, p ? 0 : result->frames_in);
-    if (p == AVERROR_EXIT)
-        return JOB_CANCELLED;
-    /* EBUSY: every NVENC session of the GPU is taken; another try may find one. */
-    if (p == AVERROR(ENOMEM) || p == AVERROR(ENOSPC) || p == AVERROR(EBUSY))
-        return JOB_RETRY;
-    if (p)
-        return JOB_PERMANENT;
-    unlink(input);                 /* scratch space for the uploads' sake */
-
-    *result_json = mf_result_to_json(&r->job, result);
-    FILE *f = *result_json ? fopen(manifest, "w") : NULL;
-    if (!f || fputs(*result_json, f) < 0 || fclose(f)) {
-        snprintf(r->err, sizeof(r->err), "writing %s failed", manifest);
-        return JOB_RETRY;
+    enum mf_child_outcome o = mf_encode_child_run(&ec, r->err, sizeof(r->err));
+    double seconds = (double)(mf_mono_ms() - t0) / 1000.0;
+    if (o == MF_CHILD_OK) {
+        /* result.json goes up last, after every output: keep it out of the listing. */
+        *result_json = rename(produced, manifest) ? NULL : slurp(manifest);
+        for (size_t n = *result_json ? strlen(*result_json) : 0; n && (*result_json)[n - 1] == '\n'; n--)
+            (*result_json)[n - 1] = 0;
+        json_t *root = *result_json ? json_loads(*result_json, 0, NULL) : NULL;
+        fig->frames = json_integer_value(json_object_get(root, "input_frames"));
+        fig->wall_seconds = json_number_value(json_object_get(root, "wall_seconds"));
+        json_t *fb = json_object_get(root, "fallback");
+        if (fb)
+            mf_log(MF_LOG_WARN, r->job_id, "backend unusable; encoded with the fallback",
+                   "from", json_string_value(json_object_get(fb, "from")),
+                   "to", json_string_value(json_object_get(fb, "to")),
+                   "reason", json_string_value(json_object_get(fb, "reason")), NULL);
+        json_t *nv = json_object_get(root, "nvenc");
+        if (nv) {   /* NVENC sessions held and where the frames were decoded */
+            char sessions[16];
+            const char *note = json_string_value(json_object_get(nv, "decode_note"));
+            const char *decode = json_string_value(json_object_get(nv, "decode"));
+            snprintf(sessions, sizeof(sessions), "%lld",
+                     (long long)json_integer_value(json_object_get(nv, "sessions")));
+            mf_log(MF_LOG_INFO, r->job_id, "encoded with nvenc", "sessions", sessions,
+                   "decode", decode ? decode : "unknown", note ? "decode_note" : NULL, note, NULL);
+        }
+        json_decref(root);
+        if (!*result_json) {
+            snprintf(r->err, sizeof(r->err), "the encoder left no readable %s", produced);
+            return JOB_RETRY;
+        }
     }
+    mf_metrics_encode(seconds, o == MF_CHILD_OK ? fig->frames : 0);
+    switch (o) {
+    case MF_CHILD_OK: break;
+    case MF_CHILD_CANCELLED: return JOB_CANCELLED;
+    case MF_CHILD_RETRY: return JOB_RETRY;
+    default: return JOB_PERMANENT;
+    }
+    unlink(input);                 /* scratch space for the uploads' sake */
     return upload(r, st, outdir, manifest);
 }
 
@@ -341,11 +404,11 @@ static void release(struct job_run *r, int handback)
     }
 }
 
-static void succeed(struct job_run *r, const char *result_json, const struct mf_result *res)
+static void succeed(struct job_run *r, const char *result_json, const struct job_figures *fig)
 {
     char now[40], fps[32];
     mf_now_iso(now, sizeof(now));
-    snprintf(fps, sizeof(fps), "%.1f", res->wall_seconds > 0 ? (double)res->frames_in / res->wall_seconds : 0);
+    snprintf(fps, sizeof(fps), "%.1f", fig->wall_seconds > 0 ? (double)fig->frames / fig->wall_seconds : 0);
     const char *fields[] = { "state", "succeeded", "progress", "100", "fps", fps, "result", result_json,
                              "finished_at", now, "attempt", r->attempt, "worker", r->w->consumer, NULL };
     const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, NULL };
@@ -372,11 +435,9 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
 {
     const struct mf_config *cfg = w->cfg;
     struct job_run *r = calloc(1, sizeof(*r));
-    struct mf_result *result = calloc(1, sizeof(*result));
+    struct job_figures fig = { 0, 0 };
     char *result_json = NULL;
-    if (!r || !result) {
-        free(r);
-        free(result);
+    if (!r) {
         mf_log(MF_LOG_ERROR, NULL, "out of memory; entry left pending", "entry", e->id, NULL);
         return;
     }
@@ -402,6 +463,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     slot->percent = slot->fps = 0;
     slot->progress_dirty = 0;
     slot->progress_written_ms = 0;         /* the first progress report goes out at once */
+    slot->written_percent = 0;
     atomic_store(&slot->cancel, 0);
     atomic_store(&slot->cancel_reason, MF_CANCEL_NONE);
     pthread_mutex_unlock(&w->lock);
@@ -447,7 +509,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
         mf_log(MF_LOG_WARN, r->job_id, "could not record the running state; continuing",
                "error", mf_queue_errstr(q), NULL);
 
-    enum job_error je = transcode(r, st, &result_json, result);
+    enum job_error je = transcode(r, st, &result_json, &fig);
     char in[24];
     snprintf(in, sizeof(in), "%lld", (long long)r->bytes_in);
     mf_metrics_bytes(r->bytes_in, je == JOB_OK ? r->bytes_out : 0);
@@ -459,7 +521,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
             release(r, 1);
         }
     } else if (je == JOB_OK) {
-        succeed(r, result_json, result);
+        succeed(r, result_json, &fig);
     } else if (je == JOB_PERMANENT) {
         finish_failed(r, r->err);
     } else if (e->deliveries >= cfg->max_attempts) {
@@ -477,6 +539,5 @@ done:
     pthread_mutex_unlock(&w->lock);
     mf_metrics_in_flight(-1);
     free(result_json);
-    free(result);
     free(r);
 }

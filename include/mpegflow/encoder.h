@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/buffer.h>
 #include <libavutil/frame.h>
 #include <libavutil/rational.h>
 
@@ -33,7 +34,8 @@ enum mf_video_codec {
 struct mf_encoder_config {
     enum mf_video_codec codec;
     int width, height;              /* even, > 0 */
-    enum AVPixelFormat pix_fmt;     /* AV_PIX_FMT_YUV420P for the CPU path */
+    enum AVPixelFormat pix_fmt;     /* AV_PIX_FMT_YUV420P for the CPU path; AV_PIX_FMT_CUDA
+                                       for GPU frames (nvenc only), with hw_frames */
     AVRational time_base;           /* of frame->pts and of packet timestamps */
     AVRational frame_rate;          /* nominal rate, for rate control and VBV */
     const char *preset;             /* x264 preset name, e.g. "veryfast" */
@@ -51,6 +53,12 @@ struct mf_encoder_config {
     enum AVColorTransferCharacteristic color_trc;
     enum AVColorSpace colorspace;
     enum AVColorRange color_range;
+    /* With a hardware pix_fmt: the frames context that fixes the device and
+     * the sw_format (NV12) of the frames to come. Borrowed; the backend
+     * takes its own reference. Frames may come from other frames contexts
+     * of the same device, size and sw_format (each filter graph has its
+     * own pool). NULL for system-memory frames. */
+    AVBufferRef *hw_frames;
 };
 
 /*

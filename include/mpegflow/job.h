@@ -13,6 +13,7 @@
 #define MF_NAME_MAX 32
 #define MF_KEY_MAX 1024
 #define MF_ERR_MAX 512
+#define MF_PATH_MAX 512            /* local files: scratch, outputs */
 
 enum mf_format {
     MF_FORMAT_MP4  = 1 << 0,

@@ -147,4 +147,22 @@ void mf_queue_free_pairs(char **pairs);
 /** The value of field in pairs, or NULL. */
 const char *mf_queue_pairs_get(char *const *pairs, const char *field);
 
+/**
+ * The id of the newest entry of <prefix>events into id (len >= 48 is enough),
+ * "0-0" when the stream does not exist yet. Take it before reading a job's
+ * hash, then mf_queue_events_wait() from it: no state change is missed.
+ * Returns 0, or < 0 (MF_QUEUE_EINVAL: len too small).
+ */
+int mf_queue_events_last_id(struct mf_queue *q, char *id, size_t len);
+
+/**
+ * XREAD COUNT count BLOCK block_ms STREAMS <prefix>events id: waits up to
+ * block_ms (>= 1) for events newer than id, and advances id to the last one
+ * read. Returns 1 when one of them is for job_id, 0 when none is (timed out,
+ * or only other jobs' events), < 0 on error (id unchanged). The socket's read
+ * timeout is the command timeout plus block_ms for this call.
+ */
+int mf_queue_events_wait(struct mf_queue *q, const char *job_id, char *id, size_t len,
+                         int block_ms, int count);
+
 #endif

@@ -1,6 +1,7 @@
 """NVENC on a node that has it (the `gpu` suite; see README.md here).
 
-usage: test_nvenc_gpu.py probe|ladder_h264|ladder_hevc|sessions|quality
+usage: test_nvenc_gpu.py probe|ladder_h264|ladder_hevc|sessions|quality|
+                        allgpu_interlaced|allgpu_hevc10_rotated|upload_av1_hdr|upload_h264_422
 """
 import json
 import os
@@ -52,8 +53,10 @@ def key_is_idr(mp4, codec):
     return sum(1 for k, _ in pics if k)
 
 
-def ladder(codec, source, heights):
-    path = media(source)
+def ladder(codec, source, heights, decode="nvdec", note=None):
+    """Encode a ladder with nvenc and check it; decode: the path result.json must report
+    ("nvdec": CUDA frames end to end; "cpu": CPU decode, one upload per rendition frame)."""
+    path = media(source) if not os.path.isabs(source) else source
     info, _, _ = source_info(path)
     with tempfile.TemporaryDirectory() as out:
         r = encode(path, out, "--backend", "nvenc", "--codec", codec, "--ladder", ",".join(map(str, heights)),
@@ -61,6 +64,12 @@ def ladder(codec, source, heights):
         check(r.returncode == 0, f"mpegflow failed: {r.stderr}")
         res = json.loads(r.stdout)
         check(res["backend"] == "nvenc" and "fallback" not in res, f"backend {res['backend']}")
+        nv = res.get("nvenc", {})
+        check(nv.get("sessions") == len(heights), f"NVENC sessions {nv}, want one per rendition ({len(heights)})")
+        check(nv.get("decode") == decode, f"decode path {nv}, want {decode}")
+        if note:
+            check(note in nv.get("decode_note", ""), f"decode note {nv}, want '{note}' in it")
+        check(f"nvenc: {len(heights)} session" in r.stderr, f"no session line on stderr: {r.stderr}")
         src = info["streams"][res["source"]["video_stream"]]
         src_dur = stream_duration(path, src)
         frame = src_dur / max(1, res["input_frames"])
@@ -85,8 +94,9 @@ def ladder(codec, source, heights):
                     check(ffprobe(init, "-show_streams")["streams"][0]["codec_tag_string"] == "hvc1", init)
                 segs.append(check_keyframes(os.path.join(out, f"{o['rendition']}.mp4"), full))
         check(all(s == segs[0] for s in segs), "renditions cut segments differently")
-        print(f"{codec}: {len(mp4s)} renditions (= NVENC sessions), {res['input_frames']} frames, "
-              f"{len(segs[0])} segments, {keys} IDR, {res['wall_seconds']:.2f} s")
+        print(f"{codec}: {len(mp4s)} renditions = {nv['sessions']} NVENC sessions, decode {nv['decode']}, "
+              f"{res['input_frames']} frames, {len(segs[0])} segments, {keys} IDR, {res['wall_seconds']:.2f} s")
+        return res
 
 
 def case_ladder_h264():
@@ -99,6 +109,36 @@ def case_ladder_hevc():
 
 def case_sessions():
     ladder("h264", "mov_h264_pcm_1080p50.mov", [1080, 720, 480, 360])
+
+
+def case_allgpu_interlaced():
+    """MPEG-2 480i on NVDEC, yadif_cuda + scale_cuda: CUDA frames end to end, one output
+    frame per input frame."""
+    ladder("h264", "mkv_mpeg2_480i_tff_ac3.mkv", [480, 240])
+
+
+def case_allgpu_hevc10_rotated():
+    """HEVC Main10 HLG phone video (rotation 90): NVDEC p010, scale_cuda keeps p010, the
+    scaled picture is tone-mapped and rotated on the CPU and uploaded once; output upright."""
+    ladder("hevc", "mov_hevc10_dovi_iphone_rot90.mov", [720, 360])
+
+
+def case_upload_av1_hdr():
+    """AV1 goes to libdav1d (libavcodec's native AV1 decoder has no CPU fallback if the
+    GPU refuses): CPU decode, tone-map, one upload per rendition frame."""
+    ladder("h264", "mp4_av1_hdr10_aac_720x1280.mp4", [640, 320], decode="cpu", note="libdav1d")
+
+
+def case_upload_h264_422():
+    """H.264 4:2:2 is offered no CUDA format by libavcodec (NVDEC has no 4:2:2 H.264):
+    get_format falls back to the CPU, the refusal is reported, the frames are uploaded."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "h264_422.mp4")
+        r = run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                 "testsrc2=size=640x360:rate=25:duration=4", "-c:v", "libx264", "-pix_fmt", "yuv422p",
+                 "-preset", "ultrafast", src])
+        check(r.returncode == 0, f"making the 4:2:2 source: {r.stderr}")
+        ladder("h264", src, [360, 180], decode="cpu", note="NVDEC cannot decode this h264 stream")
 
 
 def case_quality():

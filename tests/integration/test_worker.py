@@ -61,7 +61,8 @@ def case_end_to_end(h):
     last = max(files, key=lambda p: os.stat(p).st_mtime_ns)
     check(os.stat(manifest).st_mtime_ns >= os.stat(last).st_mtime_ns, f"result.json not last ({last})")
     check(json.load(open(manifest)) == result, "uploaded result.json differs")
-    check(not os.listdir(h.scratch), f"scratch left behind: {os.listdir(h.scratch)}")
+    left = h.scratch_left()
+    check(not left, f"scratch left behind: {left}")
 
     st = subprocess.run([MPEGFLOW, "status", "e2e"], env=env, capture_output=True, text=True, timeout=10)
     check(st.returncode == 0 and json.loads(st.stdout)["state"] == "succeeded", f"status: {st.stdout} {st.stderr}")
@@ -299,6 +300,71 @@ def case_retry(h):
     check(w.wait(10) == 0, "worker exit status")
 
 
+def encode_children(pid):
+    """The worker's child processes running `mpegflow encode`."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if ppid == pid and len(argv) > 1 and argv[1] == b"encode":
+            kids.append(int(d))
+    return kids
+
+
+def maps(pid, lib):
+    with open(f"/proc/{pid}/maps") as f:
+        return lib in f.read()
+
+
+def case_encoder_crash(h):
+    """Each encode is a child process: a crash on hostile media fails that job with
+    a clear message, an OOM kill retries it, and the worker (which loads no FFmpeg
+    library itself) keeps serving."""
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
+    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    w = h.worker("w1")
+    check(not maps(w.pid, "libavcodec"), "the idle worker has libavcodec mapped")
+    print(f"figure: idle worker RSS {rss_kib(w.pid) / 1024:.1f} MB")
+    h.xadd(slow_job("crash", "uploads/slow.mp4"))
+    h.wait_encoding("crash")
+    kids = encode_children(w.pid)
+    check(len(kids) == 1, f"encode children while running: {kids}")
+    check(maps(kids[0], "libavcodec") and not maps(w.pid, "libavcodec"), "libavcodec should be in the child only")
+    # SIGABRT, as a failed assert would raise (under ASan, with abort_on_error, a
+    # SIGSEGV also ends in SIGABRT, so this reads the same in both builds).
+    os.kill(kids[0], signal.SIGABRT)
+    hs = h.wait_state("crash", ["succeeded", "failed"], 30)
+    check(hs["state"] == "failed" and "crashed (signal 6" in hs["error"], f"crash: {hs}")
+    dead = h.r.xrange(DEAD)
+    check(len(dead) == 1 and dead[0][1]["id"] == "crash", f"dead letter {dead}")
+    check(http_get(w.http_port, "/healthz")[0] == 200, "worker unhealthy after an encoder crash")
+
+    # SIGKILL from outside (the OOM killer): retryable, the next attempt succeeds.
+    h.xadd(slow_job("oom", "uploads/slow.mp4"))
+    h.wait_encoding("oom")
+    kids = encode_children(w.pid)
+    check(len(kids) == 1, f"encode children while running: {kids}")
+    os.kill(kids[0], signal.SIGKILL)
+    hs = h.wait_state("oom", ["succeeded", "failed"], 60)
+    check(hs["state"] == "succeeded" and hs["attempt"] == "2", f"oom: {hs}")
+    queued = [e for _, e in h.events("oom") if e["state"] == "queued"]
+    check(queued and "killed (SIGKILL" in queued[-1].get("reason", ""), f"oom events {queued}")
+
+    h.xadd(small_job("after", "uploads/ok.mp4"))
+    check(h.wait_state("after", ["succeeded", "failed"], 30)["state"] == "succeeded", "job after the crashes")
+    check(not encode_children(w.pid), "an encode child outlived its job")
+    check(not h.scratch_left(), "scratch left behind")
+    w.signal(signal.SIGTERM)
+    check(w.wait(10) == 0, "worker exit status")
+
+
 def case_max_jobs(h):
     h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
     for i in range(3):
@@ -468,6 +534,158 @@ def case_backend_unusable(h):
     check(any("unusable" in l.get("msg", "") for l in w.logs()), "no log line says why")
     w.signal(signal.SIGTERM)
     check(w.wait(10) == 0, "worker exit status")
+
+
+# --- submit --wait (no worker: the test drives the job hash and events itself, as
+# the worker's Lua does: HSET the hash and XADD the event in one script) ------------
+SET_STATE_LUA = ("redis.call('HSET', KEYS[1], unpack(ARGV, 3))\n"
+                 "redis.call('XADD', KEYS[2], 'MAXLEN', '~', 100000, '*', 'job', ARGV[1], 'state', ARGV[2])\n"
+                 "return 1\n")
+
+
+def set_state(h, job_id, state, **fields):
+    args = ["state", state] + [x for kv in fields.items() for x in kv]
+    h.r("EVAL", SET_STATE_LUA, 2, PREFIX + "job:" + job_id, EVENTS, job_id, state, *args)
+
+
+def start_submit(h, job_id, *extra):
+    path = os.path.join(h.tmp, f"{job_id}.json")
+    with open(path, "w") as f:
+        json.dump(small_job(job_id, "uploads/none.mp4"), f)
+    env = dict(os.environ, MPEGFLOW_REDIS_URL=h.redis.url)
+    p = subprocess.Popen([MPEGFLOW, "submit", path, "--wait"] + list(extra), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 10
+    while h.job(job_id).get("state") != "queued":
+        check(time.monotonic() < end and p.poll() is None, f"submit {job_id} did not queue the job")
+        time.sleep(0.01)
+    return p
+
+
+def reap(p, limit, until=None):
+    """Waits for p; returns (when, stdout, stderr). when: the arrival of the first
+    stdout line, or of the first stderr line containing until; else p's exit
+    (a blocking waitpid: Popen.wait with a timeout polls, which would blur it).
+    Sanitizer builds spend a while in exit (LeakSanitizer): the line is the figure."""
+    killer = threading.Timer(limit, p.kill)
+    killer.start()
+    first, lines = None, []
+    try:
+        if until is None:
+            first = p.stdout.readline()
+        else:
+            for line in p.stderr:
+                lines.append(line)
+                if until in line:
+                    break
+        t = time.monotonic()
+        p.wait()
+        t = t if (first or lines) else time.monotonic()
+    finally:
+        killer.cancel()
+    out, err = p.communicate()
+    return t, (first or "") + out, "".join(lines) + err
+
+
+def case_submit_wait_latency(h):
+    """submit --wait returns right after the job's final event, not on a 200 ms poll."""
+    import random
+    lat = []
+    for i in range(11):
+        jid = f"lat{i}"
+        p = start_submit(h, jid, "--timeout", "30")
+        time.sleep(random.uniform(0.1, 0.4))         # inside the blocking read, at any phase
+        set_state(h, jid, "running", progress="0", worker="test")
+        set_state(h, "other", "running")            # another job's event: no effect
+        time.sleep(random.uniform(0.05, 0.25))
+        check(p.poll() is None, f"{jid}: submit returned before the job ended")
+        t0 = time.monotonic()
+        set_state(h, jid, "succeeded", progress="100", result=json.dumps({"outputs": [{"path": f"{jid}.mp4"}]}))
+        t, out, err = reap(p, 10)
+        check(p.returncode == 0, f"{jid}: exit {p.returncode}: {err}")
+        check(json.loads(out) == {"outputs": [{"path": f"{jid}.mp4"}]}, f"{jid}: printed {out!r}")
+        lat.append((t - t0) * 1000)
+    # A failed job: exit 1 and the error, as fast.
+    p = start_submit(h, "bad", "--timeout", "30")
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    set_state(h, "bad", "failed", error="input: no such key")
+    t, out, err = reap(p, 10, until="failed")
+    check(p.returncode == 1 and "job bad failed: input: no such key" in err and not out,
+          f"failed job: exit {p.returncode}, stdout {out!r}, stderr {err!r}")
+    lat.append((t - t0) * 1000)
+    lat.sort()
+    med = lat[len(lat) // 2]
+    print(f"figure: submit --wait return after the final event, ms: median {med:.1f}, "
+          f"max {lat[-1]:.1f} ({', '.join(f'{x:.1f}' for x in lat)})")
+    # Polling every 200 ms gives a median near 100 ms; an event wake-up a few ms
+    # (measured to the printed result, so a sanitizer build's slow exit is not in it).
+    check(med < 40, f"median {med:.1f} ms from the event to submit's exit: polling?")
+    check(lat[-1] < 150, f"max {lat[-1]:.1f} ms from the event to submit's exit")
+
+
+def case_submit_wait_timeout(h):
+    """--timeout is honoured while the job never ends, even with other jobs' events flowing."""
+    stop = threading.Event()
+
+    def noise():
+        r = type(h.r)(h.redis.port)
+        while not stop.is_set():
+            r("XADD", EVENTS, "*", "job", "noise", "state", "running")
+            time.sleep(0.02)
+        r.close()
+
+    t = threading.Thread(target=noise)
+    t.start()
+    try:
+        p = start_submit(h, "slow", "--timeout", "1.5")
+        t0 = time.monotonic()                    # just after submit's XADD, before its clock starts
+        set_state(h, "slow", "running", progress="10")
+        t1, out, err = reap(p, 10)
+    finally:
+        stop.set()
+        t.join()
+    el = t1 - t0
+    check(p.returncode == 1 and "job slow not finished after 1.5 s" in err and not out,
+          f"exit {p.returncode}, stdout {out!r}, stderr {err!r}")
+    check(1.3 <= el < 2.5, f"--timeout 1.5 returned after {el:.2f}s")
+    # With Redis down the timeout still holds (no waiting out a backoff past it).
+    p = start_submit(h, "down", "--timeout", "2")
+    h.r.close()
+    h.redis.kill()
+    t0 = time.monotonic()
+    t1, out, err = reap(p, 15)
+    check(p.returncode == 1 and "not finished after 2 s" in err and "still waiting" in err,
+          f"Redis down: exit {p.returncode}, stderr {err!r}")
+    check(t1 - t0 < 2.6, f"--timeout 2 with Redis down returned after {t1 - t0:.2f}s")
+    print(f"figure: --timeout 1.5 returned after {el:.2f}s")
+
+
+def case_submit_wait_redis_restart(h):
+    """Redis restarts (its data lost) while submit --wait blocks: it warns once,
+    reconnects, and returns when the job ends."""
+    p = start_submit(h, "rr", "--timeout", "60")
+    time.sleep(0.3)
+    h.r.close()
+    h.redis.kill()
+    time.sleep(2.5)
+    check(p.poll() is None, "submit gave up while Redis was down")
+    h.redis = RedisServer(h.tmp, port=h.redis.port).start()     # empty: data lost
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    set_state(h, "rr", "succeeded", progress="100", result='{"outputs": []}')
+    t1, out, err = reap(p, 20)
+    check(p.returncode == 0 and json.loads(out) == {"outputs": []}, f"exit {p.returncode}, {out!r}, {err!r}")
+    check(err.count("still waiting") == 1, f"want one warning: {err!r}")
+    check(t1 - t0 < 6.5, f"returned {t1 - t0:.2f}s after the job ended (backoff cap 5 s)")
+    # Connected again: the next job's end is seen at once, not on a poll.
+    p = start_submit(h, "rr2", "--timeout", "30")
+    time.sleep(0.3)
+    t2 = time.monotonic()
+    set_state(h, "rr2", "succeeded", progress="100", result="{}")
+    t3, out, err = reap(p, 10)
+    check(p.returncode == 0, f"rr2: exit {p.returncode}, {err!r}")
+    print(f"figure: after the restart returned {t1 - t0:.2f}s after the job ended; next job {1000 * (t3 - t2):.1f} ms")
 
 
 def case_config_noserver():

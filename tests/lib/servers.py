@@ -24,17 +24,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc=None, limit=10):
+def wait_port(port, proc=None, limit=10, what="server"):
     end = time.monotonic() + limit
     while time.monotonic() < end:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port} after {limit}s")
+    raise RuntimeError(f"{what}: nothing listens on {port} after {limit}s")
 
 
 class RedisServer:

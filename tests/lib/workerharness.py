@@ -168,6 +168,14 @@ class Harness:
     def job(self, job_id):
         return self.r.hgetall(PREFIX + "job:" + job_id)
 
+    def scratch_left(self, limit=5):
+        """What is left in the scratch dir once the worker has had time to clean up:
+        it removes a job's dir just after it records the outcome in Redis."""
+        end = time.monotonic() + limit
+        while os.listdir(self.scratch) and time.monotonic() < end:
+            time.sleep(0.02)
+        return os.listdir(self.scratch)
+
     def wait_state(self, job_id, states, limit=60):
         end = time.monotonic() + limit
         h = {}

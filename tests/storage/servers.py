@@ -13,16 +13,17 @@ started here is stopped on every exit path, also on SIGTERM/SIGINT (meson's
 timeout); children also die with this process (PR_SET_PDEATHSIG).
 Set MF_TEST_KEEP=1 to keep the temp dir for a post-mortem.
 """
-import ctypes
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from servers import die_with_parent, free_port, wait_port  # noqa: E402  (tests/lib/servers.py)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultproxy import FaultProxy  # noqa: E402
@@ -61,32 +62,6 @@ http {{
 """
 
 
-def die_with_parent():
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, what, limit=15):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError("%s exited with %s at start" % (what, proc.returncode))
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("%s did not listen on port %d within %d s" % (what, port, limit))
-
-
 def stop(proc, sig=signal.SIGTERM):
     if proc is None or proc.poll() is not None:
         return
@@ -118,7 +93,7 @@ def start_nginx(tmp, env):
         f.write(NGINX_CONF.format(tmp=tmp, data=data, port=port, user=user))
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
                             start_new_session=True, preexec_fn=die_with_parent)
-    wait_port(port, proc, "nginx")
+    wait_port(port, proc, 15, "nginx")
     env.update(MF_TEST_NGINX_URL="http://127.0.0.1:%d/media" % port,
                MF_TEST_NGINX_LOG=os.path.join(tmp, "access.log"),
                MF_TEST_DATA_DIR=data)
@@ -157,7 +132,7 @@ def start_s3rver(tmp, env):
                              "--configure-bucket", "media"],
                             stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=die_with_parent)
-    wait_port(port, proc, "s3rver")
+    wait_port(port, proc, 15, "s3rver")
     # s3rver knows one account, S3RVER/S3RVER; it parses SigV4 headers but does not
     # verify V4 signature values (test_storage_unit recomputes those).
     env.update(MF_TEST_S3_URL="http://127.0.0.1:%d/media" % port, MF_TEST_S3_KEY="S3RVER",
