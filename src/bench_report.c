@@ -2,6 +2,7 @@
 #include "bench.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char *const side_name[MF_BENCH_SIDES] = { "mpegflow", "ffmpeg" };
@@ -86,7 +87,7 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
            load[1][2], load[0][3], load[1][3]);
     printf("wall and CPU: median (min-max) seconds; rss: median peak MB; ratio: mpegflow / ffmpeg\n");
     /* The two sides do not scale alike then: say so next to the PSNR. */
-    if (vs && !st->no_cascade)
+    if (vs && !st->no_cascade && strchr(st->ladder, ','))
         printf("mpegflow scales a rung at most half as tall as another from that rung (cascade),\n"
                "ffmpeg every rung from the source; --no-cascade compares like for like\n");
     printf("\n");
