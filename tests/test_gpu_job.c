@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <libavutil/hwcontext.h>
@@ -42,7 +43,7 @@ struct sink {
 static struct {
     AVBufferRef *device;
     int check_picture;          /* frames are test_frame()'s */
-    int frames, bad;            /* over every encoder */
+    atomic_int frames, bad;     /* over every encoder: rendition threads add concurrently */
 } seen;
 
 static int sink_probe(char *why, size_t len) { (void)why; (void)len; return 0; }
@@ -89,8 +90,8 @@ static int sink_send(struct mf_encoder *enc, const AVFrame *f)
             fprintf(stderr, "    pts %ld: luma %d, want %d\n", (long)f->pts, got, want);
     }
     av_frame_free(&sw);
-    seen.bad += !ok;
-    seen.frames++;
+    atomic_fetch_add(&seen.bad, !ok);
+    atomic_fetch_add(&seen.frames, 1);
     s->bad += !ok;
     s->frames_seen++;
     s->last_pts = f->pts;
@@ -152,7 +153,8 @@ static void test_one_rendition(void)
     };
     static struct mf_rendition_run r;
     seen.check_picture = 1;
-    seen.frames = seen.bad = 0;
+    atomic_store(&seen.frames, 0);
+    atomic_store(&seen.bad, 0);
     int ret = mf_rendition_start(&r, &s, err, sizeof(err));
     CHECK_INT_EQ(ret, 0);
     av_buffer_unref(&frames);           /* borrowed for the open, as the pipeline does */
@@ -226,7 +228,8 @@ static void test_gpu_job(void)
     }
     snprintf(path, sizeof(path), "%s/mkv_mpeg2_480i_tff_ac3.mkv", dir);
     seen.check_picture = 0;
-    seen.frames = seen.bad = 0;
+    atomic_store(&seen.frames, 0);
+    atomic_store(&seen.bad, 0);
     if ((ret = mf_input_open(&in, path, &lim, 0, err, sizeof(err))) < 0) {
         fprintf(stderr, "    %s\n", err);
         CHECK_INT_EQ(ret, 0);

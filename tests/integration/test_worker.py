@@ -559,6 +559,11 @@ def start_submit(h, job_id, *extra):
     while h.job(job_id).get("state") != "queued":
         check(time.monotonic() < end and p.poll() is None, f"submit {job_id} did not queue the job")
         time.sleep(0.01)
+    # Past its XADD, blocked on the events stream: a Redis kill from here on hits
+    # the wait, not the submission (the hash is queued just before XADD's reply).
+    while "cmd=xread" not in h.r("CLIENT", "LIST"):
+        check(time.monotonic() < end and p.poll() is None, f"submit {job_id} never waited on the events")
+        time.sleep(0.01)
     return p
 
 
