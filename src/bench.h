@@ -30,7 +30,8 @@ struct mf_bench_settings {
     int vs_ffmpeg;
     int quality;                   /* compute PSNR/SSIM */
     int worker;                    /* also end to end through the queue worker */
-    const char *self;              /* our binary, for the child processes */
+    const char *self;              /* our binary (mpegflow-media): encode */
+    const char *cli;               /* mpegflow next to it: worker, submit, status */
     const char *workdir;           /* temp outputs go below */
 };
 

@@ -283,7 +283,7 @@ int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f)
     s.nginx_port = free_port();
     s.http_port = free_port();
     fill_env(env, env_store, &s);
-    if (start_servers(&s, st->self, env, w->error, sizeof(w->error)) < 0)
+    if (start_servers(&s, st->cli, env, w->error, sizeof(w->error)) < 0)
         goto done;
     usleep(300000);     /* let the worker reach its read loop before the idle reading */
     w->idle_rss_mb = proc_rss_mb(s.worker);
@@ -305,7 +305,7 @@ int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f)
         local_cpu[run] = sm.cpu;
         double c0 = proc_cpu(s.worker);
         snprintf(log, sizeof(log), "%s/submit.log", s.dir);
-        char *submit[] = { (char *)st->self, "submit", job, "--wait", "--timeout", "36000", NULL };
+        char *submit[] = { (char *)st->cli, "submit", job, "--wait", "--timeout", "36000", NULL };
         double t0 = mf_now();
         pid_t pid;
         if ((ret = mf_bench_start(submit, env, log, &pid)) < 0 || (ret = mf_bench_reap(pid, t0, &sm)) != 0) {
@@ -314,7 +314,7 @@ int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f)
         }
         e2e_wall[run] = sm.wall;
         worker_cpu[run] = proc_cpu(s.worker) - c0;
-        pickup[run] = pickup_seconds(st->self, env, s.dir, run);
+        pickup[run] = pickup_seconds(st->cli, env, s.dir, run);
         fprintf(stderr, "bench: %s run %d/%d local encode %7.2f s, through the worker %7.2f s\n", f->name,
                 run + 1, st->runs, local_wall[run], e2e_wall[run]);
         mf_remove_tree(out);

@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "commands.h"
+#include "self_exe.h"
 #include "util.h"
 
 #define MAX_FILES 256
@@ -174,6 +175,12 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
     }
     self[n] = '\0';
     a->st.self = self;
+    static char cli[1024];
+    if (mf_sibling_exe("mpegflow", cli, sizeof(cli)) < 0) {
+        fprintf(stderr, "mpegflow bench: cannot find mpegflow next to %s\n", self);
+        return -1;
+    }
+    a->st.cli = cli;
     if (!a->st.workdir)
         a->st.workdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     return 0;

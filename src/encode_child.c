@@ -140,9 +140,9 @@ static enum mf_child_outcome judge(const struct mf_encode_child *c, int status, 
 enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char *err, size_t err_len)
 {
     char exe[4096], threads[16], pixels[32], duration[32], progress_fd[8];
-    int ret = mf_sibling_exe("mpegflow", exe, sizeof(exe));
+    int ret = mf_sibling_exe("mpegflow-media", exe, sizeof(exe));
     if (ret) {
-        snprintf(err, err_len, "cannot find the mpegflow executable next to the worker: %s", strerror(-ret));
+        snprintf(err, err_len, "cannot find mpegflow-media next to mpegflow: %s", strerror(-ret));
         return MF_CHILD_RETRY;
     }
     snprintf(threads, sizeof(threads), "%d", c->threads);
@@ -231,9 +231,9 @@ enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char 
 int mf_probe_child(const char *name, char *out, size_t len)
 {
     char exe[4096];
-    int ret = mf_sibling_exe("mpegflow", exe, sizeof(exe));
+    int ret = mf_sibling_exe("mpegflow-media", exe, sizeof(exe));
     if (ret) {
-        snprintf(out, len, "cannot find the mpegflow executable next to the worker: %s", strerror(-ret));
+        snprintf(out, len, "cannot find mpegflow-media next to mpegflow: %s", strerror(-ret));
         return -1;
     }
     char *argv[] = { exe, "probe", (char *)name, NULL };

@@ -1,5 +1,5 @@
 /*
- * The worker's encode, run as a child `mpegflow encode` process: the worker
+ * The worker's encode, run as a child `mpegflow-media encode` process: the worker
  * itself links no FFmpeg library (small when idle), and a crash or runaway
  * allocation on hostile media ends one child, not the worker and its other jobs.
  */
@@ -35,7 +35,7 @@ struct mf_encode_child {
 enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char *err, size_t err_len);
 
 /**
- * Run `mpegflow probe [name]` (name NULL: every backend) and put its stdout
+ * Run `mpegflow-media probe [name]` (name NULL: every backend) and put its stdout
  * in out ("<backend>: usable" or "<backend>: unusable: <reason>" lines).
  * Its exit status, or -1 (with the reason in out) when it could not run.
  */

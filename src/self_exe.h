@@ -1,4 +1,4 @@
-/* Where this executable lives, to run its siblings (mpegflow <-> mpegflow-worker). */
+/* Where this executable lives, to run its siblings (mpegflow <-> mpegflow-media). */
 #ifndef MF_SELF_EXE_H
 #define MF_SELF_EXE_H
 
