@@ -230,8 +230,8 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
                                 struct job_figures *fig)
 {
     const struct mf_config *cfg = r->w->cfg;
-    char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 64], ext[12];
-    char job_file[MF_PATH_MAX + 64], log_file[MF_PATH_MAX + 64], produced[MF_PATH_MAX + 80];
+    char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
+    char job_file[MF_PATH_MAX + 64], log_file[MF_PATH_MAX + 64];
     size_t i;
     for (i = 0; r->job_id[i] && i < 40; i++)
         safe[i] = isalnum((unsigned char)r->job_id[i]) || r->job_id[i] == '-' ? r->job_id[i] : '_';
@@ -245,10 +245,10 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     input_ext(r->job.input, ext, sizeof(ext));
     snprintf(input, sizeof(input), "%s/input%s%s", r->scratch, ext[0] ? "." : "", ext);
     snprintf(outdir, sizeof(outdir), "%s/out", r->scratch);
-    snprintf(manifest, sizeof(manifest), "%s/result.json", r->scratch);
     snprintf(job_file, sizeof(job_file), "%s/job.json", r->scratch);
     snprintf(log_file, sizeof(log_file), "%s/encode.log", r->scratch);
-    snprintf(produced, sizeof(produced), "%s/result.json", outdir);
+    /* The encode writes it; the upload listing leaves it out and PUTs it last. */
+    snprintf(manifest, sizeof(manifest), "%s/result.json", outdir);
     if (mkdir(outdir, 0700)) {
         snprintf(r->err, sizeof(r->err), "mkdir %s: %s", outdir, strerror(errno));
         return JOB_RETRY;
@@ -281,8 +281,7 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     enum mf_child_outcome o = mf_encode_child_run(&ec, r->err, sizeof(r->err));
     double seconds = (double)(mf_mono_ms() - t0) / 1000.0;
     if (o == MF_CHILD_OK) {
-        /* result.json goes up last, after every output: keep it out of the listing. */
-        *result_json = rename(produced, manifest) ? NULL : slurp(manifest);
+        *result_json = slurp(manifest);
         for (size_t n = *result_json ? strlen(*result_json) : 0; n && (*result_json)[n - 1] == '\n'; n--)
             (*result_json)[n - 1] = 0;
         json_t *root = *result_json ? json_loads(*result_json, 0, NULL) : NULL;
@@ -306,7 +305,7 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
         }
         json_decref(root);
         if (!*result_json) {
-            snprintf(r->err, sizeof(r->err), "the encoder left no readable %s", produced);
+            snprintf(r->err, sizeof(r->err), "the encoder left no readable %s", manifest);
             return JOB_RETRY;
         }
     }
