@@ -16,7 +16,7 @@
 #include <libavutil/mem.h>
 
 #include "avcodec.h"
-#include "avlog.h"
+#include "media/avlog.h"
 
 struct avc_state {
     struct mf_encoder pub;          /* first: the caller only sees this */

@@ -9,7 +9,7 @@
 
 #include <libavutil/common.h>
 
-#include "hwdevice.h"
+#include "media/hwdevice.h"
 #include "nvenc_params.h"
 
 struct preset_row {

@@ -22,10 +22,10 @@
 
 #include <libavutil/hwcontext.h>
 
-#include "avlog.h"
-#include "gpu_job.h"
-#include "hwdevice.h"
-#include "rendition.h"
+#include "media/avlog.h"
+#include "media/gpu_job.h"
+#include "media/hwdevice.h"
+#include "media/rendition.h"
 #include "unit.h"
 
 #define W 160

@@ -13,10 +13,10 @@
 
 #include <libavcodec/avcodec.h>
 
-#include "avlog.h"
-#include "hwdecode.h"
-#include "hwdevice.h"
-#include "input.h"
+#include "media/avlog.h"
+#include "media/hwdecode.h"
+#include "media/hwdevice.h"
+#include "media/input.h"
 #include "unit.h"
 
 static void test_parse_index(void)

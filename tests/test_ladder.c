@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder.h"
+#include "media/ladder.h"
 #include "unit.h"
 
 /* A job whose renditions have these heights, named "<height>p". */

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "redis_url.h"
+#include "queue/redis_url.h"
 #include "unit.h"
 
 static int parse(const char *url, struct mf_redis_url *u)

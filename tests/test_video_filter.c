@@ -18,10 +18,10 @@
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
-#include "avlog.h"
-#include "hwdevice.h"
+#include "media/avlog.h"
+#include "media/hwdevice.h"
 #include "unit.h"
-#include "video_filter.h"
+#include "media/video_filter.h"
 
 static struct mf_vfilter_params params(enum AVPixelFormat in, enum AVPixelFormat sw, int hw_out)
 {

@@ -20,15 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mpegflow/codec.h"
+
 #include <libavcodec/avcodec.h>
 #include <libavutil/buffer.h>
 #include <libavutil/frame.h>
 #include <libavutil/rational.h>
 
-enum mf_video_codec {
-    MF_CODEC_H264 = 0,
-    MF_CODEC_HEVC = 1,
-};
 
 /* Rate control: exactly one of crf (>= 0) or bitrate (> 0) is set. */
 struct mf_encoder_config {

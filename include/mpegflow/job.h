@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mpegflow/encoder.h"
+#include "mpegflow/codec.h"
 
 #define MF_MAX_RENDITIONS 8
 #define MF_NAME_MAX 32

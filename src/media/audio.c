@@ -1,0 +1,237 @@
+#include "audio.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+
+#include "input.h"
+#include "common/util.h"
+
+#define OUT_RATE 48000
+
+static int open_copy(struct mf_audio *a, const AVStream *st, const char *path, char *err, size_t err_len)
+{
+    enum AVCodecID id = st->codecpar->codec_id;
+    const AVOutputFormat *mp4 = av_guess_format("mp4", NULL, NULL);
+    if (avformat_query_codec(mp4, id, FF_COMPLIANCE_NORMAL) != 1) {
+        mf_errf(err, err_len, "%s: audio.mode \"copy\": %s audio cannot be stored in MP4; use \"aac\"",
+                path, avcodec_get_name(id));
+        return AVERROR(EINVAL);
+    }
+    a->copy = 1;
+    a->par = avcodec_parameters_alloc();
+    if (!a->par)
+        return AVERROR(ENOMEM);
+    a->time_base = st->time_base;
+    return avcodec_parameters_copy(a->par, st->codecpar);
+}
+
+static int open_encoder(struct mf_audio *a, const struct mf_job *job)
+{
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (!codec)
+        return AVERROR_ENCODER_NOT_FOUND;
+    a->enc = avcodec_alloc_context3(codec);
+    if (!a->enc)
+        return AVERROR(ENOMEM);
+    a->enc->sample_rate = OUT_RATE;
+    a->enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    av_channel_layout_default(&a->enc->ch_layout, job->audio_channels);
+    a->enc->bit_rate = job->audio_bitrate;
+    a->enc->time_base = (AVRational){ 1, OUT_RATE };
+    a->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;   /* AudioSpecificConfig for MP4 */
+    int ret = avcodec_open2(a->enc, codec, NULL);
+    if (ret < 0)
+        return ret;
+    a->par = avcodec_parameters_alloc();
+    if (!a->par)
+        return AVERROR(ENOMEM);
+    a->time_base = a->enc->time_base;
+    return avcodec_parameters_from_context(a->par, a->enc);
+}
+
+static int open_filter(struct mf_audio *a, int channels)
+{
+    char args[512], layout[64], desc[128];
+    const AVCodecContext *d = a->dec;
+    a->graph = avfilter_graph_alloc();
+    if (!a->graph)
+        return AVERROR(ENOMEM);
+    if (d->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+        AVChannelLayout def;
+        av_channel_layout_default(&def, d->ch_layout.nb_channels);
+        av_channel_layout_describe(&def, layout, sizeof(layout));
+    } else {
+        av_channel_layout_describe(&d->ch_layout, layout, sizeof(layout));
+    }
+    snprintf(args, sizeof(args), "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
+             a->in_tb.num, a->in_tb.den, d->sample_rate, av_get_sample_fmt_name(d->sample_fmt), layout);
+    int ret = avfilter_graph_create_filter(&a->src, avfilter_get_by_name("abuffer"), "in", args, NULL, a->graph);
+    if (ret < 0)
+        return ret;
+    ret = avfilter_graph_create_filter(&a->sink, avfilter_get_by_name("abuffersink"), "out", NULL, NULL, a->graph);
+    if (ret < 0)
+        return ret;
+    /* Downmix with swresample's default matrix; resample to 48 kHz. */
+    snprintf(desc, sizeof(desc), "aresample=%d,aformat=sample_fmts=fltp:channel_layouts=%s",
+             OUT_RATE, channels == 1 ? "mono" : "stereo");
+    AVFilterInOut *out = avfilter_inout_alloc(), *in = avfilter_inout_alloc();
+    if (!out || !in) {
+        avfilter_inout_free(&out);
+        avfilter_inout_free(&in);
+        return AVERROR(ENOMEM);
+    }
+    *out = (AVFilterInOut){ .name = av_strdup("in"), .filter_ctx = a->src };
+    *in = (AVFilterInOut){ .name = av_strdup("out"), .filter_ctx = a->sink };
+    ret = avfilter_graph_parse_ptr(a->graph, desc, &in, &out, NULL);
+    avfilter_inout_free(&in);
+    avfilter_inout_free(&out);
+    if (ret < 0)
+        return ret;
+    ret = avfilter_graph_config(a->graph, NULL);
+    if (ret < 0)
+        return ret;
+    /* AAC takes exactly frame_size samples per frame. */
+    av_buffersink_set_frame_size(a->sink, a->enc->frame_size);
+    return 0;
+}
+
+int mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *job,
+                  int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
+                  char *err, size_t err_len)
+{
+    const AVStream *st = in->fmt->streams[in->audio_index];
+    const char *path = in->fmt->url;
+    *a = (struct mf_audio){ .dec = in->adec, .in_tb = st->time_base, .emit = emit, .opaque = opaque };
+    int ret;
+    if (job->audio_mode == MF_AUDIO_COPY) {
+        ret = open_copy(a, st, path, err, err_len);
+    } else {
+        ret = open_encoder(a, job);
+        if (ret < 0) {
+            mf_errf(err, err_len, "%s: cannot open the AAC encoder: %s", path, av_err2str(ret));
+            return ret;
+        }
+        ret = open_filter(a, job->audio_channels);
+        if (ret < 0)
+            mf_errf(err, err_len, "%s: cannot convert the %s audio to %d Hz: %s", path,
+                    avcodec_get_name(st->codecpar->codec_id), OUT_RATE, av_err2str(ret));
+        a->frame = av_frame_alloc();
+        if (!a->frame && ret >= 0)
+            ret = AVERROR(ENOMEM);
+    }
+    /* Copy: packets keep the input time base; transcode: frames are shifted
+     * in the input time base before the filter. Either way in_tb. */
+    a->zero = av_rescale_q(zero_us, AV_TIME_BASE_Q, a->in_tb);
+    return ret;
+}
+
+/* Copied packets move to the video's timeline; those wholly before the
+ * first video frame are dropped so every output starts at 0 with picture. */
+static int emit_copied(struct mf_audio *a, AVPacket *pkt)
+{
+    if (pkt->pts != AV_NOPTS_VALUE)
+        pkt->pts -= a->zero;
+    if (pkt->dts != AV_NOPTS_VALUE)
+        pkt->dts -= a->zero;
+    if (pkt->pts != AV_NOPTS_VALUE && pkt->pts + pkt->duration <= 0)
+        return 0;
+    return a->emit(pkt, a->opaque);
+}
+
+static int drain_encoder(struct mf_audio *a, AVPacket *pkt)
+{
+    int ret;
+    while ((ret = avcodec_receive_packet(a->enc, pkt)) >= 0) {
+        ret = a->emit(pkt, a->opaque);
+        av_packet_unref(pkt);
+        if (ret < 0)
+            return ret;
+    }
+    return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
+}
+
+static int drain_filter(struct mf_audio *a, AVPacket *pkt, int flushing)
+{
+    int ret;
+    while ((ret = av_buffersink_get_frame(a->sink, a->frame)) >= 0) {
+        ret = avcodec_send_frame(a->enc, a->frame);
+        av_frame_unref(a->frame);
+        if (ret < 0)
+            return ret;
+        if ((ret = drain_encoder(a, pkt)) < 0)
+            return ret;
+    }
+    if (ret == AVERROR_EOF && flushing) {
+        if ((ret = avcodec_send_frame(a->enc, NULL)) < 0)
+            return ret;
+        return drain_encoder(a, pkt);
+    }
+    return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
+}
+
+static int decode_and_encode(struct mf_audio *a, const AVPacket *in, AVPacket *pkt)
+{
+    int ret = avcodec_send_packet(a->dec, in);
+    /* A damaged audio packet is skipped, as players do. */
+    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
+        return ret;
+    while ((ret = avcodec_receive_frame(a->dec, a->frame)) >= 0) {
+        /* Decoded audio moves to the video's timeline before encoding, so
+         * the encoder's own priming delay stays intact. */
+        int64_t pts = a->frame->best_effort_timestamp;
+        int64_t len = av_rescale_q(a->frame->nb_samples, (AVRational){ 1, a->frame->sample_rate }, a->in_tb);
+        if (pts == AV_NOPTS_VALUE || pts - a->zero + len <= 0) {
+            av_frame_unref(a->frame);
+            continue;
+        }
+        a->frame->pts = pts - a->zero;
+        ret = av_buffersrc_add_frame(a->src, a->frame);
+        av_frame_unref(a->frame);
+        if (ret < 0)
+            return ret;
+        if ((ret = drain_filter(a, pkt, 0)) < 0)
+            return ret;
+    }
+    if (ret == AVERROR_EOF && !in) {
+        if ((ret = av_buffersrc_add_frame(a->src, NULL)) < 0)
+            return ret;
+        return drain_filter(a, pkt, 1);
+    }
+    return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA ? 0 : ret;
+}
+
+int mf_audio_packet(struct mf_audio *a, const AVPacket *in, char *err, size_t err_len)
+{
+    int ret;
+    if (a->copy) {
+        if (!in)
+            return 0;
+        AVPacket *p = av_packet_clone(in);
+        if (!p)
+            return AVERROR(ENOMEM);
+        ret = emit_copied(a, p);
+        av_packet_free(&p);
+        return ret;
+    }
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        return AVERROR(ENOMEM);
+    ret = decode_and_encode(a, in, pkt);
+    av_packet_free(&pkt);
+    if (ret < 0)
+        mf_errf(err, err_len, "audio: %s", av_err2str(ret));
+    return ret;
+}
+
+void mf_audio_close(struct mf_audio *a)
+{
+    avcodec_free_context(&a->enc);
+    avfilter_graph_free(&a->graph);
+    av_frame_free(&a->frame);
+    avcodec_parameters_free(&a->par);
+}

@@ -1,0 +1,197 @@
+#include "output_files.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audio.h"
+#include "codec_string.h"
+#include "hls_master.h"
+#include "rendition.h"
+#include "common/util.h"
+
+static int join(char *dst, const char *a, const char *b)
+{
+    return mf_path_fmt(dst, MF_PATH_MAX, "%s/%s", a, b);
+}
+
+int mf_output_files_init(struct mf_output_files *f, const char *outdir, const struct mf_job *job,
+                         const struct mf_plan *plan, char *err, size_t err_len)
+{
+    struct stat st;
+    *f = (struct mf_output_files){ .job = job, .plan = plan,
+                                   .mp4 = !!(job->format & MF_FORMAT_MP4),
+                                   .hls = !!(job->format & MF_FORMAT_HLS) };
+    snprintf(f->outdir, sizeof(f->outdir), "%s", outdir);
+    if (stat(outdir, &st) < 0 || !S_ISDIR(st.st_mode) || access(outdir, W_OK | X_OK) < 0) {
+        mf_errf(err, err_len, "%s: output directory is not a writable directory: %s", outdir,
+                errno ? strerror(errno) : "not a directory");
+        return AVERROR(errno ? errno : ENOTDIR);
+    }
+    char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX];
+    int ret = join(hls_root, outdir, "hls");
+    if (f->hls) {
+        f->made_hls_root = access(hls_root, F_OK) < 0;
+        if (ret >= 0)
+            ret = join(f->master, hls_root, "master.m3u8");
+        if (ret >= 0)
+            ret = join(dir, hls_root, "audio");
+        if (ret >= 0)
+            ret = join(f->audio_playlist, dir, "index.m3u8");
+        if (ret >= 0)
+            ret = mf_mkdir_p(dir);
+    }
+    for (int i = 0; ret >= 0 && i < plan->n; i++) {
+        const char *name = job->renditions[plan->out[i].job_index].name;
+        if (f->mp4)
+            ret = mf_path_fmt(f->path[i][0], MF_PATH_MAX, "%s/%s.mp4", outdir, name);
+        if (f->hls && ret >= 0)
+            ret = join(dir, hls_root, name);
+        if (f->hls && ret >= 0)
+            ret = join(f->path[i][1], dir, "index.m3u8");
+        if (f->hls && ret >= 0)
+            ret = mf_mkdir_p(dir);
+    }
+    if (ret < 0)
+        goto fail;
+    return 0;
+fail:
+    mf_errf(err, err_len, "%s: cannot create the HLS directories: %s", outdir, strerror(-ret));
+    mf_output_files_remove(f);
+    return AVERROR(-ret);
+}
+
+const char *mf_output_files_mp4(const struct mf_output_files *f, int i)
+{
+    return f->mp4 ? f->path[i][0] : NULL;
+}
+
+const char *mf_output_files_hls(const struct mf_output_files *f, int i)
+{
+    return f->hls ? f->path[i][1] : NULL;
+}
+
+const char *mf_output_files_hls_audio(const struct mf_output_files *f)
+{
+    return f->hls ? f->audio_playlist : NULL;
+}
+
+static void remove_parent(const char *playlist)
+{
+    char dir[MF_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", playlist);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        mf_remove_tree(dir);
+    }
+}
+
+void mf_output_files_remove(struct mf_output_files *f)
+{
+    if (!f->plan)
+        return;     /* failed before any output was laid out */
+    for (int i = 0; i < f->plan->n; i++) {
+        if (f->mp4)
+            unlink(f->path[i][0]);
+        if (f->hls)
+            remove_parent(f->path[i][1]);
+    }
+    if (!f->hls)
+        return;
+    remove_parent(f->audio_playlist);
+    unlink(f->master);
+    char hls_root[MF_PATH_MAX];
+    if (f->made_hls_root && join(hls_root, f->outdir, "hls") >= 0)
+        rmdir(hls_root);
+}
+
+static struct mf_output *add_output(struct mf_result *r, const char *rendition, const char *kind,
+                                    const struct mf_output_files *f, const char *path)
+{
+    if (r->n_outputs >= MF_MAX_OUTPUTS)
+        return NULL;
+    struct mf_output *o = &r->outputs[r->n_outputs++];
+    memset(o, 0, sizeof(*o));
+    snprintf(o->rendition, sizeof(o->rendition), "%s", rendition);
+    snprintf(o->kind, sizeof(o->kind), "%s", kind);
+    size_t n = strlen(f->outdir);
+    snprintf(o->path, sizeof(o->path), "%s", !strncmp(path, f->outdir, n) && path[n] == '/' ? path + n + 1 : path);
+    return o;
+}
+
+static double frame_rate_of(AVRational fr)
+{
+    return fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0;
+}
+
+int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_run *runs, int n,
+                           const struct mf_audio *audio, AVRational frame_rate,
+                           struct mf_result *result, char *err, size_t err_len)
+{
+    struct mf_hls_variant variants[MF_MAX_RENDITIONS];
+    char codecs[MF_MAX_RENDITIONS][64], audio_codecs[64] = "";
+    char uris[MF_MAX_RENDITIONS][MF_NAME_MAX + 16];
+    for (int i = 0; i < n; i++) {
+        const struct mf_rendition_run *r = &runs[i];
+        const char *name = r->setup.name;
+        int w = r->setup.enc.width, h = r->setup.enc.height;
+        double dur = mf_rendition_duration(r);
+        if (f->mp4) {
+            struct stat st;
+            struct mf_output *o = add_output(result, name, "mp4", f, f->path[i][0]);
+            if (o) {
+                o->width = w; o->height = h; o->duration = dur;
+                o->bytes = stat(f->path[i][0], &st) == 0 ? st.st_size : 0;
+                o->bitrate = dur > 0 ? (int64_t)(o->bytes * 8 / dur) : 0;
+            }
+        }
+        if (f->hls) {
+            struct mf_hls_stats s;
+            int ret = mf_hls_playlist_stats(f->path[i][1], &s);
+            if (ret < 0) {
+                mf_errf(err, err_len, "%s: cannot read the playlist just written: %s", f->path[i][1], strerror(-ret));
+                return AVERROR(-ret);
+            }
+            struct mf_output *o = add_output(result, name, "hls", f, f->path[i][1]);
+            if (o) {
+                o->width = w; o->height = h; o->bytes = s.bytes; o->duration = s.duration;
+                o->bitrate = s.avg_bps; o->peak_bitrate = s.peak_bps;
+            }
+            if (mf_codec_string(r->enc->par, codecs[i], sizeof(codecs[i])) < 0)
+                snprintf(codecs[i], sizeof(codecs[i]), "%s", avcodec_get_name(r->enc->par->codec_id));
+            snprintf(uris[i], sizeof(uris[i]), "%s/index.m3u8", name);
+            variants[i] = (struct mf_hls_variant){ uris[i], w, h, frame_rate_of(frame_rate), codecs[i], s };
+        }
+    }
+    if (f->hls) {
+        struct mf_hls_audio a = { .uri = "audio/index.m3u8", .codecs = audio_codecs };
+        if (audio) {
+            a.channels = audio->par->ch_layout.nb_channels;
+            if (mf_codec_string(audio->par, audio_codecs, sizeof(audio_codecs)) < 0)
+                snprintf(audio_codecs, sizeof(audio_codecs), "%s", avcodec_get_name(audio->par->codec_id));
+            mf_hls_playlist_stats(f->audio_playlist, &a.stats);
+            struct mf_output *o = add_output(result, "audio", "hls", f, f->audio_playlist);
+            if (o) {
+                o->bytes = a.stats.bytes; o->duration = a.stats.duration;
+                o->bitrate = a.stats.avg_bps; o->peak_bitrate = a.stats.peak_bps;
+            }
+        } else {
+            remove_parent(f->audio_playlist);
+        }
+        int ret = mf_hls_write_master(f->master, variants, n, audio ? &a : NULL);
+        if (ret < 0) {
+            mf_errf(err, err_len, "%s: cannot write: %s", f->master, strerror(-ret));
+            return AVERROR(-ret);
+        }
+        add_output(result, "", "master", f, f->master);
+    }
+    for (int i = 0; i < f->plan->n_skipped && i < MF_MAX_RENDITIONS; i++) {
+        struct mf_skipped *s = &result->skipped[result->n_skipped++];
+        snprintf(s->rendition, sizeof(s->rendition), "%s", f->job->renditions[f->plan->skipped[i].job_index].name);
+        snprintf(s->reason, sizeof(s->reason), "%s", f->plan->skipped[i].reason);
+    }
+    return 0;
+}

@@ -1,0 +1,437 @@
+/*
+ * The worker's threads:
+ *  - N job threads, each with its own Redis connection and storage handle:
+ *    take over an idle entry (XAUTOCLAIM) or read a new one (XREADGROUP BLOCK),
+ *    run it (worker_job.c), repeat until draining;
+ *  - a heartbeat thread with its own connection: re-claims in-flight entries
+ *    every claim_timeout/3 (an encode hogging the CPU cannot hold it up: it
+ *    never waits on a job thread) and writes progress at most once a second;
+ *  - a signal thread: sigwait() for SIGTERM/SIGINT (works as PID 1, where
+ *    signals without a handler are ignored): first = drain, second = cancel;
+ *  - libmicrohttpd's thread for /healthz, /readyz, /metrics.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "common/log.h"
+#include "metrics.h"
+#include "worker.h"
+#include "worker_internal.h"
+
+#define READ_BLOCK_MS 1000         /* how often an idle job thread looks up: drain, takeover */
+#define TICK_MS 250
+
+int64_t mf_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mf_now_iso(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+void mf_worker_nap(struct mf_worker *w, int ms)
+{
+    struct timespec ts;
+    deadline_in(&ts, ms);
+    pthread_mutex_lock(&w->lock);
+    while (!atomic_load(&w->draining) && !atomic_load(&w->hard_stop)
+           && pthread_cond_timedwait(&w->cond, &w->lock, &ts) != ETIMEDOUT)
+        ;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static struct mf_queue *open_queue(struct mf_worker *w)
+{
+    const struct mf_config *cfg = w->cfg;
+    struct mf_queue_config qc = {
+        .url = cfg->redis_url,
+        .password = cfg->redis_password,
+        .prefix = cfg->prefix,
+        .pool = cfg->pool,
+        .consumer = w->consumer,
+        .reachable = &w->redis_up,
+    };
+    struct mf_queue *q;
+    char err[256];
+    if (mf_queue_open(&q, &qc, err, sizeof(err))) {
+        mf_log(MF_LOG_ERROR, NULL, "Redis configuration", "error", err, NULL);
+        return NULL;
+    }
+    return q;
+}
+
+static struct mf_storage *open_storage(const struct mf_config *cfg, char *err, size_t err_len)
+{
+    struct mf_storage_config sc = {
+        .url = cfg->storage_url,
+        .auth = cfg->storage_auth,
+        .token = cfg->storage_token,
+        .access_key = cfg->aws_access_key,
+        .secret_key = cfg->aws_secret_key,
+        .region = cfg->aws_region,
+        .max_input_bytes = cfg->max_input_bytes,
+    };
+    return mf_storage_open(&sc, err, err_len);
+}
+
+/* --max-jobs: reserve one job; 0 = none left to take (or to wait for). */
+static int reserve(struct mf_worker *w)
+{
+    int max = w->cfg->max_jobs;
+    if (!max)
+        return 1;
+    if (atomic_fetch_add(&w->reserved, 1) < max)
+        return 1;
+    atomic_fetch_sub(&w->reserved, 1);
+    return 0;
+}
+
+static void unreserve(struct mf_worker *w)
+{
+    if (w->cfg->max_jobs)
+        atomic_fetch_sub(&w->reserved, 1);
+}
+
+struct job_thread {
+    struct mf_worker *w;
+    struct mf_slot *slot;
+    struct mf_storage *st;
+    pthread_t tid;
+};
+
+static void *job_thread(void *arg)
+{
+    struct job_thread *jt = arg;
+    struct mf_worker *w = jt->w;
+    const struct mf_config *cfg = w->cfg;
+    struct mf_queue *q = open_queue(w);
+    int down_logged = 0;
+    while (q && !atomic_load(&w->draining)) {
+        if (!reserve(w)) {
+            if (atomic_load(&w->finished) >= cfg->max_jobs)
+                break;
+            mf_worker_nap(w, 200);
+            continue;
+        }
+        struct mf_queue_entry e = { 0 };
+        int r = mf_queue_takeover(q, (int64_t)(cfg->claim_timeout * 1000), &e);
+        if (r == 0)
+            r = mf_queue_read(q, READ_BLOCK_MS, &e);
+        if (r <= 0) {
+            unreserve(w);
+            if (r < 0) {
+                if (!down_logged++)
+                    mf_log(MF_LOG_WARN, NULL, "Redis unreachable; backing off",
+                           "error", mf_queue_errstr(q), NULL);
+                /* No busy loop: the queue refuses to reconnect before its backoff. */
+                mf_worker_nap(w, mf_queue_retry_in_ms(q) + 100);
+            }
+            continue;
+        }
+        if (down_logged) {
+            mf_log(MF_LOG_INFO, NULL, "Redis reachable again", NULL);
+            down_logged = 0;
+        }
+        mf_worker_run_job(w, jt->slot, q, jt->st, &e);
+        mf_queue_entry_clear(&e);
+        malloc_trim(0);            /* an idle worker gives its encode buffers back */
+        atomic_fetch_add(&w->finished, 1);
+    }
+    mf_queue_close(&q);
+    pthread_mutex_lock(&w->lock);
+    w->threads_running--;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static void *heartbeat_thread(void *arg)
+{
+    struct mf_worker *w = arg;
+    struct mf_queue *q = open_queue(w);
+    int64_t interval = (int64_t)(w->cfg->claim_timeout * 1000 / 3);
+    int64_t last_beat = 0, last_cmd = 0;
+    const char *ids[MF_MAX_CONCURRENCY];
+    char idbuf[MF_MAX_CONCURRENCY][48];
+    int status[MF_MAX_CONCURRENCY], which[MF_MAX_CONCURRENCY];
+    while (q) {
+        int64_t now = mf_mono_ms();
+        atomic_store(&w->alive_ms, now);
+        pthread_mutex_lock(&w->lock);
+        int stop = w->threads_running == 0;
+        int n = 0;
+        for (int i = 0; i < w->cfg->concurrency; i++) {
+            struct mf_slot *s = &w->slots[i];
+            if (!s->busy)
+                continue;
+            snprintf(idbuf[n], sizeof(idbuf[n]), "%s", s->entry_id);
+            ids[n] = idbuf[n];
+            which[n++] = i;
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (stop)
+            break;
+        if (n && now - last_beat >= interval) {
+            if (mf_queue_heartbeat(q, ids, n, status) == 0) {
+                last_beat = now;
+                for (int i = 0; i < n; i++) {
+                    struct mf_slot *s = &w->slots[which[i]];
+                    if (status[i] != 0)
+                        continue;
+                    mf_log(MF_LOG_WARN, s->job_id, "entry taken over by another worker; cancelling",
+                           "entry", ids[i], NULL);
+                    atomic_store(&s->cancel_reason, MF_CANCEL_LOST);
+                    atomic_store(&s->cancel, 1);
+                }
+            }
+            last_cmd = now;
+        }
+        /* Progress: at most once a second per job, when it changed. */
+        for (int i = 0; i < w->cfg->concurrency; i++) {
+            struct mf_slot *s = &w->slots[i];
+            char job[128], pct[16], fps[16];
+            pthread_mutex_lock(&w->lock);
+            /* The first move off 0% goes out at once: a job that has started
+             * encoding shows it, even when the 0% report was just written. */
+            int due = s->busy && s->progress_dirty
+                      && (now - s->progress_written_ms >= 1000 || (s->written_percent == 0 && s->percent > 0));
+            if (due) {
+                s->written_percent = s->percent;
+                snprintf(job, sizeof(job), "%s", s->job_id);
+                snprintf(pct, sizeof(pct), "%.1f", s->percent);
+                snprintf(fps, sizeof(fps), "%.1f", s->fps);
+                s->progress_dirty = 0;
+                s->progress_written_ms = now;
+            }
+            pthread_mutex_unlock(&w->lock);
+            if (due) {
+                const char *fields[] = { "progress", pct, "fps", fps, NULL };
+                mf_queue_update(q, job, fields, NULL, NULL);
+                last_cmd = now;
+            }
+        }
+        /* Keeps /readyz honest while every job thread is busy encoding. */
+        if (now - last_cmd >= 2000) {
+            mf_queue_ping(q);
+            last_cmd = now;
+        }
+        struct timespec ts;
+        deadline_in(&ts, TICK_MS);
+        pthread_mutex_lock(&w->lock);
+        pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+        pthread_mutex_unlock(&w->lock);
+    }
+    mf_queue_close(&q);
+    return NULL;
+}
+
+struct signal_ctx {
+    struct mf_worker *w;
+    sigset_t set;
+};
+
+static void cancel_all(struct mf_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    atomic_store(&w->hard_stop, 1);
+    for (int i = 0; i < w->cfg->concurrency; i++) {
+        struct mf_slot *s = &w->slots[i];
+        if (s->busy && atomic_load(&s->cancel_reason) == MF_CANCEL_NONE)
+            atomic_store(&s->cancel_reason, MF_CANCEL_SHUTDOWN);
+        atomic_store(&s->cancel, 1);
+    }
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void *signal_thread(void *arg)
+{
+    struct signal_ctx *sc = arg;
+    struct mf_worker *w = sc->w;
+    for (int n = 0;; n++) {
+        int sig;
+        if (sigwait(&sc->set, &sig))
+            continue;
+        if (n == 0) {
+            char t[24];
+            snprintf(t, sizeof(t), "%g", w->cfg->drain_timeout);
+            mf_log(MF_LOG_INFO, NULL, "draining: no new jobs, waiting for in-flight jobs",
+                   "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "drain_timeout_s", t, NULL);
+            pthread_mutex_lock(&w->lock);
+            atomic_store(&w->draining, 1);
+            pthread_cond_broadcast(&w->cond);
+            pthread_mutex_unlock(&w->lock);
+        } else {
+            mf_log(MF_LOG_WARN, NULL, "second signal: cancelling in-flight jobs and handing them back", NULL);
+            cancel_all(w);
+        }
+    }
+    return NULL;
+}
+
+static int probe_healthy(void *opaque)
+{
+    struct mf_worker *w = opaque;
+    /* Generous: one Redis command may legitimately block for its full timeout. */
+    return mf_mono_ms() - atomic_load(&w->alive_ms) < 30000;
+}
+
+static int probe_ready(void *opaque, const char **why)
+{
+    struct mf_worker *w = opaque;
+    if (w->unusable[0]) {
+        *why = w->unusable;
+        return 0;
+    }
+    if (atomic_load(&w->draining)) {
+        *why = "draining";
+        return 0;
+    }
+    if (!atomic_load(&w->redis_up)) {
+        *why = "Redis unreachable";
+        return 0;
+    }
+    return 1;
+}
+
+/* The pool's backend cannot run here: stay up, never ready, take no job,
+ * so the reason shows in /readyz and the log rather than in a crash loop. */
+static void wait_unusable(struct mf_worker *w)
+{
+    mf_log(MF_LOG_ERROR, NULL, "not ready: the pool's encoder backend is unusable on this host",
+           "error", w->unusable, NULL);
+    pthread_mutex_lock(&w->lock);
+    while (!atomic_load(&w->draining) && !atomic_load(&w->hard_stop))
+        pthread_cond_wait(&w->cond, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+}
+
+int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *unusable)
+{
+    static struct mf_worker wk;    /* the signal thread outlives every stack frame */
+    struct mf_worker *w = &wk;
+    struct job_thread jt[MF_MAX_CONCURRENCY] = { 0 };
+    static struct signal_ctx sc;
+    struct mf_http *http = NULL;
+    pthread_t hb, sig;
+    char err[512], host[64] = "mpegflow";
+    int ret = 0;
+
+    w->cfg = cfg;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    gethostname(host, sizeof(host) - 1);
+    snprintf(w->consumer, sizeof(w->consumer), "%s-%d", host, (int)getpid());
+    snprintf(w->backend, sizeof(w->backend), "%s", backend);
+    snprintf(w->unusable, sizeof(w->unusable), "%s", unusable ? unusable : "");
+    atomic_store(&w->alive_ms, mf_mono_ms());
+    mf_metrics_init(backend);
+
+    /* Signals are blocked in every thread and taken by sigwait() alone. */
+    sc.w = w;
+    sigemptyset(&sc.set);
+    sigaddset(&sc.set, SIGTERM);
+    sigaddset(&sc.set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    for (int i = 0; i < cfg->concurrency; i++) {
+        jt[i].w = w;
+        jt[i].slot = &w->slots[i];
+        w->slots[i].w = w;
+        w->slots[i].index = i;
+        if (!(jt[i].st = open_storage(cfg, err, sizeof(err)))) {
+            fprintf(stderr, "mpegflow worker: %s\n", err);
+            ret = 2;
+            goto out;
+        }
+    }
+    if (strcmp(cfg->http_addr, "off")) {
+        struct mf_http_probes p = { probe_healthy, probe_ready, w };
+        if (!(http = mf_http_start(cfg->http_addr, &p, err, sizeof(err)))) {
+            fprintf(stderr, "mpegflow worker: %s\n", err);
+            ret = 2;
+            goto out;
+        }
+    }
+    pthread_create(&sig, NULL, signal_thread, &sc);
+    pthread_detach(sig);
+    {
+        char conc[16], claim[24];
+        snprintf(conc, sizeof(conc), "%d", cfg->concurrency);
+        snprintf(claim, sizeof(claim), "%g", cfg->claim_timeout);
+        mf_log(MF_LOG_INFO, NULL, "worker started", "consumer", w->consumer, "pool", cfg->pool,
+               "backend", backend, "concurrency", conc, "claim_timeout_s", claim,
+               "http", cfg->http_addr, NULL);
+    }
+    if (w->unusable[0]) {
+        wait_unusable(w);
+        goto out;
+    }
+    w->threads_running = cfg->concurrency;
+    for (int i = 0; i < cfg->concurrency; i++)
+        pthread_create(&jt[i].tid, NULL, job_thread, &jt[i]);
+    pthread_create(&hb, NULL, heartbeat_thread, w);
+
+    /* Wait for the job threads; once draining, for at most the drain timeout. */
+    pthread_mutex_lock(&w->lock);
+    struct timespec deadline;
+    int have_deadline = 0;
+    while (w->threads_running > 0) {
+        if (atomic_load(&w->draining) && !have_deadline) {
+            deadline_in(&deadline, (int)(cfg->drain_timeout * 1000));
+            have_deadline = 1;
+        }
+        if (have_deadline && !atomic_load(&w->hard_stop)) {
+            if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT) {
+                pthread_mutex_unlock(&w->lock);
+                mf_log(MF_LOG_WARN, NULL, "drain timeout: cancelling in-flight jobs and handing them back", NULL);
+                cancel_all(w);
+                pthread_mutex_lock(&w->lock);
+            }
+        } else {
+            pthread_cond_wait(&w->cond, &w->lock);
+        }
+    }
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    for (int i = 0; i < cfg->concurrency; i++)
+        pthread_join(jt[i].tid, NULL);
+    pthread_join(hb, NULL);
+    mf_log(MF_LOG_INFO, NULL, "worker stopped", NULL);
+out:
+    mf_http_stop(&http);
+    for (int i = 0; i < cfg->concurrency; i++)
+        mf_storage_close(&jt[i].st);
+    return ret;
+}

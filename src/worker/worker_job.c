@@ -1,0 +1,542 @@
+/*
+ * One job's life in the worker: parse, fetch to a scratch dir, transcode,
+ * upload the outputs then result.json last, and record the end in Redis.
+ * Every exit path removes the scratch dir and ends in exactly one of
+ * succeeded / failed (dead-letter) / retried / handed back / lost.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "encode_child.h"
+#include "common/log.h"
+#include "metrics.h"
+#include "mpegflow/job.h"
+#include "worker_internal.h"
+
+enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
+
+/* What the worker reads back from the encode's result.json. */
+struct job_figures {
+    int64_t frames;
+    double wall_seconds;
+};
+
+struct job_run {
+    struct mf_worker *w;
+    struct mf_slot *slot;
+    struct mf_queue *q;
+    struct mf_queue_entry *e;
+    struct mf_job job;
+    char job_id[128];
+    char attempt[24];
+    char scratch[MF_PATH_MAX];
+    char err[MF_ERR_MAX + 128];
+    int64_t bytes_in, bytes_out;
+};
+
+/* The job id when the job could not be parsed: its "id" if it has a usable one. */
+static void lenient_id(const struct mf_queue_entry *e, char *id, size_t len)
+{
+    snprintf(id, len, "%s", e->id);
+    json_t *root = e->job ? json_loadb(e->job, e->job_len, 0, NULL) : NULL;
+    const char *s = json_string_value(json_object_get(root, "id"));
+    if (s && *s && strlen(s) < len && strcspn(s, " \t\r\n") == strlen(s))
+        snprintf(id, len, "%s", s);
+    json_decref(root);
+}
+
+static void progress_cb(double percent, double fps, void *opaque)
+{
+    struct mf_slot *slot = opaque;
+    pthread_mutex_lock(&slot->w->lock);
+    slot->percent = percent;
+    slot->fps = fps;
+    slot->progress_dirty = 1;
+    pthread_mutex_unlock(&slot->w->lock);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    if (dir[0])
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Files of the output dir, relative paths, sorted; top-level result.json left out. */
+static char **out_files;
+static size_t n_out_files;
+static size_t out_root_len;
+static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;   /* nftw has no opaque */
+
+static int collect(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    if (flag != FTW_F)
+        return 0;
+    const char *rel = path + out_root_len + 1;
+    if (!strcmp(rel, "result.json"))
+        return 0;
+    char **n = realloc(out_files, (n_out_files + 1) * sizeof(*n));
+    if (!n || !(n[n_out_files] = strdup(rel))) {
+        if (n)
+            out_files = n;
+        return -1;
+    }
+    out_files = n;
+    n_out_files++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *content_type(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return "application/octet-stream";
+    if (!strcmp(dot, ".m3u8"))
+        return "application/vnd.apple.mpegurl";
+    if (!strcmp(dot, ".mp4") || !strcmp(dot, ".m4v"))
+        return "video/mp4";
+    if (!strcmp(dot, ".m4s"))
+        return "video/iso.segment";
+    if (!strcmp(dot, ".ts"))
+        return "video/mp2t";
+    if (!strcmp(dot, ".json"))
+        return "application/json";
+    return "application/octet-stream";
+}
+
+static enum job_error storage_error(int ret)
+{
+    switch (ret) {
+    case MF_STORAGE_EPERM: return JOB_PERMANENT;
+    case MF_STORAGE_ECANCEL: return JOB_CANCELLED;
+    default: return JOB_RETRY;     /* ERETRY, ELOCAL (a full scratch disk may be fine elsewhere) */
+    }
+}
+
+/* PUT every output, then the manifest. */
+static enum job_error upload(struct job_run *r, struct mf_storage *st, const char *outdir,
+                             const char *manifest)
+{
+    enum job_error ret = JOB_OK;
+    char local[MF_PATH_MAX * 2], key[MF_KEY_MAX * 2];
+    pthread_mutex_lock(&walk_lock);
+    out_files = NULL;
+    n_out_files = 0;
+    out_root_len = strlen(outdir);
+    int walk = nftw(outdir, collect, 16, FTW_PHYS);
+    char **files = out_files;
+    size_t n = n_out_files;
+    pthread_mutex_unlock(&walk_lock);
+    if (walk) {
+        snprintf(r->err, sizeof(r->err), "listing outputs in %s failed", outdir);
+        ret = JOB_RETRY;
+        goto out;
+    }
+    qsort(files, n, sizeof(*files), cmp_str);
+    for (size_t i = 0; i <= n && ret == JOB_OK; i++) {
+        const char *rel = i < n ? files[i] : "result.json";
+        snprintf(local, sizeof(local), "%s/%s", outdir, rel);
+        if (i == n)
+            snprintf(local, sizeof(local), "%s", manifest);
+        snprintf(key, sizeof(key), "%s%s", r->job.output_prefix, rel);
+        struct stat sb;
+        if (!stat(local, &sb))
+            r->bytes_out += sb.st_size;
+        int s = mf_storage_put(st, local, key, content_type(rel), &r->slot->cancel, r->err, sizeof(r->err));
+        if (s)
+            ret = storage_error(s);
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+    return ret;
+}
+
+static void input_ext(const char *key, char *ext, size_t len)
+{
+    const char *base = strrchr(key, '/');
+    base = base ? base + 1 : key;
+    size_t blen = strcspn(base, "?#");
+    const char *dot = NULL;
+    for (const char *p = base; p < base + blen; p++)
+        if (*p == '.')
+            dot = p;
+    ext[0] = 0;
+    if (!dot || (size_t)(base + blen - dot - 1) >= len - 1 || dot + 1 == base + blen)
+        return;
+    size_t i = 0;
+    for (const char *p = dot + 1; p < base + blen; p++) {
+        if (!isalnum((unsigned char)*p)) {
+            ext[0] = 0;
+            return;
+        }
+        ext[i++] = (char)tolower((unsigned char)*p);
+    }
+    ext[i] = 0;
+}
+
+/* The whole file in a string; NULL on error. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long len = -1;
+    if (f && !fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET)
+        && (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len) {
+        buf[len] = 0;
+    } else {
+        free(buf);
+        buf = NULL;
+    }
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f))
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
+static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
+                                struct job_figures *fig)
+{
+    const struct mf_config *cfg = r->w->cfg;
+    char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
+    char job_file[MF_PATH_MAX + 64], log_file[MF_PATH_MAX + 64];
+    size_t i;
+    for (i = 0; r->job_id[i] && i < 40; i++)
+        safe[i] = isalnum((unsigned char)r->job_id[i]) || r->job_id[i] == '-' ? r->job_id[i] : '_';
+    safe[i] = 0;
+    snprintf(r->scratch, sizeof(r->scratch), "%s/mpegflow-%s-XXXXXX", cfg->scratch_dir, safe);
+    if (!mkdtemp(r->scratch)) {
+        snprintf(r->err, sizeof(r->err), "mkdtemp in %s: %s", cfg->scratch_dir, strerror(errno));
+        r->scratch[0] = 0;
+        return JOB_RETRY;
+    }
+    input_ext(r->job.input, ext, sizeof(ext));
+    snprintf(input, sizeof(input), "%s/input%s%s", r->scratch, ext[0] ? "." : "", ext);
+    snprintf(outdir, sizeof(outdir), "%s/out", r->scratch);
+    snprintf(job_file, sizeof(job_file), "%s/job.json", r->scratch);
+    snprintf(log_file, sizeof(log_file), "%s/encode.log", r->scratch);
+    /* The encode writes it; the upload listing leaves it out and PUTs it last. */
+    snprintf(manifest, sizeof(manifest), "%s/result.json", outdir);
+    if (mkdir(outdir, 0700)) {
+        snprintf(r->err, sizeof(r->err), "mkdir %s: %s", outdir, strerror(errno));
+        return JOB_RETRY;
+    }
+    if (write_file(job_file, r->e->job, r->e->job_len)) {
+        snprintf(r->err, sizeof(r->err), "writing %s failed: %s", job_file, strerror(errno));
+        return JOB_RETRY;
+    }
+
+    int s = mf_storage_get(st, r->job.input, input, &r->bytes_in, &r->slot->cancel, r->err, sizeof(r->err));
+    if (s)
+        return storage_error(s);
+
+    struct mf_encode_child ec = {
+        .input = input, .outdir = outdir, .job_file = job_file, .log_file = log_file,
+        /* the job's own backend, else the one this worker probed usable at start */
+        .backend = !strcmp(r->job.backend, "auto") || !r->job.backend[0] ? r->w->backend : NULL,
+        .fallback = strcmp(cfg->backend_fallback, "none") ? cfg->backend_fallback : NULL,
+        .max_pixels = cfg->max_pixels,
+        .max_duration = cfg->max_duration,
+        .cancel = &r->slot->cancel,
+        .progress = progress_cb,
+        .opaque = r->slot,
+    };
+    if (cfg->concurrency > 1) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        ec.threads = cores > cfg->concurrency ? (int)(cores / cfg->concurrency) : 1;
+    }
+    int64_t t0 = mf_mono_ms();
+    enum mf_child_outcome o = mf_encode_child_run(&ec, r->err, sizeof(r->err));
+    double seconds = (double)(mf_mono_ms() - t0) / 1000.0;
+    if (o == MF_CHILD_OK) {
+        *result_json = slurp(manifest);
+        for (size_t n = *result_json ? strlen(*result_json) : 0; n && (*result_json)[n - 1] == '\n'; n--)
+            (*result_json)[n - 1] = 0;
+        json_t *root = *result_json ? json_loads(*result_json, 0, NULL) : NULL;
+        fig->frames = json_integer_value(json_object_get(root, "input_frames"));
+        fig->wall_seconds = json_number_value(json_object_get(root, "wall_seconds"));
+        json_t *fb = json_object_get(root, "fallback");
+        if (fb)
+            mf_log(MF_LOG_WARN, r->job_id, "backend unusable; encoded with the fallback",
+                   "from", json_string_value(json_object_get(fb, "from")),
+                   "to", json_string_value(json_object_get(fb, "to")),
+                   "reason", json_string_value(json_object_get(fb, "reason")), NULL);
+        json_t *nv = json_object_get(root, "nvenc");
+        if (nv) {   /* NVENC sessions held and where the frames were decoded */
+            char sessions[16];
+            const char *note = json_string_value(json_object_get(nv, "decode_note"));
+            const char *decode = json_string_value(json_object_get(nv, "decode"));
+            snprintf(sessions, sizeof(sessions), "%lld",
+                     (long long)json_integer_value(json_object_get(nv, "sessions")));
+            mf_log(MF_LOG_INFO, r->job_id, "encoded with nvenc", "sessions", sessions,
+                   "decode", decode ? decode : "unknown", note ? "decode_note" : NULL, note, NULL);
+        }
+        json_decref(root);
+        if (!*result_json) {
+            snprintf(r->err, sizeof(r->err), "the encoder left no readable %s", manifest);
+            return JOB_RETRY;
+        }
+    }
+    mf_metrics_encode(seconds, o == MF_CHILD_OK ? fig->frames : 0);
+    switch (o) {
+    case MF_CHILD_OK: break;
+    case MF_CHILD_CANCELLED: return JOB_CANCELLED;
+    case MF_CHILD_RETRY: return JOB_RETRY;
+    default: return JOB_PERMANENT;
+    }
+    unlink(input);                 /* scratch space for the uploads' sake */
+    return upload(r, st, outdir, manifest);
+}
+
+/* Keep trying a Redis write that must not be lost until it lands or a hard stop. */
+#define PERSIST(ret, r, call)                                                               \
+    do {                                                                                    \
+        int logged_ = 0;                                                                    \
+        while (((ret) = (call)) == MF_QUEUE_ECONN && !atomic_load(&(r)->w->hard_stop)) {    \
+            if (!logged_++)                                                                 \
+                mf_log(MF_LOG_WARN, (r)->job_id, "Redis unreachable; retrying",             \
+                       "error", mf_queue_errstr((r)->q), NULL);                             \
+            mf_worker_nap((r)->w, mf_queue_retry_in_ms((r)->q) + 50);                       \
+        }                                                                                   \
+    } while (0)
+
+static void finish_failed(struct job_run *r, const char *reason)
+{
+    char now[40];
+    mf_now_iso(now, sizeof(now));
+    const char *fields[] = { "state", "failed", "error", reason, "finished_at", now,
+                             "attempt", r->attempt, "worker", r->w->consumer, NULL };
+    const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, "error", reason, NULL };
+    const char *dead[] = { "job", r->e->job ? r->e->job : "", "id", r->job_id, "entry", r->e->id,
+                           "reason", reason, "attempts", r->attempt, "worker", r->w->consumer,
+                           "failed_at", now, NULL };
+    int ret;
+    PERSIST(ret, r, mf_queue_finish(r->q, r->e->id, r->job_id, fields, event, dead));
+    if (ret == 1) {
+        mf_metrics_outcome(MF_OUTCOME_FAILED);
+        mf_log(MF_LOG_ERROR, r->job_id, "job failed", "error", reason, "attempt", r->attempt,
+               "dead_letter", "1", NULL);
+    } else if (ret == 0) {
+        mf_metrics_outcome(MF_OUTCOME_LOST);
+        mf_log(MF_LOG_WARN, r->job_id, "job no longer ours; failure not recorded", "error", reason, NULL);
+    } else {
+        mf_log(MF_LOG_ERROR, r->job_id, "recording the failure in Redis failed",
+               "error", mf_queue_errstr(r->q), NULL);
+    }
+}
+
+/* Back to the queue: at once (hand-back) or after a backoff (retryable error). */
+static void release(struct job_run *r, int handback)
+{
+    const struct mf_config *cfg = r->w->cfg;
+    int64_t claim_ms = (int64_t)(cfg->claim_timeout * 1000);
+    int64_t delay = 0, deliveries = r->e->deliveries;
+    if (handback) {
+        deliveries--;              /* a hand-back is not an attempt */
+    } else {
+        delay = 2000;
+        for (int64_t i = 1; i < r->e->deliveries && delay < 300000; i++)
+            delay *= 2;
+        delay = delay / 2 + rand() % (delay / 2 + 1);
+    }
+    /* Redis may have lost the entry: the job JSON goes back with its id fixed. */
+    char *json = NULL;
+    json_t *root = r->e->job ? json_loadb(r->e->job, r->e->job_len, 0, NULL) : NULL;
+    if (root && json_is_object(root) && !json_object_get(root, "id"))
+        json_object_set_new(root, "id", json_string(r->job_id));
+    if (root)
+        json = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    const char *why = handback ? "handed back: worker shutting down" : r->err;
+    const char *fields[] = { "state", "queued", "progress", "0", "error", r->err, NULL };
+    const char *back[] = { "state", "queued", "progress", "0", NULL };
+    const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, "reason", why, NULL };
+    int ret;
+    PERSIST(ret, r, mf_queue_release(r->q, r->e->id, r->job_id, delay, claim_ms, deliveries,
+                                     json ? json : r->e->job, handback ? back : fields, event));
+    free(json);
+    char delay_s[24];
+    snprintf(delay_s, sizeof(delay_s), "%.1f", (double)delay / 1000.0);
+    if (ret == 1) {
+        mf_metrics_outcome(handback ? MF_OUTCOME_HANDED_BACK : MF_OUTCOME_RETRIED);
+        mf_log(MF_LOG_WARN, r->job_id, handback ? "job handed back" : "job will be retried",
+               "reason", why, "attempt", r->attempt, "retry_in_s", delay_s, NULL);
+    } else if (ret == 0) {
+        mf_metrics_outcome(MF_OUTCOME_LOST);
+        mf_log(MF_LOG_WARN, r->job_id, "job no longer ours; not released", NULL);
+    } else {
+        /* The entry stays pending under this consumer: taken over after the claim timeout. */
+        mf_log(MF_LOG_ERROR, r->job_id, "releasing the job failed; another worker takes it over "
+               "after the claim timeout", "error", mf_queue_errstr(r->q), NULL);
+    }
+}
+
+static void succeed(struct job_run *r, const char *result_json, const struct job_figures *fig)
+{
+    char now[40], fps[32];
+    mf_now_iso(now, sizeof(now));
+    snprintf(fps, sizeof(fps), "%.1f", fig->wall_seconds > 0 ? (double)fig->frames / fig->wall_seconds : 0);
+    const char *fields[] = { "state", "succeeded", "progress", "100", "fps", fps, "result", result_json,
+                             "finished_at", now, "attempt", r->attempt, "worker", r->w->consumer, NULL };
+    const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, NULL };
+    int ret;
+    PERSIST(ret, r, mf_queue_finish(r->q, r->e->id, r->job_id, fields, event, NULL));
+    char in[24], out[24];
+    snprintf(in, sizeof(in), "%lld", (long long)r->bytes_in);
+    snprintf(out, sizeof(out), "%lld", (long long)r->bytes_out);
+    if (ret == 1) {
+        mf_metrics_outcome(MF_OUTCOME_SUCCEEDED);
+        mf_log(MF_LOG_INFO, r->job_id, "job succeeded", "attempt", r->attempt, "bytes_in", in,
+               "bytes_out", out, "fps", fps, NULL);
+    } else if (ret == 0) {
+        mf_metrics_outcome(MF_OUTCOME_LOST);
+        mf_log(MF_LOG_WARN, r->job_id, "job finished but another worker owns it now; not recorded", NULL);
+    } else {
+        mf_log(MF_LOG_ERROR, r->job_id, "recording success in Redis failed; the job will run again "
+               "(outputs are idempotent)", "error", mf_queue_errstr(r->q), NULL);
+    }
+}
+
+void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queue *q,
+                       struct mf_storage *st, struct mf_queue_entry *e)
+{
+    const struct mf_config *cfg = w->cfg;
+    struct job_run *r = calloc(1, sizeof(*r));
+    struct job_figures fig = { 0, 0 };
+    char *result_json = NULL;
+    if (!r) {
+        mf_log(MF_LOG_ERROR, NULL, "out of memory; entry left pending", "entry", e->id, NULL);
+        return;
+    }
+    r->w = w;
+    r->slot = slot;
+    r->q = q;
+    r->e = e;
+    snprintf(r->attempt, sizeof(r->attempt), "%lld", (long long)e->deliveries);
+
+    int parsed = e->job ? mf_job_parse(&r->job, e->job, e->job_len, 1, r->err, sizeof(r->err))
+                        : (snprintf(r->err, sizeof(r->err), "entry has no 'job' field"), -EINVAL);
+    if (parsed == 0 && r->job.id[0])
+        snprintf(r->job_id, sizeof(r->job_id), "%s", r->job.id);
+    else if (parsed == 0)
+        snprintf(r->job_id, sizeof(r->job_id), "%s", e->id);
+    else
+        lenient_id(e, r->job_id, sizeof(r->job_id));
+
+    pthread_mutex_lock(&w->lock);
+    slot->busy = 1;
+    snprintf(slot->entry_id, sizeof(slot->entry_id), "%s", e->id);
+    snprintf(slot->job_id, sizeof(slot->job_id), "%s", r->job_id);
+    slot->percent = slot->fps = 0;
+    slot->progress_dirty = 0;
+    slot->progress_written_ms = 0;         /* the first progress report goes out at once */
+    slot->written_percent = 0;
+    atomic_store(&slot->cancel, 0);
+    atomic_store(&slot->cancel_reason, MF_CANCEL_NONE);
+    pthread_mutex_unlock(&w->lock);
+    mf_metrics_in_flight(1);
+    mf_metrics_attempt();
+    if (e->deliveries == 1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t added = strtoll(e->id, NULL, 10);
+        mf_metrics_queue_wait((double)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - added) / 1000.0);
+    }
+    mf_log(MF_LOG_INFO, r->job_id, "job received", "entry", e->id, "attempt", r->attempt, NULL);
+
+    if (parsed) {
+        finish_failed(r, r->err);
+        goto done;
+    }
+    if (e->deliveries > cfg->max_attempts) {
+        char **pairs = NULL;
+        char reason[MF_ERR_MAX + 160];
+        mf_queue_get_job(q, r->job_id, &pairs);
+        const char *last = mf_queue_pairs_get(pairs, "error");
+        snprintf(reason, sizeof(reason), "gave up after %lld attempts (MPEGFLOW_MAX_ATTEMPTS=%d)%s%s",
+                 (long long)e->deliveries - 1, cfg->max_attempts, last && *last ? ": " : "",
+                 last && *last ? last : "");
+        mf_queue_free_pairs(pairs);
+        finish_failed(r, reason);
+        goto done;
+    }
+
+    if (atomic_load(&w->draining)) {
+        /* Read just as the drain began: not started, so back at once. */
+        release(r, 1);
+        goto done;
+    }
+
+    char now[40];
+    mf_now_iso(now, sizeof(now));
+    const char *running[] = { "state", "running", "progress", "0", "fps", "0", "attempt", r->attempt,
+                              "worker", w->consumer, "started_at", now, NULL };
+    const char *event[] = { "worker", w->consumer, "attempt", r->attempt, NULL };
+    if (mf_queue_update(q, r->job_id, running, "running", event))
+        mf_log(MF_LOG_WARN, r->job_id, "could not record the running state; continuing",
+               "error", mf_queue_errstr(q), NULL);
+
+    enum job_error je = transcode(r, st, &result_json, &fig);
+    char in[24];
+    snprintf(in, sizeof(in), "%lld", (long long)r->bytes_in);
+    mf_metrics_bytes(r->bytes_in, je == JOB_OK ? r->bytes_out : 0);
+    if (je == JOB_CANCELLED || (je != JOB_OK && atomic_load(&slot->cancel))) {
+        if (atomic_load(&slot->cancel_reason) == MF_CANCEL_LOST) {
+            mf_metrics_outcome(MF_OUTCOME_LOST);
+            mf_log(MF_LOG_WARN, r->job_id, "job taken over by another worker; dropped", NULL);
+        } else {
+            release(r, 1);
+        }
+    } else if (je == JOB_OK) {
+        succeed(r, result_json, &fig);
+    } else if (je == JOB_PERMANENT) {
+        finish_failed(r, r->err);
+    } else if (e->deliveries >= cfg->max_attempts) {
+        char reason[sizeof(r->err) + 64];
+        snprintf(reason, sizeof(reason), "gave up after %lld attempts: %s", (long long)e->deliveries, r->err);
+        finish_failed(r, reason);
+    } else {
+        release(r, 0);
+    }
+
+done:
+    remove_tree(r->scratch);
+    pthread_mutex_lock(&w->lock);
+    slot->busy = 0;
+    pthread_mutex_unlock(&w->lock);
+    mf_metrics_in_flight(-1);
+    free(result_json);
+    free(r);
+}

@@ -1,0 +1,341 @@
+/* mpegflow encode: one local file to an ABR ladder, no Redis. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavutil/error.h>
+
+#include "commands.h"
+#include "media/pipeline.h"
+#include "media/result.h"
+#include "common/util.h"
+
+static atomic_int cancel_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&cancel_flag, 1);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: mpegflow encode INPUT -o OUTDIR [options]\n\n"
+        "  -o, --output DIR      output directory (created if missing)\n"
+        "      --job FILE        job spec JSON (DESIGN section 4); flags below override it\n"
+        "      --backend NAME    x264 | nvenc | x265 | auto (default: the job's, else auto:\n"
+        "                        x264 for h264, x265 for hevc)\n"
+        "      --codec C         h264 | hevc (default: the job's, else h264)\n"
+        "      --fallback NAME   backend to use when the chosen one is unusable on this host\n"
+        "                        (e.g. x264; 'none' = fail); default $MPEGFLOW_BACKEND_FALLBACK\n"
+        "      --ladder H,H,...  rendition heights, e.g. 1080,720,480 (names become 1080p, ...)\n"
+        "      --preset P        x264 preset name (default veryfast)\n"
+        "      --crf N           constant quality for every rendition (default 23)\n"
+        "      --bitrate R       average bitrate for every rendition, e.g. 2500k\n"
+        "      --format F        mp4 | hls | both (default both)\n"
+        "      --audio MODE      aac | copy | none (default aac)\n"
+        "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
+        "      --threads N       encoder threads per rendition (default: automatic)\n"
+        "      --no-cascade      scale every rendition from the source, not from the next\n"
+        "                        larger rendition\n"
+        "      --progress        show progress even when stderr is not a terminal\n"
+        "      --json            print the result manifest (JSON) on stdout\n"
+        "      --max-pixels N    refuse sources larger than N pixels (width x height; 0 = no limit)\n"
+        "      --max-duration S  refuse sources longer than S seconds (0 = no limit)\n"
+        "      --progress-fd FD  write 'PERCENT FPS' lines to file descriptor FD (used by the worker)\n"
+        "  -h, --help            this help\n\n"
+        "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
+        "OUTDIR/hls/audio/index.m3u8 and OUTDIR/result.json. Exit status 0 only on success;\n"
+        "75 when the host ran short (memory, disk, NVENC sessions) and another try may work.\n");
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mf_errf(err, err_len, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 8192);
+            if (!nb)
+                break;
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int set_ladder(struct mf_job *job, const char *spec, char *err, size_t err_len)
+{
+    job->n_renditions = 0;
+    const char *p = spec;
+    while (*p) {
+        char *end;
+        long h = strtol(p, &end, 10);
+        if (end == p || (*end && *end != ',')) {
+            mf_errf(err, err_len, "--ladder: expected heights like 1080,720,480, got '%s'", spec);
+            return -1;
+        }
+        if (job->n_renditions == MF_MAX_RENDITIONS) {
+            mf_errf(err, err_len, "--ladder: at most %d renditions", MF_MAX_RENDITIONS);
+            return -1;
+        }
+        struct mf_rendition *r = &job->renditions[job->n_renditions++];
+        *r = (struct mf_rendition){ .height = (int)h, .crf = 23 };
+        snprintf(r->name, sizeof(r->name), "%ldp", h);
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+struct progress_state {
+    int show;
+    int fd;                        /* --progress-fd, or -1 */
+};
+
+static void print_progress(const struct mf_progress *p, void *opaque)
+{
+    struct progress_state *ps = opaque;
+    if (ps->fd >= 0)
+        dprintf(ps->fd, "%.2f %.2f\n", p->percent, p->fps);
+    if (!ps->show)
+        return;
+    char eta[32] = "--:--";
+    if (p->eta_seconds >= 0)
+        snprintf(eta, sizeof(eta), "%d:%02d", (int)p->eta_seconds / 60, (int)p->eta_seconds % 60);
+    int filled = (int)(p->percent / 5);
+    fprintf(stderr, "\r[%.*s%*s] %5.1f%%  %6.1f fps  %5.2fx  ETA %s  ", filled,
+            "####################", 20 - filled, "", p->percent, p->fps, p->speed, eta);
+    if (p->percent >= 100)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int write_result(const char *outdir, const struct mf_job *job, const struct mf_result *res,
+                        int print_json)
+{
+    char *json = mf_result_to_json(job, res);
+    char path[MF_PATH_MAX + 16];
+    if (!json)
+        return -1;
+    snprintf(path, sizeof(path), "%s/result.json", outdir);
+    FILE *f = fopen(path, "w");
+    int ok = f && fputs(json, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (print_json)
+        printf("%s\n", json);
+    free(json);
+    return ok ? 0 : -1;
+}
+
+enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
+       OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
+       OPT_PROGRESS_FD, OPT_NO_CASCADE };
+
+static const struct option long_opts[] = {
+    { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
+    { "backend", required_argument, NULL, OPT_BACKEND }, { "ladder", required_argument, NULL, OPT_LADDER },
+    { "codec", required_argument, NULL, OPT_CODEC },   { "fallback", required_argument, NULL, OPT_FALLBACK },
+    { "preset", required_argument, NULL, OPT_PRESET }, { "crf", required_argument, NULL, OPT_CRF },
+    { "bitrate", required_argument, NULL, OPT_BITRATE }, { "format", required_argument, NULL, OPT_FORMAT },
+    { "audio", required_argument, NULL, OPT_AUDIO },   { "gop", required_argument, NULL, OPT_GOP },
+    { "threads", required_argument, NULL, OPT_THREADS }, { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "json", no_argument, NULL, OPT_JSON },           { "help", no_argument, NULL, 'h' },
+    { "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+    { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
+    { "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
+    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
+    { NULL, 0, NULL, 0 },
+};
+
+struct encode_args {
+    const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
+               *format, *audio;
+    double crf, gop, max_duration;
+    long long max_pixels;
+    int threads, progress, json, progress_fd, no_cascade;
+};
+
+static int parse_args(int argc, char **argv, struct encode_args *a)
+{
+    *a = (struct encode_args){ .crf = -1, .gop = -1, .progress_fd = -1 };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->outdir = optarg; break;
+        case OPT_JOB: a->job_file = optarg; break;
+        case OPT_BACKEND: a->backend = optarg; break;
+        case OPT_CODEC: a->codec = optarg; break;
+        case OPT_FALLBACK: a->fallback = optarg; break;
+        case OPT_LADDER: a->ladder = optarg; break;
+        case OPT_PRESET: a->preset = optarg; break;
+        case OPT_CRF: a->crf = strtod(optarg, NULL); break;
+        case OPT_BITRATE: a->bitrate = optarg; break;
+        case OPT_FORMAT: a->format = optarg; break;
+        case OPT_AUDIO: a->audio = optarg; break;
+        case OPT_GOP: a->gop = strtod(optarg, NULL); break;
+        case OPT_THREADS: a->threads = atoi(optarg); break;
+        case OPT_PROGRESS: a->progress = 1; break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_MAX_PIXELS: a->max_pixels = strtoll(optarg, NULL, 10); break;
+        case OPT_MAX_DURATION: a->max_duration = strtod(optarg, NULL); break;
+        case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
+        case OPT_NO_CASCADE: a->no_cascade = 1; break;
+        case 'h': usage(stdout); return 1;
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc - 1 || !a->outdir) {
+        fprintf(stderr, "mpegflow encode: need exactly one INPUT and -o OUTDIR\n");
+        usage(stderr);
+        return -1;
+    }
+    a->input = argv[optind];
+    return 0;
+}
+
+/* The job: --job's file (or defaults), then every flag on top. */
+static int build_job(const struct encode_args *a, struct mf_job *job, char *err, size_t err_len)
+{
+    mf_job_defaults(job);
+    job->format = MF_FORMAT_BOTH;
+    if (a->job_file) {
+        size_t len;
+        char *text = read_file(a->job_file, &len, err, err_len);
+        if (!text)
+            return -1;
+        char jerr[MF_ERR_MAX];
+        int ret = mf_job_parse(job, text, len, 0, jerr, sizeof(jerr));
+        free(text);
+        if (ret < 0) {
+            mf_errf(err, err_len, "%s: %s", a->job_file, jerr);
+            return -1;
+        }
+    } else if (set_ladder(job, "720,480,360", err, err_len) < 0) {
+        return -1;
+    }
+    if (a->ladder && set_ladder(job, a->ladder, err, err_len) < 0)
+        return -1;
+    if (a->preset)
+        snprintf(job->preset, sizeof(job->preset), "%s", a->preset);
+    if (a->backend)
+        snprintf(job->backend, sizeof(job->backend), "%s", a->backend);
+    if (a->codec) {
+        if (strcmp(a->codec, "h264") && strcmp(a->codec, "hevc")) {
+            mf_errf(err, err_len, "--codec: must be h264 or hevc, not '%s'", a->codec);
+            return -1;
+        }
+        job->codec = !strcmp(a->codec, "hevc") ? MF_CODEC_HEVC : MF_CODEC_H264;
+    }
+    if (a->gop > 0 || a->gop == 0)
+        job->gop_seconds = a->gop;
+    if (a->format) {
+        job->format = !strcmp(a->format, "mp4") ? MF_FORMAT_MP4 : !strcmp(a->format, "hls") ? MF_FORMAT_HLS
+                    : !strcmp(a->format, "both") ? MF_FORMAT_BOTH : 0;
+        if (!job->format) {
+            mf_errf(err, err_len, "--format: must be mp4, hls or both, not '%s'", a->format);
+            return -1;
+        }
+    }
+    if (a->audio) {
+        int m = !strcmp(a->audio, "aac") ? MF_AUDIO_AAC : !strcmp(a->audio, "copy") ? MF_AUDIO_COPY
+              : !strcmp(a->audio, "none") ? MF_AUDIO_NONE : -1;
+        if (m < 0) {
+            mf_errf(err, err_len, "--audio: must be aac, copy or none, not '%s'", a->audio);
+            return -1;
+        }
+        job->audio_mode = m;
+    }
+    int64_t bitrate = a->bitrate ? mf_parse_bitrate(a->bitrate) : 0;
+    if (bitrate < 0) {
+        mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
+        return -1;
+    }
+    for (int i = 0; i < job->n_renditions; i++) {
+        if (bitrate > 0) {
+            job->renditions[i].bitrate = bitrate;
+            job->renditions[i].crf = -1;
+        } else if (a->crf >= 0) {
+            job->renditions[i].crf = a->crf;
+            job->renditions[i].bitrate = 0;
+        }
+    }
+    return mf_job_validate(job, 0, err, err_len);
+}
+
+int mf_cmd_encode(int argc, char **argv)
+{
+    struct encode_args a;
+    char err[MF_ERR_MAX] = "";
+    int ret = parse_args(argc, argv, &a);
+    if (ret)
+        return ret > 0 ? MF_EXIT_OK : MF_EXIT_USAGE;
+    static struct mf_job job;
+    if (build_job(&a, &job, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mpegflow encode: %s\n", err);
+        return MF_EXIT_USAGE;
+    }
+    if (access(a.outdir, F_OK) < 0 && mf_mkdir_p(a.outdir) < 0) {
+        fprintf(stderr, "mpegflow encode: %s: cannot create the output directory: %s\n", a.outdir, strerror(errno));
+        return MF_EXIT_FAIL;
+    }
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct progress_state ps = { .show = a.progress || isatty(STDERR_FILENO), .fd = a.progress_fd };
+    if (ps.fd >= 0)
+        signal(SIGPIPE, SIG_IGN);  /* a reader gone away must not kill the encode */
+    /* --fallback, else the environment the worker also reads; "none" turns it off. */
+    const char *fallback = a.fallback ? a.fallback : getenv("MPEGFLOW_BACKEND_FALLBACK");
+    if (fallback && (!fallback[0] || !strcmp(fallback, "none")))
+        fallback = NULL;
+    struct mf_pipeline_opts opts = {
+        .backend = a.backend, .fallback_backend = fallback, .threads = a.threads,
+        .no_cascade = a.no_cascade,
+        .max_pixels = a.max_pixels, .max_duration = a.max_duration, .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
+    };
+    static struct mf_result result;
+    ret = mf_pipeline_run(a.input, &job, a.outdir, &opts, &result, err, sizeof(err));
+    if (ret < 0) {
+        if (ps.show)
+            fputc('\n', stderr);
+        fprintf(stderr, "mpegflow encode: %s\n", err);
+        if (atomic_load(&cancel_flag))
+            return 128 + SIGINT;
+        /* The host ran short, not the input: another try (elsewhere) may work. */
+        return ret == AVERROR(ENOMEM) || ret == AVERROR(ENOSPC) || ret == AVERROR(EBUSY) ? MF_EXIT_RETRY
+                                                                                         : MF_EXIT_FAIL;
+    }
+    if (result.fallback_from[0])
+        fprintf(stderr, "mpegflow encode: %s unusable (%s); encoded with %s instead\n",
+                result.fallback_from, result.fallback_reason, result.backend);
+    if (result.decode[0])
+        fprintf(stderr, "mpegflow encode: nvenc: %d session%s; frames decoded by %s%s%s%s\n",
+                result.nvenc_sessions, result.nvenc_sessions == 1 ? "" : "s",
+                !strcmp(result.decode, "cpu") ? "the CPU, uploaded once per rendition" : result.decode,
+                result.decode_note[0] ? " (" : "", result.decode_note, result.decode_note[0] ? ")" : "");
+    if (write_result(a.outdir, &job, &result, a.json) < 0) {
+        fprintf(stderr, "mpegflow encode: %s/result.json: cannot write: %s\n", a.outdir, strerror(errno));
+        return MF_EXIT_FAIL;
+    }
+    for (int i = 0; ps.show && i < result.n_skipped; i++)
+        fprintf(stderr, "skipped %s: %s\n", result.skipped[i].rendition, result.skipped[i].reason);
+    return MF_EXIT_OK;
+}
