@@ -18,6 +18,8 @@
 #include "bench/bench.h"
 #include "commands.h"
 #include "common/self_exe.h"
+#include "common/quantity.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #define MAX_FILES 256
@@ -122,7 +124,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
             a->st.bitrate = NULL;
             break;
         case OPT_BITRATE:
-            if (mf_parse_bitrate(optarg) <= 0) {
+            if (mf_parse_quantity(optarg) <= 0) {
                 fprintf(stderr, "mpegflow bench: --bitrate: '%s' is not a bitrate like 2500k or 3M\n", optarg);
                 return -1;
             }

@@ -12,6 +12,8 @@
 #include "commands.h"
 #include "media/pipeline.h"
 #include "media/result.h"
+#include "common/quantity.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 static atomic_int cancel_flag;
@@ -263,7 +265,7 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         }
         job->audio_mode = m;
     }
-    int64_t bitrate = a->bitrate ? mf_parse_bitrate(a->bitrate) : 0;
+    int64_t bitrate = a->bitrate ? mf_parse_quantity(a->bitrate) : 0;
     if (bitrate < 0) {
         mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
         return -1;

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "mpegflow/job.h"
 #include "mpegflow/queue.h"
+#include "common/clock.h"
 
 #define MAX_JOB_BYTES (1 << 20)
 
@@ -194,12 +195,7 @@ int mf_cmd_submit(int argc, char **argv)
         json_decref(root);
     }
     char now[40], entry[64], id[256];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t k = strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(now + k, sizeof(now) - k, ".%03ldZ", ts.tv_nsec / 1000000);
+    mf_now_iso(now, sizeof(now));
     if (mf_queue_submit(c.q, json, len, job.id, now, entry, sizeof(entry), id, sizeof(id))) {
         fprintf(stderr, "mpegflow submit: %s\n", mf_queue_errstr(c.q));
         goto out_close;

@@ -69,9 +69,6 @@ void mf_job_defaults(struct mf_job *job);
 int mf_job_parse(struct mf_job *job, const char *json, size_t len,
                  int require_io, char *err, size_t err_len);
 
-/** Parse a size like "800k", "1.5M", "128000" into units (bits/s). -1 on error. */
-int64_t mf_parse_bitrate(const char *s);
-
 /** Validate a job built by hand (the CLI); same messages as mf_job_parse. */
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len);
 

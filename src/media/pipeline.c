@@ -23,6 +23,7 @@
 #include "ladder.h"
 #include "output_files.h"
 #include "rendition.h"
+#include "common/clock.h"
 #include "common/util.h"
 
 struct pipeline {

@@ -26,6 +26,8 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #define NGINX_CONF \
