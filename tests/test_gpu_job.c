@@ -223,7 +223,7 @@ static void test_gpu_job(void)
     int n = 0, ret;
 
     if (!dir) {
-        fprintf(stderr, "test_gpu_job: MEDIA_DIR unset, the gpu_job run is skipped\n");
+        UNIT_SKIP("MEDIA_DIR unset: the gpu_job run needs the sample media");
         return;
     }
     snprintf(path, sizeof(path), "%s/mkv_mpeg2_480i_tff_ac3.mkv", dir);
@@ -295,8 +295,8 @@ int main(void)
     char err[512] = "";
     mf_avlog_capture();
     if (mf_hwdevice_open(&seen.device, AV_HWDEVICE_TYPE_VULKAN, -1, err, sizeof(err)) < 0) {
-        fprintf(stderr, "test_gpu_job: no Vulkan device here (%s): skipped\n", err);
-        return 77;
+        UNIT_SKIP("no Vulkan device here (%s)", err);
+        return UNIT_DONE();
     }
     test_one_rendition();
     test_gpu_job();

@@ -12,19 +12,9 @@
 #include <sys/stat.h>
 
 #include "mpegflow/storage.h"
+#include "unit.h"
 
 #define MEDIA "mp4_h264_aac_640x360_17s.mp4"
-
-static int failures;
-
-#define CHECK(cond, ...) do {                                                   \
-    if (!(cond)) {                                                              \
-        failures++;                                                             \
-        fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);         \
-        fprintf(stderr, __VA_ARGS__);                                           \
-        fputc('\n', stderr);                                                    \
-    }                                                                           \
-} while (0)
 
 static const char *env(const char *name)
 {
@@ -92,9 +82,5 @@ int main(void)
           "unknown key: %d %s", r, err);
     mf_storage_close(&st);
 
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("storage s3: all checks passed\n");
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }

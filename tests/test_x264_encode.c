@@ -17,15 +17,7 @@
 #include <libavutil/log.h>
 
 #include "mpegflow/encoder.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++; \
-        } \
-    } while (0)
+#include "unit.h"
 
 #define N_FRAMES 75
 #define GOP 25
@@ -316,9 +308,5 @@ int main(void)
     test_inband_headers();
     test_profile_level();
     test_rejects();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("x264 encode: all checks passed\n");
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }

@@ -7,15 +7,7 @@
 #include <string.h>
 
 #include "x264_params.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++; \
-        } \
-    } while (0)
+#include "unit.h"
 
 static char err[512];
 
@@ -52,11 +44,11 @@ static void check_refused(const struct mf_encoder_config *cfg, const char *n1, c
     CHECK(err[0] != '\0');
     if (n1 && !strstr(err, n1)) {
         fprintf(stderr, "  message '%s' lacks '%s'\n", err, n1);
-        failures++;
+        ++*unit_failures();
     }
     if (n2 && !strstr(err, n2)) {
         fprintf(stderr, "  message '%s' lacks '%s'\n", err, n2);
-        failures++;
+        ++*unit_failures();
     }
 }
 
@@ -305,9 +297,5 @@ int main(void)
     test_profile();
     test_colour();
     test_no_err_buffer();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("x264 params: all checks passed\n");
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }
