@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from servers import die_with_parent, free_port, wait_port  # noqa: E402  (tests/lib/servers.py)
+from servers import die_with_parent, free_port, nginx_conf, wait_port  # noqa: E402  (tests/lib/servers.py)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultproxy import FaultProxy  # noqa: E402
@@ -31,35 +31,6 @@ from faultproxy import FaultProxy  # noqa: E402
 S3RVER_VERSION = "3.7.1"
 SKIP = 77
 
-NGINX_CONF = """\
-daemon off;
-master_process on;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log info;
-{user}
-events {{ worker_connections 64; }}
-http {{
-    log_format mf '$request_method $request_uri $status range=$http_range';
-    access_log {tmp}/access.log mf;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy_temp;
-    fastcgi_temp_path {tmp}/fastcgi_temp;
-    uwsgi_temp_path {tmp}/uwsgi_temp;
-    scgi_temp_path {tmp}/scgi_temp;
-    client_max_body_size 0;
-    default_type application/octet-stream;
-    server {{
-        listen 127.0.0.1:{port};
-        root {data};
-        location /media/ {{
-            dav_methods PUT;
-            create_full_put_path on;
-            dav_access user:rw group:r all:r;
-        }}
-    }}
-}}
-"""
 
 
 def stop(proc, sig=signal.SIGTERM):
@@ -90,7 +61,7 @@ def start_nginx(tmp, env):
     port = free_port()
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, data=data, port=port, user=user))
+        f.write(nginx_conf(tmp, data, port, user, master="on", access_log=f"{tmp}/access.log mf"))
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, 15, "nginx")
