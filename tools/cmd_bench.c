@@ -98,71 +98,90 @@ static int parse_number(const char *s, double lo, double hi, double *v)
     return end != s && !*end && *v >= lo && *v <= hi ? 0 : -1;
 }
 
+/* A number flag in [lo, hi]; the message names the flag. */
+static int number_flag(const char *flag, const char *s, double lo, double hi, double *v)
+{
+    if (parse_number(s, lo, hi, v) == 0)
+        return 0;
+    fprintf(stderr, "mpegflow bench: --%s: must be a number from %g to %g, not '%s'\n", flag, lo, hi, s);
+    return -1;
+}
+
+/* One option from getopt_long: 0, 1 for --help, -1 after the message. */
+static int take_option(struct bench_args *a, int c, const char *arg)
+{
+    double v;
+    switch (c) {
+    case OPT_MEDIA: a->media = arg; return 0;
+    case OPT_LADDER:
+        if (parse_ladder(&a->st, arg) == 0)
+            return 0;
+        fprintf(stderr, "mpegflow bench: --ladder: expected heights like 720,480,360 (16..4320), got '%s'\n", arg);
+        return -1;
+    case OPT_PRESET: a->st.preset = arg; return 0;
+    case OPT_CRF:
+        a->st.bitrate = NULL;
+        return number_flag("crf", arg, 0, 51, &a->st.crf);
+    case OPT_BITRATE:
+        if (mf_parse_quantity(arg) <= 0) {
+            fprintf(stderr, "mpegflow bench: --bitrate: '%s' is not a bitrate like 2500k or 3M\n", arg);
+            return -1;
+        }
+        a->st.bitrate = arg;
+        a->st.crf = -1;
+        return 0;
+    case OPT_GOP: return number_flag("gop", arg, 0.5, 20, &a->st.gop);
+    case OPT_BACKEND: a->st.backend = arg; return 0;
+    case OPT_THREADS:
+        if (number_flag("threads", arg, 0, 128, &v) < 0)
+            return -1;
+        a->st.threads = (int)v;
+        return 0;
+    case OPT_RUNS:
+        if (number_flag("runs", arg, 1, MF_BENCH_MAX_RUNS, &v) < 0)
+            return -1;
+        a->st.runs = (int)v;
+        return 0;
+    case OPT_VS: a->st.vs_ffmpeg = 1; return 0;
+    case OPT_NOQ: a->st.quality = 0; return 0;
+    case OPT_JSON: a->json = arg; return 0;
+    case OPT_CHART: a->chart = arg; return 0;
+    case OPT_WORKDIR: a->st.workdir = arg; return 0;
+    case OPT_WORKER: a->st.worker = 1; return 0;
+    case OPT_NO_CASCADE: a->st.no_cascade = 1; return 0;
+    case 'h': usage(stdout); return 1;
+    default: usage(stderr); return -1;
+    }
+}
+
+/* This binary (mpegflow-media) and the mpegflow next to it, which the bench runs. */
+static int find_binaries(struct mf_bench_settings *st)
+{
+    static char self[1024], cli[1024];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        fprintf(stderr, "mpegflow bench: cannot find our own binary (/proc/self/exe): %s\n", strerror(errno));
+        return -1;
+    }
+    self[n] = '\0';
+    st->self = self;
+    if (mf_sibling_exe("mpegflow", cli, sizeof(cli)) < 0) {
+        fprintf(stderr, "mpegflow bench: cannot find mpegflow next to %s\n", self);
+        return -1;
+    }
+    st->cli = cli;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct bench_args *a)
 {
-    static char self[1024];
-    double v;
-    int c;
+    int c, ret;
     a->st = (struct mf_bench_settings){ .preset = "veryfast", .crf = 23, .gop = 2, .runs = 3, .quality = 1 };
     parse_ladder(&a->st, "720,480,360");
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_MEDIA: a->media = optarg; break;
-        case OPT_LADDER:
-            if (parse_ladder(&a->st, optarg) < 0) {
-                fprintf(stderr, "mpegflow bench: --ladder: expected heights like 720,480,360 (16..4320), got '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_PRESET: a->st.preset = optarg; break;
-        case OPT_CRF:
-            if (parse_number(optarg, 0, 51, &a->st.crf) < 0) {
-                fprintf(stderr, "mpegflow bench: --crf: must be a number from 0 to 51, not '%s'\n", optarg);
-                return -1;
-            }
-            a->st.bitrate = NULL;
-            break;
-        case OPT_BITRATE:
-            if (mf_parse_quantity(optarg) <= 0) {
-                fprintf(stderr, "mpegflow bench: --bitrate: '%s' is not a bitrate like 2500k or 3M\n", optarg);
-                return -1;
-            }
-            a->st.bitrate = optarg;
-            a->st.crf = -1;
-            break;
-        case OPT_GOP:
-            if (parse_number(optarg, 0.5, 20, &a->st.gop) < 0) {
-                fprintf(stderr, "mpegflow bench: --gop: must be 0.5 to 20 seconds, not '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_BACKEND: a->st.backend = optarg; break;
-        case OPT_THREADS:
-            if (parse_number(optarg, 0, 128, &v) < 0) {
-                fprintf(stderr, "mpegflow bench: --threads: must be 0 to 128, not '%s'\n", optarg);
-                return -1;
-            }
-            a->st.threads = (int)v;
-            break;
-        case OPT_RUNS:
-            if (parse_number(optarg, 1, MF_BENCH_MAX_RUNS, &v) < 0) {
-                fprintf(stderr, "mpegflow bench: --runs: must be 1 to %d, not '%s'\n", MF_BENCH_MAX_RUNS, optarg);
-                return -1;
-            }
-            a->st.runs = (int)v;
-            break;
-        case OPT_VS: a->st.vs_ffmpeg = 1; break;
-        case OPT_NOQ: a->st.quality = 0; break;
-        case OPT_JSON: a->json = optarg; break;
-        case OPT_CHART: a->chart = optarg; break;
-        case OPT_WORKDIR: a->st.workdir = optarg; break;
-        case OPT_WORKER: a->st.worker = 1; break;
-        case OPT_NO_CASCADE: a->st.no_cascade = 1; break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
-        }
-    }
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1)
+        if ((ret = take_option(a, c, optarg)) != 0)
+            return ret;
     for (int i = optind; i < argc && a->n_files < MAX_FILES; i++)
         a->files[a->n_files++] = argv[i];
     if (!a->n_files && !a->media) {
@@ -170,19 +189,8 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         usage(stderr);
         return -1;
     }
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) {
-        fprintf(stderr, "mpegflow bench: cannot find our own binary (/proc/self/exe): %s\n", strerror(errno));
+    if (find_binaries(&a->st) < 0)
         return -1;
-    }
-    self[n] = '\0';
-    a->st.self = self;
-    static char cli[1024];
-    if (mf_sibling_exe("mpegflow", cli, sizeof(cli)) < 0) {
-        fprintf(stderr, "mpegflow bench: cannot find mpegflow next to %s\n", self);
-        return -1;
-    }
-    a->st.cli = cli;
     if (!a->st.workdir)
         a->st.workdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     return 0;

@@ -10,7 +10,7 @@ With --compiler, every worker-side file (the folders that link no FFmpeg) is
 also run through the preprocessor (-M -MG), and any FFmpeg header it reaches,
 directly or through another header, fails the test.
 
-    layering.py SOURCE_ROOT [--compiler CC --build-root DIR]
+    layering.py SOURCE_ROOT [--edges] [--compiler CC --build-root DIR]
 """
 import argparse
 import os
@@ -61,7 +61,7 @@ def sources(root):
                     yield os.path.relpath(os.path.join(dp, f), root)
 
 
-def check_includes(root):
+def check_includes(root, matrix=None):
     errors, edges = [], 0
     for rel in sources(root):
         folder = folder_of(rel)
@@ -83,6 +83,8 @@ def check_includes(root):
                     continue                      # its own folder, named bare
                 top = 'config' if name == 'config.h' else name.split('/')[0]
                 edges += 1
+                if matrix is not None:
+                    matrix[(folder, top)] = matrix.get((folder, top), 0) + 1
                 if '/' not in name and top != 'config':
                     errors.append(f'{rel}:{n}: "{name}" is not in {os.path.dirname(rel)}/: '
                                   'name another folder\'s header by its folder')
@@ -116,9 +118,14 @@ def main():
     ap.add_argument('root')
     ap.add_argument('--compiler', nargs='+')
     ap.add_argument('--build-root')
+    ap.add_argument('--edges', action='store_true', help='print the include lines per folder pair')
     a = ap.parse_args()
-    errors, edges = check_includes(a.root)
+    matrix = {}
+    errors, edges = check_includes(a.root, matrix)
     print(f'{edges} cross-folder include lines checked against the layering table')
+    if a.edges:
+        for (src, dst), n in sorted(matrix.items()):
+            print(f'  {src:18} -> {dst:10} {n}')
     if a.compiler:
         ff_errors, n = check_no_ffmpeg(a.root, a.compiler, a.build_root)
         print(f'{n} worker-side files preprocessed: no FFmpeg header may be reached')
