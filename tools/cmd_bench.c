@@ -39,6 +39,8 @@ static void usage(FILE *f)
         "  --no-cascade      ours scales every rung from the source (encode --no-cascade)\n"
         "  --runs N          runs per side and file; medians with min/max (default 3)\n"
         "  --vs-ffmpeg       also run the ffmpeg CLI on the same work, alternating with ours\n"
+        "  --ffmpeg 'CMD'    the ffmpeg CLI to compare with (default ffmpeg), split at spaces;\n"
+        "                    'chroot DIR ffmpeg' runs it in DIR, where the files must lie\n"
         "  --no-quality      skip PSNR/SSIM (they take one extra decode per side and file)\n"
         "  --json FILE       write every figure as JSON\n"
         "  --chart FILE.svg  write a chart: speed ratio per file, bitrate vs PSNR per rendition\n"
@@ -53,7 +55,7 @@ static void usage(FILE *f)
 
 enum { OPT_MEDIA = 256, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_GOP, OPT_BACKEND,
        OPT_THREADS, OPT_RUNS, OPT_VS, OPT_NOQ, OPT_JSON, OPT_CHART, OPT_WORKDIR, OPT_WORKER,
-       OPT_NO_CASCADE };
+       OPT_NO_CASCADE, OPT_FFMPEG };
 
 static const struct option long_opts[] = {
     { "media", required_argument, NULL, OPT_MEDIA },     { "ladder", required_argument, NULL, OPT_LADDER },
@@ -64,13 +66,13 @@ static const struct option long_opts[] = {
     { "no-quality", no_argument, NULL, OPT_NOQ },        { "json", required_argument, NULL, OPT_JSON },
     { "chart", required_argument, NULL, OPT_CHART },     { "workdir", required_argument, NULL, OPT_WORKDIR },
     { "worker", no_argument, NULL, OPT_WORKER },         { "help", no_argument, NULL, 'h' },
-    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
+    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE }, { "ffmpeg", required_argument, NULL, OPT_FFMPEG },
     { NULL, 0, NULL, 0 },
 };
 
 struct bench_args {
     struct mf_bench_settings st;
-    const char *media, *json, *chart;
+    const char *media, *json, *chart, *ffmpeg;
     const char *files[MAX_FILES];
     int n_files;
 };
@@ -149,6 +151,7 @@ static int take_option(struct bench_args *a, int c, const char *arg)
     case OPT_WORKDIR: a->st.workdir = arg; return 0;
     case OPT_WORKER: a->st.worker = 1; return 0;
     case OPT_NO_CASCADE: a->st.no_cascade = 1; return 0;
+    case OPT_FFMPEG: a->ffmpeg = arg; return 0;
     case 'h': usage(stdout); return 1;
     default: usage(stderr); return -1;
     }
@@ -193,6 +196,11 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         return -1;
     if (!a->st.workdir)
         a->st.workdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char err[512];
+    if (a->st.vs_ffmpeg && mf_bench_ffmpeg_setup(&a->st, a->ffmpeg, a->st.workdir, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mpegflow bench: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -287,6 +295,11 @@ static int run_side(const struct mf_bench_settings *st, struct mf_bench_file *f,
         ? mf_bench_ours_argv(st, f, outdir, argv, store, sizeof(store))
         : mf_bench_ffmpeg_argv(st, f, f->side[MF_BENCH_OURS].rungs, f->side[MF_BENCH_OURS].n_rungs,
                                outdir, argv, store, sizeof(store));
+    if (ret == AVERROR(EXDEV)) {
+        mf_errf(s->error, sizeof(s->error), "ffmpeg: %s or the work folder is outside the --ffmpeg root %s "
+                "(bind-mount it there)", f->path, st->ffmpeg_root);
+        return ret;
+    }
     if (ret < 0) {
         mf_errf(s->error, sizeof(s->error), "%s: command line too long", who);
         return ret;
