@@ -71,7 +71,8 @@ static int usable(const struct mf_encoder_backend *b, int codec, int device, int
         return mf_backend_errf(AVERROR(ENOSYS), why, why_len, "not built into this mpegflow");
     if (!encodes(b, codec)) {
         codec_list(b, list, sizeof(list));
-        mf_backend_errf(1, why, why_len, "encodes %s only, the job asks for %s", list, codec_name(codec));
+        mf_backend_errf(1, why, why_len,
+                        "encodes %s only, the job asks for %s", list, codec_name(codec));
         return 1;
     }
     why[0] = '\0';
@@ -174,7 +175,8 @@ int mf_encoder_check(const struct mf_encoder_backend *b, const struct mf_encoder
                                b->name, list, (int)cfg->codec);
     }
     if (cfg->width <= 0 || cfg->height <= 0 || cfg->width % 2 || cfg->height % 2)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "%s: size %dx%d must be even and positive",
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "%s: size %dx%d must be even and positive",
                                b->name, cfg->width, cfg->height);
     if (cfg->time_base.num <= 0 || cfg->time_base.den <= 0)
         return mf_backend_errf(AVERROR(EINVAL), err, err_len, "%s: invalid time base %d/%d",
@@ -189,9 +191,10 @@ int mf_encoder_check(const struct mf_encoder_backend *b, const struct mf_encoder
         return 0;
     }
     if (!takes_format(b, cfg->pix_fmt))
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "%s backend takes %s frames only (pix_fmt %s)",
-                               b->name, b->pix_fmts ? av_get_pix_fmt_name(b->pix_fmts[0]) : "no system-memory",
-                               fmt ? fmt : "none");
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "%s backend takes %s frames only (pix_fmt %s)",
+                               b->name, b->pix_fmts ? av_get_pix_fmt_name(b->pix_fmts[0])
+                               : "no system-memory", fmt ? fmt : "none");
     return 0;
 }
 

@@ -224,8 +224,9 @@ static int mf_x264_open(struct mf_encoder **enc, const struct mf_encoder_config 
     p.p_log_private = &st->log_class;
     p.i_log_level = X264_LOG_INFO;
     if (!(st->h = x264_encoder_open(&p))) {
-        ret = mf_backend_errf(AVERROR_EXTERNAL, err, err_len, "x264_encoder_open failed for %dx%d "
-                              "preset %s: %s", cfg->width, cfg->height, cfg->preset ? cfg->preset : "medium",
+        ret = mf_backend_errf(AVERROR_EXTERNAL, err, err_len,
+                              "x264_encoder_open failed for %dx%d preset %s: %s", cfg->width, cfg->height,
+                              cfg->preset ? cfg->preset : "medium",
                               st->said[0] ? st->said : "x264 gave no reason");
         goto error;
     }

@@ -40,12 +40,13 @@ static int set_preset(x264_param_t *p, const struct mf_encoder_config *cfg,
      * the message can name the field that is wrong. */
     if (x264_param_default_preset(p, preset, NULL) < 0) {
         join_names(valid, sizeof(valid), x264_preset_names);
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "invalid x264 preset '%s' (valid: %s)", preset, valid);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid x264 preset '%s' (valid: %s)", preset, valid);
     }
     if (cfg->tune && x264_param_default_preset(p, preset, cfg->tune) < 0) {
         join_names(valid, sizeof(valid), x264_tune_names);
         return mf_backend_errf(AVERROR(EINVAL), err, err_len, "invalid x264 tune '%s' (valid: %s; "
-                    "at most one psy tune, combined with ',')", cfg->tune, valid);
+                               "at most one psy tune, combined with ',')", cfg->tune, valid);
     }
     return 0;
 }
@@ -84,11 +85,13 @@ static int set_rate_control(x264_param_t *p, const struct mf_encoder_config *cfg
     int ret;
 
     if (has_crf == has_bitrate)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x264: set exactly one of crf (%g) and bitrate (%lld)",
-                    cfg->crf, (long long)cfg->bitrate);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264: set exactly one of crf (%g) and bitrate (%lld)",
+                               cfg->crf, (long long)cfg->bitrate);
     if (has_crf) {
         if (cfg->crf > 51)
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x264: crf %g out of range (0 .. 51)", cfg->crf);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x264: crf %g out of range (0 .. 51)", cfg->crf);
         p->rc.i_rc_method = X264_RC_CRF;
         p->rc.f_rf_constant = (float)cfg->crf;
     } else {
@@ -99,13 +102,15 @@ static int set_rate_control(x264_param_t *p, const struct mf_encoder_config *cfg
 
     if (cfg->maxrate <= 0) {
         if (cfg->bufsize > 0)
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x264: bufsize %lld needs a maxrate",
-                        (long long)cfg->bufsize);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x264: bufsize %lld needs a maxrate",
+                                   (long long)cfg->bufsize);
         return 0;
     }
     /* VBV; with CRF this is "capped CRF". Two seconds of maxrate is the
      * usual streaming buffer when the job does not say. */
-    if ((ret = mf_backend_kbit(cfg->maxrate, "x264", "maxrate", &p->rc.i_vbv_max_bitrate, err, err_len)) < 0)
+    if ((ret = mf_backend_kbit(cfg->maxrate, "x264", "maxrate", &p->rc.i_vbv_max_bitrate,
+                               err, err_len)) < 0)
         return ret;
     return mf_backend_kbit(cfg->bufsize > 0 ? cfg->bufsize : 2 * cfg->maxrate, "x264", "bufsize",
                            &p->rc.i_vbv_buffer_size, err, err_len);
@@ -115,9 +120,11 @@ static int set_gop(x264_param_t *p, const struct mf_encoder_config *cfg,
                    char *err, size_t err_len)
 {
     if (cfg->gop_frames <= 0)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x264: gop_frames %d must be > 0", cfg->gop_frames);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264: gop_frames %d must be > 0", cfg->gop_frames);
     if (cfg->threads < 0)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x264: threads %d must be >= 0", cfg->threads);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264: threads %d must be >= 0", cfg->threads);
 
     p->i_keyint_max = cfg->gop_frames;
     /* Only scenecut decisions read keyint_min and scenecut is off; use the
@@ -183,7 +190,8 @@ static int set_level(x264_param_t *p, const struct mf_encoder_config *cfg,
             break;
         used += (size_t)n;
     }
-    return mf_backend_errf(AVERROR(EINVAL), err, err_len, "invalid H.264 level '%s' (valid: %s)", cfg->level, valid);
+    return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                           "invalid H.264 level '%s' (valid: %s)", cfg->level, valid);
 }
 
 /* AVColor* values are the H.273 codes for everything x264 knows; anything
@@ -229,13 +237,15 @@ static int set_profile(x264_param_t *p, const struct mf_encoder_config *cfg,
         known |= !strcmp(*n, cfg->profile);
     if (!known) {
         join_names(valid, sizeof(valid), x264_profile_names);
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "invalid H.264 profile '%s' (valid: %s)", cfg->profile, valid);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid H.264 profile '%s' (valid: %s)", cfg->profile, valid);
     }
     /* Known name, so a failure means the other settings conflict with it,
      * e.g. lossless (crf 0) below High 4:4:4. */
     if (x264_param_apply_profile(p, cfg->profile) < 0)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x264 cannot apply profile '%s' to these settings "
-                    "(e.g. lossless needs high444)", cfg->profile);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264 cannot apply profile '%s' to these settings "
+                               "(e.g. lossless needs high444)", cfg->profile);
     return 0;
 }
 

@@ -45,8 +45,9 @@ static int map_tune(const char *list, const char **out, char *err, size_t err_le
             if (strlen(tunes[i].x264) == n && !strncmp(tunes[i].x264, p, n))
                 break;
         if (i == sizeof(tunes) / sizeof(tunes[0]))
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: invalid tune '%s' (valid: film, animation, grain, "
-                        "stillimage, psnr, ssim, fastdecode, zerolatency)", list);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: invalid tune '%s' (valid: film, animation, grain, "
+                                   "stillimage, psnr, ssim, fastdecode, zerolatency)", list);
         if (!*out)
             *out = tunes[i].x265;
         p += n + (p[n] == ',');
@@ -62,11 +63,13 @@ static int set_rate_control(AVCodecContext *c, AVDictionary **opts, char **param
     char crf[32];
 
     if (has_crf == has_bitrate)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: set exactly one of crf (%g) and bitrate (%lld)",
-                    cfg->crf, (long long)cfg->bitrate);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x265: set exactly one of crf (%g) and bitrate (%lld)",
+                               cfg->crf, (long long)cfg->bitrate);
     if (has_crf) {
         if (cfg->crf > 51)
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: crf %g out of range (0 .. 51)", cfg->crf);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: crf %g out of range (0 .. 51)", cfg->crf);
         snprintf(crf, sizeof(crf), "%g", cfg->crf);
         if ((ret = av_dict_set(opts, "crf", crf, 0)) < 0)
             return ret;
@@ -78,7 +81,8 @@ static int set_rate_control(AVCodecContext *c, AVDictionary **opts, char **param
     }
     if (cfg->maxrate <= 0) {
         if (cfg->bufsize > 0)
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: bufsize %lld needs a maxrate", (long long)cfg->bufsize);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: bufsize %lld needs a maxrate", (long long)cfg->bufsize);
         return 0;
     }
     /* VBV; with CRF this is capped CRF. Two seconds of maxrate when the
@@ -101,9 +105,11 @@ static int set_gop(AVCodecContext *c, AVDictionary **opts, char **params,
     int ret;
 
     if (cfg->gop_frames <= 0)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: gop_frames %d must be > 0", cfg->gop_frames);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x265: gop_frames %d must be > 0", cfg->gop_frames);
     if (cfg->threads < 0)
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: threads %d must be >= 0", cfg->threads);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x265: threads %d must be >= 0", cfg->threads);
     c->gop_size = cfg->gop_frames;
     /* The segment boundaries are IDRs the pipeline chose (pict_type I; a
      * plain I would be a CRA), and every GOP decodes on its own. */
@@ -128,14 +134,16 @@ static int set_profile_level(AVDictionary **opts, char **params,
 
     if (cfg->profile) {
         if (strcmp(cfg->profile, "main"))
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: profile '%s' not supported (valid: main)", cfg->profile);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: profile '%s' not supported (valid: main)", cfg->profile);
         if ((ret = av_dict_set(opts, "profile", cfg->profile, 0)) < 0)
             return ret;
     }
     if (cfg->level) {
         size_t n = strspn(cfg->level, "0123456789.");
         if (!n || cfg->level[n] || strlen(cfg->level) > 4)
-            return mf_backend_errf(AVERROR(EINVAL), err, err_len, "x265: invalid HEVC level '%s'", cfg->level);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: invalid HEVC level '%s'", cfg->level);
         if ((ret = mf_avcodec_append_param(params, "level-idc", "%s", cfg->level)) < 0)
             return ret;
     }
@@ -152,8 +160,9 @@ int mf_x265_configure(AVCodecContext *ctx, AVDictionary **opts,
     if (err && err_len)
         err[0] = '\0';
     if (!is_preset(preset))
-        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "invalid x265 preset '%s' (valid: ultrafast, superfast, "
-                    "veryfast, faster, fast, medium, slow, slower, veryslow, placebo)", preset);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid x265 preset '%s' (valid: ultrafast, superfast, "
+                               "veryfast, faster, fast, medium, slow, slower, veryslow, placebo)", preset);
     if (cfg->tune && (ret = map_tune(cfg->tune, &tune, err, err_len)) < 0)
         return ret;
     if ((ret = av_dict_set(opts, "preset", preset, 0)) < 0 ||
