@@ -39,7 +39,10 @@ int mf_cmd_probe(int argc, char **argv)
         printf("usage: mpegflow probe [BACKEND...]\n\n"
                "Prints one line per encoder backend: 'NAME: usable' or 'NAME: unusable: REASON'.\n"
                "Without names: every built-in backend, exit status 0 when at least one is usable.\n"
-               "With names: those backends, exit status 0 only when all of them are usable.\n");
+               "With names: those backends, exit status 0 only when all of them are usable.\n"
+               "A GPU backend is probed on MPEGFLOW_GPU's device (unset: any).\n\nBuilt in:\n");
+        for (const struct mf_encoder_backend *const *b = mf_encoder_backends(); *b; b++)
+            printf("  %-8s %s\n", (*b)->name, (*b)->long_name);
         return MF_EXIT_OK;
     }
     if (argc > 1) {

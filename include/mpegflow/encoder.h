@@ -65,8 +65,9 @@ struct mf_encoder_config {
     AVBufferRef *hw_frames;
     /* For a backend on a device (hw_device set): the device index to
      * encode on with system-memory frames, the one its probe chose
-     * (struct mf_encoder_probe); -1 = its own choice. With hw_frames the
-     * frames' device is used. Ignored by CPU backends. */
+     * (struct mf_encoder_probe); -1 = its own choice (0 is device 0, so
+     * set it). With hw_frames the frames' device is used. Ignored by CPU
+     * backends. */
     int device;
     /* Optional (NULL: none): returns the calling thread's last FFmpeg log
      * error ("" if none) and forgets it; a libavcodec backend quotes the
