@@ -71,12 +71,10 @@ static int usable(const struct mf_encoder_backend *b, int codec, int device, int
         return mf_backend_errf(AVERROR(ENOSYS), why, why_len, "not built into this mpegflow");
     if (!encodes(b, codec)) {
         codec_list(b, list, sizeof(list));
-        mf_backend_errf(1, why, why_len,
-                        "encodes %s only, the job asks for %s", list, codec_name(codec));
-        return 1;
+        return mf_backend_errf(1, why, why_len, "encodes %s only, the job asks for %s",
+                               list, codec_name(codec));
     }
     why[0] = '\0';
-    probe.device = device;
     ret = b->probe(&probe, why, why_len);
     if (ret != 0 && !why[0])
         snprintf(why, why_len, "its probe failed: %s", av_err2str(ret));
