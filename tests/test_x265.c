@@ -3,11 +3,14 @@
  * checked against libavcodec's own libx265 option table, then an encode
  * through the vtable (the shared avcodec path NVENC also uses): forced
  * frames become IDR pictures and nothing else is a keyframe, parameter
- * sets land in extradata, timestamps survive.
+ * sets land in extradata, timestamps survive; a refused open says why in
+ * the encoder's own words.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,10 +271,64 @@ static void test_encode(void)
     av_packet_free(&pkt);
 }
 
+/* The encoder's own words reach open()'s err through cfg->ffmpeg_error:
+ * here a callback that keeps libavcodec's last error line, as the
+ * executables' capture does (src/media/avlog.c). */
+static char logged[256];
+
+static void keep_error(void *avcl, int level, const char *fmt, va_list vl)
+{
+    (void)avcl;
+    if (level > AV_LOG_ERROR)
+        return;
+    vsnprintf(logged, sizeof(logged), fmt, vl);
+    logged[strcspn(logged, "\r\n")] = '\0';
+}
+
+static const char *take_logged(void)
+{
+    static char taken[sizeof(logged)];
+    memcpy(taken, logged, sizeof(taken));
+    logged[0] = '\0';
+    return taken;
+}
+
+static void test_open_error(void)
+{
+    const struct mf_encoder_backend *b = mf_encoder_backend_find("x265");
+    struct mf_encoder_config cfg = base();
+    struct mf_encoder *enc = NULL;
+    char why[512] = "";
+    int ret;
+
+    if (!b)
+        return;
+    cfg.width = 8;
+    cfg.height = 8;
+    cfg.ffmpeg_error = take_logged;
+    av_log_set_callback(keep_error);
+    ret = mf_encoder_open(b, &enc, &cfg, why, sizeof(why));
+    CHECK_INT_EQ(ret, AVERROR(EINVAL));
+    CHECK(enc == NULL);
+    /* libavcodec's libx265 wrapper says "Image size is too small (8x8)." */
+    CHECK_STR_CONTAINS(why, "libx265: cannot open the encoder: ");
+    CHECK_STR_CONTAINS(why, "8x8");
+    CHECK_STR_CONTAINS(why, "(Invalid argument)");
+    CHECK(!strchr(why, '\n'));
+    /* without the hook: the AVERROR text alone, still one line naming the encoder */
+    cfg.ffmpeg_error = NULL;
+    ret = mf_encoder_open(b, &enc, &cfg, why, sizeof(why));
+    av_log_set_callback(av_log_default_callback);
+    CHECK_INT_EQ(ret, AVERROR(EINVAL));
+    CHECK_STR_EQ(why, "libx265: cannot open the encoder: Invalid argument");
+    b->close(&enc);
+}
+
 int main(void)
 {
     test_mapping();
     test_refusals();
     test_encode();
+    test_open_error();
     return UNIT_DONE();
 }
