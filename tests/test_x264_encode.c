@@ -156,7 +156,7 @@ static void test_encode(void)
     const char *dump = getenv("MF_X264_DUMP");
     int ret, keys = 0;
 
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (!enc)
         goto done;
     check_par(enc);
@@ -212,7 +212,7 @@ static void test_inband_headers(void)
     cfg.global_header = 0;
     cfg.preset = "ultrafast";   /* no B-frames: dts == pts */
     cfg.threads = 1;
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (!enc)
         goto done;
     CHECK(enc->par->extradata_size == 0);
@@ -250,7 +250,7 @@ static void test_profile_level(void)
     cfg.maxrate = 1000000;
     cfg.profile = "main";
     cfg.level = "3.0";
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (enc) {
         CHECK(enc->par->profile == FF_PROFILE_H264_MAIN);
         CHECK(enc->par->level == 30);
@@ -268,13 +268,13 @@ static void test_rejects(void)
     AVFrame *ok = new_frame(320, 240, AV_PIX_FMT_YUV420P);
 
     cfg.preset = "warpspeed";
-    CHECK(x264->open(&enc, &cfg) == AVERROR(EINVAL));
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == AVERROR(EINVAL));
     CHECK(enc == NULL);
     x264->close(&enc);          /* after a failed open: a no-op */
     x264->close(NULL);
 
     cfg = base();
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (!enc)
         goto done;
     paint(big, 0);
@@ -303,7 +303,7 @@ int main(void)
     CHECK(x264 != NULL);
     if (!x264)
         return 1;
-    CHECK(x264->probe(why, sizeof(why)) == 0);
+    CHECK(x264->probe(&(struct mf_encoder_probe){ .codec = -1, .device = -1 }, why, sizeof(why)) == 0);
     test_encode();
     test_inband_headers();
     test_profile_level();

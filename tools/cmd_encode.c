@@ -12,8 +12,9 @@
 #include "commands.h"
 #include "media/pipeline.h"
 #include "media/result.h"
-#include "common/quantity.h"
+#include "mpegflow/encoder.h"
 #include "common/fs.h"
+#include "common/quantity.h"
 #include "common/util.h"
 
 static atomic_int cancel_flag;
@@ -32,7 +33,8 @@ static void usage(FILE *f)
         "      --job FILE        job spec JSON (DESIGN section 4); flags below override it\n"
         "      --backend NAME    x264 | nvenc | x265 | auto (default: the job's, else auto:\n"
         "                        x264 for h264, x265 for hevc)\n"
-        "      --codec C         h264 | hevc (default: the job's, else h264)\n"
+        "      --codec C         h264 | hevc (default: the job's, else the backend's:\n"
+        "                        hevc for x265, h264 otherwise)\n"
         "      --fallback NAME   backend to use when the chosen one is unusable on this host\n"
         "                        (e.g. x264; 'none' = fail); default $MPEGFLOW_BACKEND_FALLBACK\n"
         "      --ladder H,H,...  rendition heights, e.g. 1080,720,480 (names become 1080p, ...)\n"
@@ -245,7 +247,11 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
             return -1;
         }
         job->codec = !strcmp(a->codec, "hevc") ? MF_CODEC_HEVC : MF_CODEC_H264;
+        job->codec_given = 1;
     }
+    /* No codec from the job or --codec: the backend's (--backend x265 alone means hevc). */
+    if (!job->codec_given)
+        job->codec = mf_encoder_backend_default_codec(job->backend);
     if (a->gop > 0 || a->gop == 0)
         job->gop_seconds = a->gop;
     if (a->format) {

@@ -45,6 +45,8 @@ struct mf_job {
     char output_prefix[MF_KEY_MAX];
     unsigned format;               /* enum mf_format bits */
     enum mf_video_codec codec;
+    int codec_given;               /* video.codec was set; else the media side takes the
+                                      backend's (mf_encoder_backend_default_codec: x265 -> hevc) */
     char backend[16];              /* "auto" or a backend name */
     char preset[16];
     char tune[16];                 /* "" = none */

@@ -397,8 +397,10 @@ static int parse_video(struct mf_errbuf *e, json_t *root, struct mf_job *job)
     /* codec first: profile and level of the renditions depend on it. */
     if ((ret = mf_json_choice(e, video, "video", "codec", codecs, &codec)) < 0)
         return ret;
-    if (ret)
+    if (ret) {
         job->codec = codec == 1 ? MF_CODEC_HEVC : MF_CODEC_H264;
+        job->codec_given = 1;
+    }
     if ((ret = mf_json_choice_copy(e, video, "video", "backend", backends, job->backend,
                                sizeof(job->backend))) < 0 ||
         (ret = mf_json_choice_copy(e, video, "video", "preset", presets, job->preset,
