@@ -110,7 +110,7 @@ def start_s3rver(tmp, env):
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, 15, "s3rver")
     # s3rver knows one account, S3RVER/S3RVER; it parses SigV4 headers but does not
-    # verify V4 signature values (test_storage_unit recomputes those).
+    # verify V4 signature values (test_storage_unit recomputes them; --sigv4 checks them).
     env.update(MF_TEST_S3_URL="http://127.0.0.1:%d/media" % port, MF_TEST_S3_KEY="S3RVER",
                MF_TEST_S3_SECRET="S3RVER", MF_TEST_S3_DATA=data)
     return proc
@@ -130,9 +130,9 @@ def start_sigv4(tmp, env):
     log = os.path.join(tmp, "sigv4.jsonl")
     out = open(os.path.join(tmp, "sigv4.log"), "w")
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "s3_verify_server.py"),
-                             "--port", str(port), "--data", data, "--access-key", key,
-                             "--secret", secret, "--region", "us-east-1", "--bucket", "media",
-                             "--log", log],
+                             "--port", str(port), "--data", data, "--access-key=" + key,
+                             "--secret=" + secret, "--region", "us-east-1", "--bucket", "media",
+                             "--log", log],           # "=": a secret may start with '-'
                             stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, 15, "s3_verify_server")
