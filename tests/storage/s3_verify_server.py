@@ -117,29 +117,7 @@ def parse_authorization(value):
     return scope, fields["SignedHeaders"], fields["Signature"]
 
 
-def verify(method, target, headers, accounts, region, now=None):
-    """Check one request's SigV4 signature (the body is checked apart, see
-    check_payload). target: the request-target as received ("/b/k%20x?q");
-    headers: (name, value) pairs as received; accounts: {access key: secret}.
-    Returns a dict describing the verified request; raises Refused."""
-    now = time.time() if now is None else now
-    by_name = {}
-    for name, value in headers:
-        by_name.setdefault(name.lower(), []).append(value)
-
-    auth = by_name.get("authorization")
-    if not auth:
-        raise Refused(403, "AccessDenied", "Anonymous access is refused: no Authorization header")
-    if len(auth) > 1:
-        raise Refused(400, "InvalidArgument", "Only one auth mechanism allowed")
-    (access_key, date, scope_region, service, term), signed, signature = \
-        parse_authorization(auth[0])
-    if access_key not in accounts:
-        raise Refused(403, "InvalidAccessKeyId",
-                      "The AWS Access Key Id you provided does not exist in our records.",
-                      AWSAccessKeyId=access_key)
-
-    amz_date = (by_name.get("x-amz-date") or [""])[0]
+def check_time_and_scope(amz_date, date, scope_region, service, term, region, now):
     try:
         t = timegm(time.strptime(amz_date, SIGV4_TIMESTAMP))
     except ValueError:
@@ -163,7 +141,9 @@ def verify(method, target, headers, accounts, region, now=None):
                       "The authorization header is malformed; incorrect service \"%s\" or terminator "
                       "\"%s\". This endpoint uses \"s3\" and \"aws4_request\"." % (service, term))
 
-    names = signed.split(";")
+
+def check_signed_names(names, by_name):
+    """S3's rules on what must be signed; returns x-amz-content-sha256."""
     if "host" not in names:
         raise Refused(403, "AccessDenied", "The host header must be signed")
     unsigned = sorted(n for n in by_name if n.startswith("x-amz-") and n not in names)
@@ -178,9 +158,14 @@ def verify(method, target, headers, accounts, region, now=None):
     if payload != UNSIGNED_PAYLOAD and not HEX64.match(payload):
         raise Refused(400, "InvalidArgument",
                       "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.")
+    return payload
 
-    # The request as S3 sees it: canonical path and query rebuilt from the
-    # decoded ones, only the signed headers, the client's timestamp.
+
+def check_signature(method, target, by_name, names, amz_date, access_key, secret, region,
+                    signature):
+    """Recompute the signature with botocore from the request as S3 sees it:
+    canonical path and query rebuilt from the decoded ones, only the signed
+    headers, the client's timestamp."""
     path, _, query = target.partition("?")
     host = by_name.get("host", [""])[0]
     url = "http://%s%s" % (host, canonical_path(path)) + ("?" + canonical_query(query) if query else "")
@@ -189,17 +174,46 @@ def verify(method, target, headers, accounts, region, now=None):
         for value in by_name.get(name, []):
             request.headers[name] = value     # HTTPHeaders: a repeated name keeps every value
     request.context["timestamp"] = amz_date
-    signer = _Signer(Credentials(access_key, accounts[access_key]), "s3", region)
+    signer = _Signer(Credentials(access_key, secret), "s3", region)
     canonical_request = signer.canonical_request(request)
     string_to_sign = signer.string_to_sign(request, canonical_request)
     expected = signer.signature(string_to_sign, request)
     recomputed = signer.signed_headers(signer.headers_to_sign(request))
-    if not hmac.compare_digest(expected.encode(), signature.encode()) or recomputed != signed:
+    if not hmac.compare_digest(expected.encode(), signature.encode()) or \
+            recomputed != ";".join(names):
         raise Refused(403, "SignatureDoesNotMatch",
                       "The request signature we calculated does not match the signature you provided. "
                       "Check your key and signing method.",
                       AWSAccessKeyId=access_key, StringToSign=string_to_sign,
                       SignatureProvided=signature, CanonicalRequest=canonical_request)
+
+
+def verify(method, target, headers, accounts, region, now=None):
+    """Check one request's SigV4 signature (the body is checked apart, see
+    check_payload). target: the request-target as received ("/b/k%20x?q");
+    headers: (name, value) pairs as received; accounts: {access key: secret}.
+    Returns a dict describing the verified request; raises Refused."""
+    by_name = {}
+    for name, value in headers:
+        by_name.setdefault(name.lower(), []).append(value)
+    auth = by_name.get("authorization")
+    if not auth:
+        raise Refused(403, "AccessDenied", "Anonymous access is refused: no Authorization header")
+    if len(auth) > 1:
+        raise Refused(400, "InvalidArgument", "Only one auth mechanism allowed")
+    (access_key, date, scope_region, service, term), signed, signature = \
+        parse_authorization(auth[0])
+    if access_key not in accounts:
+        raise Refused(403, "InvalidAccessKeyId",
+                      "The AWS Access Key Id you provided does not exist in our records.",
+                      AWSAccessKeyId=access_key)
+    amz_date = (by_name.get("x-amz-date") or [""])[0]
+    check_time_and_scope(amz_date, date, scope_region, service, term, region,
+                         time.time() if now is None else now)
+    names = signed.split(";")
+    payload = check_signed_names(names, by_name)
+    check_signature(method, target, by_name, names, amz_date, access_key, accounts[access_key],
+                    region, signature)
     return {"access_key": access_key, "signed_headers": signed, "payload": payload}
 
 
