@@ -3,7 +3,8 @@
  * MF_TEST_S3_URL, MF_TEST_S3_KEY, MF_TEST_S3_SECRET, MF_TEST_TMP, MEDIA_DIR).
  * s3rver parses the SigV4 Authorization header and requires x-amz-content-sha256
  * and a known access key id, but does not verify V4 signature values: that is
- * done by test_storage_unit, which recomputes them. An unknown key must be
+ * done by storage-sigv4 (test_storage_sigv4.c against tests/storage/
+ * s3_verify_server.py, which recomputes them with botocore). An unknown key must be
  * refused with 403 (InvalidAccessKeyId), named in the message, and not retried.
  */
 #include <stdio.h>
