@@ -116,10 +116,20 @@ def start_s3rver(tmp, env):
     return proc
 
 
+def botocore_python():
+    """An interpreter that has botocore: this one, or Debian's (python3-botocore installs
+    there, and a machine's python3 may be another build). None without one."""
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if exe and os.path.exists(exe) and subprocess.run(
+                [exe, "-c", "import botocore"], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL).returncode == 0:
+            return exe
+    return None
+
+
 def start_sigv4(tmp, env):
-    try:
-        import botocore  # noqa: F401
-    except ImportError:
+    python = botocore_python()
+    if not python:
         print("SKIP: python3-botocore not installed", file=sys.stderr)
         return None
     port = free_port()
@@ -129,13 +139,14 @@ def start_sigv4(tmp, env):
     secret = secrets.token_urlsafe(15) + "/+" + secrets.token_urlsafe(6)
     log = os.path.join(tmp, "sigv4.jsonl")
     out = open(os.path.join(tmp, "sigv4.log"), "w")
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "s3_verify_server.py"),
+    proc = subprocess.Popen([python, os.path.join(HERE, "s3_verify_server.py"),
                              "--port", str(port), "--data", data, "--access-key=" + key,
                              "--secret=" + secret, "--region", "us-east-1", "--bucket", "media",
                              "--log", log],           # "=": a secret may start with '-'
                             stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, 15, "s3_verify_server")
+    env.update(MF_TEST_SIGV4_PYTHON=python)
     env.update(MF_TEST_SIGV4_URL="http://127.0.0.1:%d/media" % port, MF_TEST_SIGV4_KEY=key,
                MF_TEST_SIGV4_SECRET=secret, MF_TEST_SIGV4_REGION="us-east-1",
                MF_TEST_SIGV4_DATA=os.path.join(data, "media"), MF_TEST_SIGV4_LOG=log)
