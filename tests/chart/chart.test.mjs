@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
 const [toolsDir, chartDir, part] = process.argv.slice(2);
-if (!toolsDir || !chartDir || !['lint', 'render', 'schema'].includes(part)) {
-  console.error('usage: chart.test.mjs TOOLS_DIR CHART_DIR lint|render|schema');
+if (!toolsDir || !chartDir || !['lint', 'render', 'schema', 'upgrade', 'examples'].includes(part)) {
+  console.error('usage: chart.test.mjs TOOLS_DIR CHART_DIR lint|render|schema|upgrade|examples');
   process.exit(2);
 }
 const helmBin = path.join(toolsDir, 'bin', 'helm');
@@ -54,7 +54,7 @@ function valuesOf(scenario) {
     for (const [k, v] of Object.entries(b)) out[k] = k in (a ?? {}) ? merge(a[k], v) : v;
     return out;
   };
-  const v = merge(defaults, over);
+  const v = structuredClone(merge(defaults, over));  // callers may edit it
   v.mergedPools = v.pools.map((p) => ({ ...v.poolDefaults, ...p }));
   return v;
 }
@@ -65,6 +65,7 @@ const modelModules = {
   'apps/v1': 'kubernetes-models/apps/v1/index.js',
   'policy/v1': 'kubernetes-models/policy/v1/index.js',
   'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1/index.js',
+  'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1/index.js',
   'keda.sh/v1alpha1': '@kubernetes-models/keda/keda.sh/v1alpha1/index.js',
   'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/index.js',
 };
@@ -347,6 +348,105 @@ function checkScenario(objs, v, scenario) {
   return objs;
 }
 
+// ---- `helm test` (templates/tests/, issue 15) ------------------------------------------------------
+// The hook objects of one scenario against its values; returns a one-line summary of them.
+const checkScript = readFileSync(path.join(chartDir, 'files', 'check-install.py'), 'utf8');
+function checkHelmTest(objs, v) {
+  const full = `${RELEASE}-mpegflow`;
+  const name = `${full}-helm-test`;
+  const hooks = objs.filter((o) => o.metadata.annotations?.['helm.sh/hook'] === 'test');
+  const t = v.tests;
+  if (!t.enabled) {
+    assert.equal(hooks.length, 0, 'tests.enabled=false renders no test hook');
+    return 'none';
+  }
+  for (const o of hooks) {
+    assert.equal(o.metadata.name, name, `hook ${o.kind} is named ${name}`);
+    assert.equal(o.metadata.labels['app.kubernetes.io/component'], 'test');
+  }
+  const pod = find(hooks, 'Pod', name);
+  assert.ok(pod, 'the test Pod is a test hook');
+  const cm = find(hooks, 'ConfigMap', name);
+  assert.ok(cm, 'the check script ConfigMap is a test hook');
+  // The ConfigMap and the RBAC come first (lower weight) so the Pod finds them.
+  for (const o of hooks.filter((h) => h.kind !== 'Pod')) {
+    assert.ok(Number(o.metadata.annotations['helm.sh/hook-weight']) < 0, `${o.kind} before the Pod`);
+  }
+  assert.equal(cm.data['check-install.py'], checkScript, 'the ConfigMap ships files/check-install.py verbatim');
+  const checks = JSON.parse(cm.data['checks.json']);
+  assert.equal(checks.namespace, NAMESPACE);
+  assert.equal(checks.release, RELEASE);
+  assert.equal(checks.group, 'workers', 'DESIGN section 5: the consumer group is "workers"');
+  assert.equal(checks.keda, v.keda.enabled);
+  assert.deepEqual(checks.pools.map((p) => p.name), v.mergedPools.map((p) => p.name), 'every pool is checked');
+  for (const [i, p] of checks.pools.entries()) {
+    const pool = v.mergedPools[i];
+    assert.equal(p.mode, pool.mode);
+    assert.equal(p.minReplicas, pool.minReplicas);
+    assert.equal(p.stream, `${v.redis.keyPrefix}queue:${pool.name}`, 'the stream the workers read');
+    const workload = find(objs, pool.mode === 'job' ? 'ScaledJob' : 'Deployment', p.workload);
+    assert.ok(workload, `pool ${pool.name}: the checked workload ${p.workload} is rendered`);
+    if (pool.mode !== 'job') {
+      // The selector the script lists pods with is the Deployment's own.
+      const sel = Object.entries(workload.spec.selector.matchLabels).map(([k, x]) => `${k}=${x}`).sort();
+      assert.deepEqual(p.selector.split(',').sort(), sel);
+      if (v.keda.enabled) assert.ok(find(objs, 'ScaledObject', p.workload), 'the ScaledObject it checks exists');
+    }
+  }
+  assert.equal(pod.spec.restartPolicy, 'Never');
+  const c = pod.spec.containers[0];
+  assert.deepEqual(c.command.slice(0, 3), ['python3', '/check/check-install.py', '/check/checks.json']);
+  assert.equal(c.command.includes('--skip-kubernetes'), !t.kubernetesChecks);
+  const img = t.image;
+  assert.equal(c.image, img.digest ? `${img.repository}@${img.digest}` : `${img.repository}:${img.tag}`);
+  const mount = c.volumeMounts.find((m) => m.mountPath === '/check');
+  assert.equal(pod.spec.volumes.find((x) => x.name === mount.name).configMap.name, name);
+  // The workers' environment: the first pool's ConfigMap, and the same Secret references.
+  const first = `${full}-${v.mergedPools[0].name}`;
+  assert.deepEqual(c.envFrom, [{ configMapRef: { name: first } }]);
+  assert.ok(find(objs, 'ConfigMap', first));
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+  if (v.redis.existingSecret) {
+    assert.deepEqual(env.MPEGFLOW_REDIS_PASSWORD, { secretKeyRef: { name: v.redis.existingSecret, key: v.redis.passwordKey } });
+  } else {
+    assert.ok(!('MPEGFLOW_REDIS_PASSWORD' in env));
+  }
+  if (v.storage.auth === 'bearer') {
+    assert.deepEqual(env.MPEGFLOW_STORAGE_TOKEN, { secretKeyRef: { name: v.storage.existingSecret, key: v.storage.tokenKey } });
+  }
+  for (const e of c.env ?? []) if (SECRET_ENV.includes(e.name)) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} from a Secret`);
+  // Pod Security "restricted", like the workers.
+  assert.equal(pod.spec.securityContext.runAsNonRoot, true);
+  assert.equal(pod.spec.securityContext.seccompProfile.type, 'RuntimeDefault');
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+  // The Kubernetes part: its own ServiceAccount, read-only, nothing about Secrets.
+  const sa = find(hooks, 'ServiceAccount', name);
+  const role = find(hooks, 'Role', name);
+  const rb = find(hooks, 'RoleBinding', name);
+  if (t.kubernetesChecks) {
+    assert.ok(sa && role && rb, 'ServiceAccount, Role and RoleBinding for the API checks');
+    assert.equal(pod.spec.serviceAccountName, name);
+    assert.equal(pod.spec.automountServiceAccountToken, true);
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name });
+    assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name, namespace: NAMESPACE }]);
+    for (const r of role.rules) {
+      for (const verb of r.verbs) assert.ok(['get', 'list'].includes(verb), `read-only Role (${verb})`);
+      assert.ok(!r.resources.includes('secrets'), 'the test reads no Secrets through the API');
+    }
+    const res = role.rules.flatMap((r) => r.resources);
+    assert.ok(res.includes('pods') && res.includes('deployments'));
+    assert.equal(res.includes('scaledobjects'), v.keda.enabled);
+    // The workers' own ServiceAccount still mounts nothing.
+    assert.equal(find(objs, 'ServiceAccount', full).automountServiceAccountToken, false);
+  } else {
+    assert.ok(!sa && !role && !rb, 'no RBAC without tests.kubernetesChecks');
+    assert.equal(pod.spec.automountServiceAccountToken, false);
+  }
+  return hooks.map((o) => o.kind).join(' + ');
+}
+
 // ---- the three parts ------------------------------------------------------------------------------
 if (part === 'lint') {
   for (const s of scenarios) {
@@ -365,9 +465,10 @@ if (part === 'render') {
       const objs = render([], s);
       for (const o of objs) await validateObject(o);
       checkScenario(objs, valuesOf(s), s);
+      const hooks = checkHelmTest(objs, valuesOf(s));
       const counts = {};
       for (const o of objs) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
-      summary.push(`${s}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+      summary.push(`${s}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}; helm test: ${hooks}`);
     });
   }
   test('keda.enabled=false renders plain Deployments with minReplicas', () => {
@@ -408,6 +509,26 @@ if (part === 'render') {
     const [dep] = all(render(), 'Deployment');
     dep.spec.template.spec.containers[0].ports[0].containerPort = 'http';
     await assert.rejects(validateObject(dep), /containerPort/);
+  });
+  test('helm test without the API checks: no RBAC, no token, --skip-kubernetes', () => {
+    const v = valuesOf('(defaults)');
+    v.tests.kubernetesChecks = false;
+    const objs = render(['--set', 'tests.kubernetesChecks=false']);
+    assert.equal(checkHelmTest(objs, v), 'ConfigMap + Pod');
+    checkScenario(objs, v, 'tests.kubernetesChecks=false');
+  });
+  test('tests.enabled=false renders no hook, and --skip-tests leaves the hooks out', () => {
+    const v = valuesOf('(defaults)');
+    v.tests.enabled = false;
+    assert.equal(checkHelmTest(render(['--set', 'tests.enabled=false']), v), 'none');
+    const skipped = render(['--skip-tests']);
+    assert.equal(skipped.filter((o) => o.metadata.annotations?.['helm.sh/hook']).length, 0);
+  });
+  test('helm test image by digest', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const v = valuesOf('(defaults)');
+    v.tests.image.digest = digest;
+    checkHelmTest(render(['--set', `tests.image.digest=${digest}`]), v);
   });
   test('NOTES.txt renders with the submit and watch commands', () => {
     const r = helm(['install', RELEASE, chartDir, '--dry-run=client', '--namespace', NAMESPACE,
@@ -489,6 +610,8 @@ if (part === 'schema') {
   refused('redis:\n  password: hunter2\n', /additional properties 'password' not allowed/, 'a literal Redis password');
   refused('worker:\n  scratchSizeLimit: lots\n', /scratchSizeLimit/, 'a size limit that is no quantity');
   refused('worker:\n  logFormat: xml\n', /logFormat/, 'an unknown log format');
+  refused('tests:\n  enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt tests.enabled');
+  refused('pools:\n  - name: helm-test\n', /"helm-test" is reserved/, 'a pool named like the helm test objects');
   refused('networkPolicy:\n  enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt networkPolicy.enabled');
   // Checks the templates make (cross-field rules), each naming the value.
   refused('pools:\n  - name: g\n    backend: nvenc\n', /backend nvenc needs gpu >= 1/, 'nvenc without a GPU');
