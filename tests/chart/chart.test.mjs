@@ -47,14 +47,19 @@ function render(extraArgs = [], scenario = '(defaults)') {
 // The values a scenario ends up with, computed here independently of the templates: the oracle.
 const defaults = YAML.parse(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'));
 function valuesOf(scenario) {
-  const over = scenario === '(defaults)' ? {} : YAML.parse(readFileSync(path.join(ciDir, scenario), 'utf8'));
+  return valuesOfFiles(scenario === '(defaults)' ? [] : [path.join(ciDir, scenario)]);
+}
+// helm's merge of -f files: maps key by key, lists and scalars replaced whole.
+function valuesOfFiles(files) {
   const merge = (a, b) => {
     if (Array.isArray(b) || typeof b !== 'object' || b === null) return b;
     const out = { ...a };
     for (const [k, v] of Object.entries(b)) out[k] = k in (a ?? {}) ? merge(a[k], v) : v;
     return out;
   };
-  const v = structuredClone(merge(defaults, over));  // callers may edit it
+  let v = defaults;
+  for (const f of files) v = merge(v, YAML.parse(readFileSync(f, 'utf8')));
+  v = structuredClone(v);  // callers may edit it
   v.mergedPools = v.pools.map((p) => ({ ...v.poolDefaults, ...p }));
   return v;
 }
@@ -68,6 +73,9 @@ const modelModules = {
   'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1/index.js',
   'keda.sh/v1alpha1': '@kubernetes-models/keda/keda.sh/v1alpha1/index.js',
   'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/index.js',
+  'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/index.js',
+  'source.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/index.js',
+  'helm.toolkit.fluxcd.io/v2': '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/index.js',
 };
 async function validateObject(obj) {
   const mod = modelModules[obj.apiVersion];
@@ -624,4 +632,107 @@ if (part === 'schema') {
     'a network policy without Redis peers');
   refused('networkPolicy:\n  enabled: true\n  redis:\n    to: [{podSelector: {}}]\n', /networkPolicy.storage.to/,
     'a network policy without storage peers');
+}
+
+// ---- examples/: environment overlays and the GitOps objects (issue 15) ---------------------------
+if (part === 'examples') {
+  const examples = path.join(chartDir, '..', '..', 'examples');
+  const ex = (f) => path.join(examples, f);
+  const chartMeta = YAML.parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'));
+  const stacks = [['values-base.yaml'], ['values-base.yaml', 'values-staging.yaml'],
+    ['values-base.yaml', 'values-production.yaml']];
+  const summary = [];
+  for (const stack of stacks) {
+    const label = stack.join(' + ');
+    const fArgs = stack.flatMap((f) => ['-f', ex(f)]);
+    test(`helm lint --strict ${label}`, () => {
+      const r = helm(['lint', '--strict', chartDir, ...fArgs]);
+      assert.equal(r.code, 0, r.out + r.err);
+    });
+    test(`render, validate and check ${label}`, async () => {
+      const objs = render(fArgs);
+      for (const o of objs) await validateObject(o);
+      const v = valuesOfFiles(stack.map(ex));
+      checkScenario(objs, v, label);
+      checkHelmTest(objs, v);
+      // Each overlay's point, on the rendered objects.
+      assert.equal(all(objs, 'NetworkPolicy').length, 1, 'NetworkPolicy on in every environment');
+      assert.equal(all(objs, 'ServiceMonitor').length, 1, 'ServiceMonitor in every environment');
+      const images = [...all(objs, 'Deployment').map((d) => d.spec.template),
+        ...all(objs, 'ScaledJob').map((j) => j.spec.jobTargetRef.template)].map((t) => t.spec.containers[0].image);
+      if (stack.length > 1) {
+        for (const img of images) assert.match(img, /^registry\.example\.com\/mpegflow\/mpegflow(-gpu)?@sha256:[0-9a-f]{64}$/, 'images by digest');
+      }
+      const own = stack.length > 1 ? YAML.parse(readFileSync(ex(stack[1]), 'utf8')) : {};
+      assert.deepEqual(all(objs, 'ConfigMap').filter((c) => c.data.MPEGFLOW_POOL).map((c) => c.data.MPEGFLOW_POOL),
+        (own.pools ?? [{ name: 'cpu' }]).map((p) => p.name), 'the overlay\'s pools, and only those');
+      summary.push(`${label}: ${objs.length} objects, pools ${v.mergedPools.map((p) => `${p.name}(${p.mode} ${p.minReplicas}..${p.maxReplicas}${p.gpu ? ' gpu' : ''})`).join(' ')}`);
+    });
+  }
+  test('production and staging differ in sizing the way the files say', () => {
+    const get = (stack) => {
+      const objs = render(stack.flatMap((f) => ['-f', ex(f)]));
+      return find(objs, 'ScaledObject', `${RELEASE}-mpegflow-cpu`);
+    };
+    const stg = get(['values-base.yaml', 'values-staging.yaml']);
+    const prod = get(['values-base.yaml', 'values-production.yaml']);
+    assert.equal(stg.spec.minReplicaCount, 0);
+    assert.equal(stg.spec.maxReplicaCount, 3);
+    assert.equal(prod.spec.minReplicaCount, 2);
+    assert.equal(prod.spec.maxReplicaCount, 40);
+  });
+
+  test('Argo CD Application: valid against the Application CRD schema, pointing at this chart', async () => {
+    const docs = YAML.parseAllDocuments(readFileSync(ex('argocd-application.yaml'), 'utf8')).map((d) => d.toJS());
+    assert.equal(docs.length, 1);
+    const [app] = docs;
+    await validateObject(app);
+    assert.equal(app.kind, 'Application');
+    const [chartSrc, valuesSrc] = app.spec.sources;
+    assert.equal(chartSrc.chart, chartMeta.name);
+    assert.equal(chartSrc.targetRevision, chartMeta.version, 'the example installs this chart version');
+    assert.ok(!chartSrc.repoURL.startsWith('oci://'), 'Argo CD takes OCI repos without the scheme');
+    assert.equal(valuesSrc.ref, 'values');
+    assert.deepEqual(chartSrc.helm.valueFiles, ['$values/examples/values-base.yaml', '$values/examples/values-production.yaml']);
+    // The same stack Argo CD would render, plus its valuesObject: renders and validates.
+    const tmp = mkdtempSync(path.join(tmpdir(), 'mpegflow-argo-'));
+    const obj = path.join(tmp, 'values-object.yaml');
+    writeFileSync(obj, YAML.stringify(chartSrc.helm.valuesObject));
+    const files = chartSrc.helm.valueFiles.map((f) => ex(path.basename(f)));
+    const objs = render([...files.flatMap((f) => ['-f', f]), '-f', obj]);
+    rmSync(tmp, { recursive: true });
+    for (const o of objs) await validateObject(o);
+    assert.equal(objs.filter((o) => o.metadata.annotations?.['helm.sh/hook']).length, 0, 'no test hook under Argo CD');
+    // Rejects what the CRD rejects (the validator is live for this schema).
+    const broken = structuredClone(app);
+    broken.spec.syncPolicy.automated.prune = 'yes';
+    await assert.rejects(validateObject(broken), /prune/);
+  });
+
+  test('Flux: kubectl kustomize examples/ gives a valid OCIRepository + HelmRelease + values ConfigMaps', async () => {
+    const kubectl = path.join(toolsDir, 'bin', 'kubectl');
+    const r = spawnSync(kubectl, ['kustomize', examples], { env: helmEnv, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const objs = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS());
+    for (const o of objs) await validateObject(o);
+    const repo = find(objs, 'OCIRepository', 'mpegflow');
+    const hr = find(objs, 'HelmRelease', 'mpegflow');
+    assert.ok(repo && hr);
+    assert.equal(repo.spec.url, `oci://registry.example.com/charts/${chartMeta.name}`);
+    assert.equal(repo.spec.ref.tag, chartMeta.version);
+    assert.equal(repo.spec.layerSelector.mediaType, 'application/vnd.cncf.helm.chart.content.v1.tar+gzip');
+    assert.deepEqual(hr.spec.chartRef, { kind: 'OCIRepository', name: repo.metadata.name });
+    assert.equal(hr.spec.test.enable, true, 'Flux runs helm test after install/upgrade');
+    // The values the HelmRelease stacks are the overlay files, byte for byte, in order.
+    const stack = hr.spec.valuesFrom.map((vf) => {
+      const cm = find(objs, 'ConfigMap', vf.name);
+      assert.ok(cm, `ConfigMap ${vf.name} is generated`);
+      return cm.data[vf.valuesKey];
+    });
+    assert.deepEqual(stack, ['values-base.yaml', 'values-production.yaml'].map((f) => readFileSync(ex(f), 'utf8')));
+    const broken = structuredClone(hr);
+    broken.spec.chartRef.kind = 'GitRepository';
+    await assert.rejects(validateObject(broken), /kind/);
+  });
+  test.after?.(() => console.log(`overlay stacks:\n  ${summary.join('\n  ')}`));
 }
