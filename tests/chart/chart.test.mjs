@@ -736,3 +736,79 @@ if (part === 'examples') {
   });
   test.after?.(() => console.log(`overlay stacks:\n  ${summary.join('\n  ')}`));
 }
+
+// ---- upgrades: chart N-1 (from git history) against N (issue 15) -------------------------------
+// N-1 is $MPEGFLOW_CHART_PREVIOUS (a tag or commit: the release operators run now), else the newest
+// commit whose charts/mpegflow differs from the working tree's. It is `git archive`d into a temp dir
+// and `helm package`d, then both charts render N-1's ci/ scenarios (an upgrade keeps the values):
+// every object N-1 had is still there under the same kind and name, and the fields Kubernetes
+// refuses to change in place (Deployment selector, Service clusterIP) are equal, so `helm upgrade`
+// patches instead of failing or replacing. A shallow clone has no N-1: exit 77 (skipped).
+if (part === 'upgrade') {
+  const repoRoot = path.resolve(chartDir, '..', '..');
+  const git = (...args) => spawnSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const rel = path.relative(repoRoot, chartDir);
+  const skip = (why) => { console.log(`SKIP: ${why}`); process.exit(77); };
+  if (git('rev-parse', '--git-dir').status !== 0) skip('not a git checkout: no chart history to compare with');
+  if (git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true') {
+    skip('shallow clone: the previous chart version is not in the history (fetch with --unshallow)');
+  }
+  let previous = process.env.MPEGFLOW_CHART_PREVIOUS;
+  if (!previous) {
+    const revs = git('log', '--format=%H', '--', rel).stdout.split('\n').filter(Boolean);
+    // The working tree's chart equals HEAD's or not; either way N-1 is the newest commit that differs.
+    previous = revs.find((c) => git('diff', '--quiet', c, '--', rel).status === 1);
+    if (!previous) skip(`no earlier version of ${rel} in the history`);
+  }
+  const tmp = mkdtempSync(path.join(tmpdir(), 'mpegflow-upgrade-'));
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const arch = spawnSync('sh', ['-c', `git -C "$1" archive "$2" "$3" | tar -x -C "$4"`, 'sh', repoRoot, previous, rel, tmp]);
+  assert.equal(arch.status, 0, `git archive ${previous}: ${arch.stderr}`);
+  const oldDir = path.join(tmp, rel);
+  const pkg = helm(['package', oldDir, '-d', tmp]);
+  assert.equal(pkg.code, 0, pkg.err);
+  const oldTgz = pkg.out.match(/saved it to: (\S+)/)[1];
+  const oldMeta = YAML.parse(readFileSync(path.join(oldDir, 'Chart.yaml'), 'utf8'));
+  const newMeta = YAML.parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'));
+  console.log(`N-1: ${git('log', '-1', '--format=%h %s', previous).stdout.trim().slice(0, 100)} (chart ${oldMeta.version})`);
+  console.log(`N:   working tree (chart ${newMeta.version})`);
+
+  const renderOf = (chart, files) => {
+    const r = helm(['template', RELEASE, chart, '--namespace', NAMESPACE, '--skip-tests', ...files.flatMap((f) => ['-f', f])]);
+    if (r.code !== 0) throw new Error(`helm template ${path.basename(chart)} failed:\n${r.err}`);
+    return YAML.parseAllDocuments(r.out).map((d) => d.toJS()).filter((d) => d && d.kind);
+  };
+  const oldCi = path.join(oldDir, 'ci');
+  const oldScenarios = [[], ...readdirSync(oldCi).filter((f) => f.endsWith('-values.yaml')).sort().map((f) => [path.join(oldCi, f)])];
+  test('chart versions: N is not older than N-1', () => {
+    const num = (v) => v.split(/[.+-]/).slice(0, 3).map(Number);
+    const [a, b] = [num(oldMeta.version), num(newMeta.version)];
+    assert.ok(b[0] > a[0] || (b[0] === a[0] && (b[1] > a[1] || (b[1] === a[1] && b[2] >= a[2]))), `${newMeta.version} < ${oldMeta.version}`);
+  });
+  for (const files of oldScenarios) {
+    const label = files.length ? path.basename(files[0]) : '(defaults)';
+    test(`upgrade N-1 -> N keeps names and immutable fields: ${label}`, () => {
+      const before = renderOf(oldTgz, files);
+      const after = renderOf(chartDir, files);  // N accepts N-1's values (no key renamed away)
+      const key = (o) => `${o.kind}/${o.metadata.name}`;
+      const afterByKey = new Map(after.map((o) => [key(o), o]));
+      for (const o of before) {
+        const n = afterByKey.get(key(o));
+        assert.ok(n, `${key(o)} of N-1 is gone in N (an upgrade would delete it)`);
+        if (o.kind === 'Deployment') {
+          assert.deepEqual(n.spec.selector, o.spec.selector, `${key(o)}: spec.selector is immutable`);
+          for (const [k, val] of Object.entries(n.spec.selector.matchLabels)) {
+            assert.equal(n.spec.template.metadata.labels[k], val, `${key(o)}: N's pods match the kept selector`);
+          }
+        }
+        if (o.kind === 'Service') assert.equal(n.spec.clusterIP, o.spec.clusterIP, `${key(o)}: clusterIP is immutable`);
+        if (o.kind === 'PodDisruptionBudget') assert.deepEqual(n.spec.selector, o.spec.selector, `${key(o)}: selector`);
+        if (o.kind === 'ScaledObject') assert.deepEqual(n.spec.scaleTargetRef, o.spec.scaleTargetRef, `${key(o)}: target`);
+        if (o.kind === 'NetworkPolicy' || o.kind === 'Service') {
+          const sel = o.spec.podSelector?.matchLabels ?? o.spec.selector;
+          assert.deepEqual(n.spec.podSelector?.matchLabels ?? n.spec.selector, sel, `${key(o)}: selects the same pods`);
+        }
+      }
+    });
+  }
+}
