@@ -547,6 +547,7 @@ if (part === 'render') {
     assert.match(notes, /mpegflow submit/);
     assert.match(notes, /HGETALL mpegflow:job:/);
     assert.match(notes, /mpegflow:queue:gpu/);
+    assert.match(notes, new RegExp(`helm test ${RELEASE} -n ${NAMESPACE} --logs`));
   });
   test('README documents every value, and values.yaml comments every value', () => {
     const readme = readFileSync(path.join(chartDir, 'README.md'), 'utf8');

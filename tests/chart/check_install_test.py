@@ -153,12 +153,42 @@ def run(helm, chart, tmp, procs):
     check("note: pool gpu: stream t:queue:gpu does not exist yet" in out, "a pool at zero without a group is a note")
     check("skipped: kubernetes checks" in out, "the Kubernetes part says it was skipped")
 
-    # The group as a started worker makes it (XGROUP CREATE ... workers 0 MKSTREAM).
-    r("XGROUP", "CREATE", "t:queue:cpu", "workers", "0", "MKSTREAM")
+    # The group as a started worker makes it: with $MPEGFLOW (meson passes the built binary) a real
+    # `mpegflow worker` runs with pool cpu's rendered environment; without it, the same command
+    # the worker sends (queue.c: XGROUP CREATE <stream> workers 0 MKSTREAM).
+    worker = None
+    if os.environ.get("MPEGFLOW"):
+        wenv = {k: v for k, v in os.environ.items() if not k.startswith("MPEGFLOW_")}
+        wenv.update(env)
+        scratch = os.path.join(tmp, "scratch")
+        os.makedirs(scratch)
+        wenv.update(MPEGFLOW_SCRATCH_DIR=scratch, MPEGFLOW_HTTP_ADDR=f"127.0.0.1:{free_port()}",
+                    MPEGFLOW_LOG_FORMAT="text")
+        worker = subprocess.Popen([os.environ["MPEGFLOW"], "worker"], env=wenv, stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(tmp, "worker.log"), "w"), preexec_fn=die_with_parent)
+        procs.append(worker)
+        import time
+        end = time.monotonic() + 15
+        while time.monotonic() < end and worker.poll() is None:
+            try:
+                groups = [dict(zip(g[0::2], g[1::2])) for g in r("XINFO", "GROUPS", "t:queue:cpu")]
+                if any(g["name"] == "workers" for g in groups):
+                    break
+            except Exception:
+                pass
+            time.sleep(0.1)
+        if worker.poll() is not None:
+            print(open(os.path.join(tmp, "worker.log")).read()[-2000:])
+        check(worker.poll() is None, "a real mpegflow worker serves pool cpu with the rendered environment")
+    else:
+        print("# MPEGFLOW unset: the consumer group is made with the worker's XGROUP CREATE, no worker runs")
+        r("XGROUP", "CREATE", "t:queue:cpu", "workers", "0", "MKSTREAM")
     r("XGROUP", "CREATE", "t:queue:gpu", "other", "0", "MKSTREAM")
     rc, out = run_check(d, env)
     check(rc == 0 and "ok: pool cpu: stream t:queue:cpu has consumer group workers" in out,
           "with the workers' group the Redis check passes")
+    if worker is not None:
+        check(worker.poll() is None, "the group is the real worker's (it did not exist before it started)")
     check("authenticated, PING -> PONG" in out, "Redis AUTH with the configured password")
     check("note: pool gpu: stream t:queue:gpu has no group workers" in out, "another group is not taken for ours")
     check(f"ok: storage {open_url}: answers (HTTP 404, auth none)" in out, "the storage endpoint answers")
