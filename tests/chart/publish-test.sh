@@ -126,11 +126,11 @@ if [ "$images" = 1 ]; then
     # Drop the registry-named tags release.sh made, so the pulls below come from the registry.
     podman --runtime runc rmi "$reg/mpegflow:$version" "$reg/mpegflow-gpu:$version" >/dev/null 2>&1
     for ref in "$reg/mpegflow@$cpu_digest" "$reg/mpegflow-gpu@$gpu_digest"; do
-        podman --runtime runc pull --tls-verify=false "$ref" > /dev/null || fail "podman pull $ref"
+        podman --runtime runc pull -q --tls-verify=false "$ref" > /dev/null || fail "podman pull $ref"
         ok "podman pull $ref ($(podman --runtime runc image inspect --format '{{.Size}}' "$ref") bytes)"
     done
     out=$(podman --runtime runc run --rm --read-only --user 10001:10001 --cap-drop ALL \
-        --ulimit nofile=20000:20000 "$reg/mpegflow@$cpu_digest" --version 2>&1) \
+        --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 "$reg/mpegflow@$cpu_digest" --version 2>&1) \
         || fail "mpegflow --version in the pulled image: $out"
     grep -q "$version" <<<"$out" || fail "the pulled image says '$out', not $version"
     ok "pulled CPU image runs: $out"
