@@ -28,9 +28,16 @@ if [ "$images" = 1 ]; then
 fi
 
 work=$(mktemp -d /tmp/mpegflow-publish.XXXXXX)
-reg_pid=""
+reg_pid="" reg=""
 cleanup() {
     [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+    # Whatever this run left in podman's store under the loopback registry's name (also on failure).
+    if [ -n "${reg:-}" ] && command -v podman >/dev/null; then
+        # By name, never by image ID: the image suite's localhost/mpegflow:test may be the same image.
+        podman --runtime runc images --format '{{.Repository}} {{.Tag}} {{.Digest}}' 2>/dev/null \
+            | awk -v r="$reg/" 'index($1, r) == 1 { print ($2 == "<none>" ? $1 "@" $3 : $1 ":" $2) }' \
+            | xargs -r podman --runtime runc rmi > /dev/null 2>&1
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
