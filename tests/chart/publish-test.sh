@@ -31,12 +31,21 @@ work=$(mktemp -d /tmp/mpegflow-publish.XXXXXX)
 reg_pid="" reg=""
 cleanup() {
     [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
-    # Whatever this run left in podman's store under the loopback registry's name (also on failure).
+    # Whatever this run left in podman's store under the loopback registry's name (also on failure):
+    # an image known only by such names goes; one that also has another tag (the image suite's
+    # localhost/mpegflow:test) only loses the registry's tags.
     if [ -n "${reg:-}" ] && command -v podman >/dev/null; then
-        # By name, never by image ID: the image suite's localhost/mpegflow:test may be the same image.
-        podman --runtime runc images --format '{{.Repository}} {{.Tag}} {{.Digest}}' 2>/dev/null \
-            | awk -v r="$reg/" 'index($1, r) == 1 { print ($2 == "<none>" ? $1 "@" $3 : $1 ":" $2) }' \
-            | xargs -r podman --runtime runc rmi > /dev/null 2>&1
+        local id names others n
+        for id in $(podman --runtime runc images -q --no-trunc 2>/dev/null | sort -u); do
+            names=$(podman --runtime runc image inspect "$id" --format '{{range .RepoTags}}{{.}} {{end}}{{range .RepoDigests}}{{.}} {{end}}' 2>/dev/null)
+            grep -q "$reg/" <<<"$names" || continue
+            others=$(podman --runtime runc image inspect "$id" --format '{{range .RepoTags}}{{.}}{{"\n"}}{{end}}' | grep -v "^$reg/" | grep -c .)
+            if [ "$others" = 0 ]; then
+                podman --runtime runc rmi -f "$id" > /dev/null 2>&1
+            else
+                for n in $names; do [[ $n == "$reg"/*:* && $n != *@* ]] && podman --runtime runc rmi "$n" > /dev/null 2>&1; done
+            fi
+        done
     fi
     rm -rf "$work"
 }
