@@ -11,9 +11,11 @@ outside a cluster, the script fails and says why.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import yaml  # python3-yaml
 
@@ -75,7 +77,7 @@ def main():
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        subprocess.run(["rm", "-rf", tmp])
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(helm, chart, tmp, procs):
@@ -167,7 +169,6 @@ def run(helm, chart, tmp, procs):
         worker = subprocess.Popen([os.environ["MPEGFLOW"], "worker"], env=wenv, stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(tmp, "worker.log"), "w"), preexec_fn=die_with_parent)
         procs.append(worker)
-        import time
         end = time.monotonic() + 15
         while time.monotonic() < end and worker.poll() is None:
             try:

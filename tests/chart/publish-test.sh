@@ -27,7 +27,7 @@ if [ "$images" = 1 ]; then
     done
 fi
 
-work=$(mktemp -d /tmp/mpegflow-publish.XXXXXX)
+work=$(mktemp -d -t mpegflow-publish.XXXXXX)
 reg_pid="" reg=""
 cleanup() {
     [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
