@@ -101,6 +101,13 @@ pulled=$work/pulled/mpegflow-$version.tgz
 cmp -s "$tgz" "$pulled" || fail "the pulled chart differs from the packaged one"
 ok "helm pull oci://$reg/charts/mpegflow --version $version: byte-identical to the package ($(sha256sum < "$pulled" | cut -c1-12)...)"
 
+# Nothing git ignores (caches, build output) slipped into the package (.helmignore).
+if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+    stray=$(tar -tzf "$pulled" | grep -v '/$' | sed "s|^mpegflow/|${chart#"$src"/}/|" | (cd "$src" && git check-ignore --stdin) || true)
+    [ -z "$stray" ] || fail "the package carries files git ignores: $stray"
+    ok "the package holds $(tar -tzf "$pulled" | grep -vc '/$') files, none of them git-ignored"
+fi
+
 # The registry's own view: the manifest's chart layer is the package's sha256, and the manifest
 # digest is the one helm push printed (and release.json recorded).
 python3 - "$reg" "$version" "$tgz" "$work/out/release.json" <<'PY' || fail "registry manifest check"
