@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
 const [toolsDir, chartDir, part] = process.argv.slice(2);
-if (!toolsDir || !chartDir || !['lint', 'render', 'schema'].includes(part)) {
-  console.error('usage: chart.test.mjs TOOLS_DIR CHART_DIR lint|render|schema');
+if (!toolsDir || !chartDir || !['lint', 'render', 'schema', 'upgrade', 'examples'].includes(part)) {
+  console.error('usage: chart.test.mjs TOOLS_DIR CHART_DIR lint|render|schema|upgrade|examples');
   process.exit(2);
 }
 const helmBin = path.join(toolsDir, 'bin', 'helm');
@@ -47,14 +47,19 @@ function render(extraArgs = [], scenario = '(defaults)') {
 // The values a scenario ends up with, computed here independently of the templates: the oracle.
 const defaults = YAML.parse(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'));
 function valuesOf(scenario) {
-  const over = scenario === '(defaults)' ? {} : YAML.parse(readFileSync(path.join(ciDir, scenario), 'utf8'));
+  return valuesOfFiles(scenario === '(defaults)' ? [] : [path.join(ciDir, scenario)]);
+}
+// helm's merge of -f files: maps key by key, lists and scalars replaced whole.
+function valuesOfFiles(files) {
   const merge = (a, b) => {
     if (Array.isArray(b) || typeof b !== 'object' || b === null) return b;
     const out = { ...a };
     for (const [k, v] of Object.entries(b)) out[k] = k in (a ?? {}) ? merge(a[k], v) : v;
     return out;
   };
-  const v = merge(defaults, over);
+  let v = defaults;
+  for (const f of files) v = merge(v, YAML.parse(readFileSync(f, 'utf8')));
+  v = structuredClone(v);  // callers may edit it
   v.mergedPools = v.pools.map((p) => ({ ...v.poolDefaults, ...p }));
   return v;
 }
@@ -65,8 +70,12 @@ const modelModules = {
   'apps/v1': 'kubernetes-models/apps/v1/index.js',
   'policy/v1': 'kubernetes-models/policy/v1/index.js',
   'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1/index.js',
+  'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1/index.js',
   'keda.sh/v1alpha1': '@kubernetes-models/keda/keda.sh/v1alpha1/index.js',
   'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/index.js',
+  'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/index.js',
+  'source.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/index.js',
+  'helm.toolkit.fluxcd.io/v2': '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/index.js',
 };
 async function validateObject(obj) {
   const mod = modelModules[obj.apiVersion];
@@ -347,6 +356,105 @@ function checkScenario(objs, v, scenario) {
   return objs;
 }
 
+// ---- `helm test` (templates/tests/, issue 15) ------------------------------------------------------
+// The hook objects of one scenario against its values; returns a one-line summary of them.
+const checkScript = readFileSync(path.join(chartDir, 'files', 'check-install.py'), 'utf8');
+function checkHelmTest(objs, v) {
+  const full = `${RELEASE}-mpegflow`;
+  const name = `${full}-helm-test`;
+  const hooks = objs.filter((o) => o.metadata.annotations?.['helm.sh/hook'] === 'test');
+  const t = v.tests;
+  if (!t.enabled) {
+    assert.equal(hooks.length, 0, 'tests.enabled=false renders no test hook');
+    return 'none';
+  }
+  for (const o of hooks) {
+    assert.equal(o.metadata.name, name, `hook ${o.kind} is named ${name}`);
+    assert.equal(o.metadata.labels['app.kubernetes.io/component'], 'test');
+  }
+  const pod = find(hooks, 'Pod', name);
+  assert.ok(pod, 'the test Pod is a test hook');
+  const cm = find(hooks, 'ConfigMap', name);
+  assert.ok(cm, 'the check script ConfigMap is a test hook');
+  // The ConfigMap and the RBAC come first (lower weight) so the Pod finds them.
+  for (const o of hooks.filter((h) => h.kind !== 'Pod')) {
+    assert.ok(Number(o.metadata.annotations['helm.sh/hook-weight']) < 0, `${o.kind} before the Pod`);
+  }
+  assert.equal(cm.data['check-install.py'], checkScript, 'the ConfigMap ships files/check-install.py verbatim');
+  const checks = JSON.parse(cm.data['checks.json']);
+  assert.equal(checks.namespace, NAMESPACE);
+  assert.equal(checks.release, RELEASE);
+  assert.equal(checks.group, 'workers', 'DESIGN section 5: the consumer group is "workers"');
+  assert.equal(checks.keda, v.keda.enabled);
+  assert.deepEqual(checks.pools.map((p) => p.name), v.mergedPools.map((p) => p.name), 'every pool is checked');
+  for (const [i, p] of checks.pools.entries()) {
+    const pool = v.mergedPools[i];
+    assert.equal(p.mode, pool.mode);
+    assert.equal(p.minReplicas, pool.minReplicas);
+    assert.equal(p.stream, `${v.redis.keyPrefix}queue:${pool.name}`, 'the stream the workers read');
+    const workload = find(objs, pool.mode === 'job' ? 'ScaledJob' : 'Deployment', p.workload);
+    assert.ok(workload, `pool ${pool.name}: the checked workload ${p.workload} is rendered`);
+    if (pool.mode !== 'job') {
+      // The selector the script lists pods with is the Deployment's own.
+      const sel = Object.entries(workload.spec.selector.matchLabels).map(([k, x]) => `${k}=${x}`).sort();
+      assert.deepEqual(p.selector.split(',').sort(), sel);
+      if (v.keda.enabled) assert.ok(find(objs, 'ScaledObject', p.workload), 'the ScaledObject it checks exists');
+    }
+  }
+  assert.equal(pod.spec.restartPolicy, 'Never');
+  const c = pod.spec.containers[0];
+  assert.deepEqual(c.command.slice(0, 3), ['python3', '/check/check-install.py', '/check/checks.json']);
+  assert.equal(c.command.includes('--skip-kubernetes'), !t.kubernetesChecks);
+  const img = t.image;
+  assert.equal(c.image, img.digest ? `${img.repository}@${img.digest}` : `${img.repository}:${img.tag}`);
+  const mount = c.volumeMounts.find((m) => m.mountPath === '/check');
+  assert.equal(pod.spec.volumes.find((x) => x.name === mount.name).configMap.name, name);
+  // The workers' environment: the first pool's ConfigMap, and the same Secret references.
+  const first = `${full}-${v.mergedPools[0].name}`;
+  assert.deepEqual(c.envFrom, [{ configMapRef: { name: first } }]);
+  assert.ok(find(objs, 'ConfigMap', first));
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+  if (v.redis.existingSecret) {
+    assert.deepEqual(env.MPEGFLOW_REDIS_PASSWORD, { secretKeyRef: { name: v.redis.existingSecret, key: v.redis.passwordKey } });
+  } else {
+    assert.ok(!('MPEGFLOW_REDIS_PASSWORD' in env));
+  }
+  if (v.storage.auth === 'bearer') {
+    assert.deepEqual(env.MPEGFLOW_STORAGE_TOKEN, { secretKeyRef: { name: v.storage.existingSecret, key: v.storage.tokenKey } });
+  }
+  for (const e of c.env ?? []) if (SECRET_ENV.includes(e.name)) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} from a Secret`);
+  // Pod Security "restricted", like the workers.
+  assert.equal(pod.spec.securityContext.runAsNonRoot, true);
+  assert.equal(pod.spec.securityContext.seccompProfile.type, 'RuntimeDefault');
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+  // The Kubernetes part: its own ServiceAccount, read-only, nothing about Secrets.
+  const sa = find(hooks, 'ServiceAccount', name);
+  const role = find(hooks, 'Role', name);
+  const rb = find(hooks, 'RoleBinding', name);
+  if (t.kubernetesChecks) {
+    assert.ok(sa && role && rb, 'ServiceAccount, Role and RoleBinding for the API checks');
+    assert.equal(pod.spec.serviceAccountName, name);
+    assert.equal(pod.spec.automountServiceAccountToken, true);
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name });
+    assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name, namespace: NAMESPACE }]);
+    for (const r of role.rules) {
+      for (const verb of r.verbs) assert.ok(['get', 'list'].includes(verb), `read-only Role (${verb})`);
+      assert.ok(!r.resources.includes('secrets'), 'the test reads no Secrets through the API');
+    }
+    const res = role.rules.flatMap((r) => r.resources);
+    assert.ok(res.includes('pods') && res.includes('deployments'));
+    assert.equal(res.includes('scaledobjects'), v.keda.enabled);
+    // The workers' own ServiceAccount still mounts nothing.
+    assert.equal(find(objs, 'ServiceAccount', full).automountServiceAccountToken, false);
+  } else {
+    assert.ok(!sa && !role && !rb, 'no RBAC without tests.kubernetesChecks');
+    assert.equal(pod.spec.automountServiceAccountToken, false);
+  }
+  return hooks.map((o) => o.kind).join(' + ');
+}
+
 // ---- the three parts ------------------------------------------------------------------------------
 if (part === 'lint') {
   for (const s of scenarios) {
@@ -365,9 +473,10 @@ if (part === 'render') {
       const objs = render([], s);
       for (const o of objs) await validateObject(o);
       checkScenario(objs, valuesOf(s), s);
+      const hooks = checkHelmTest(objs, valuesOf(s));
       const counts = {};
       for (const o of objs) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
-      summary.push(`${s}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+      summary.push(`${s}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}; helm test: ${hooks}`);
     });
   }
   test('keda.enabled=false renders plain Deployments with minReplicas', () => {
@@ -409,6 +518,26 @@ if (part === 'render') {
     dep.spec.template.spec.containers[0].ports[0].containerPort = 'http';
     await assert.rejects(validateObject(dep), /containerPort/);
   });
+  test('helm test without the API checks: no RBAC, no token, --skip-kubernetes', () => {
+    const v = valuesOf('(defaults)');
+    v.tests.kubernetesChecks = false;
+    const objs = render(['--set', 'tests.kubernetesChecks=false']);
+    assert.equal(checkHelmTest(objs, v), 'ConfigMap + Pod');
+    checkScenario(objs, v, 'tests.kubernetesChecks=false');
+  });
+  test('tests.enabled=false renders no hook, and --skip-tests leaves the hooks out', () => {
+    const v = valuesOf('(defaults)');
+    v.tests.enabled = false;
+    assert.equal(checkHelmTest(render(['--set', 'tests.enabled=false']), v), 'none');
+    const skipped = render(['--skip-tests']);
+    assert.equal(skipped.filter((o) => o.metadata.annotations?.['helm.sh/hook']).length, 0);
+  });
+  test('helm test image by digest', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const v = valuesOf('(defaults)');
+    v.tests.image.digest = digest;
+    checkHelmTest(render(['--set', `tests.image.digest=${digest}`]), v);
+  });
   test('NOTES.txt renders with the submit and watch commands', () => {
     const r = helm(['install', RELEASE, chartDir, '--dry-run=client', '--namespace', NAMESPACE,
       '-f', path.join(ciDir, 'cpu-gpu-values.yaml')]);
@@ -418,6 +547,7 @@ if (part === 'render') {
     assert.match(notes, /mpegflow submit/);
     assert.match(notes, /HGETALL mpegflow:job:/);
     assert.match(notes, /mpegflow:queue:gpu/);
+    assert.match(notes, new RegExp(`helm test ${RELEASE} -n ${NAMESPACE} --logs`));
   });
   test('README documents every value, and values.yaml comments every value', () => {
     const readme = readFileSync(path.join(chartDir, 'README.md'), 'utf8');
@@ -489,6 +619,8 @@ if (part === 'schema') {
   refused('redis:\n  password: hunter2\n', /additional properties 'password' not allowed/, 'a literal Redis password');
   refused('worker:\n  scratchSizeLimit: lots\n', /scratchSizeLimit/, 'a size limit that is no quantity');
   refused('worker:\n  logFormat: xml\n', /logFormat/, 'an unknown log format');
+  refused('tests:\n  enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt tests.enabled');
+  refused('pools:\n  - name: helm-test\n', /"helm-test" is reserved/, 'a pool named like the helm test objects');
   refused('networkPolicy:\n  enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt networkPolicy.enabled');
   // Checks the templates make (cross-field rules), each naming the value.
   refused('pools:\n  - name: g\n    backend: nvenc\n', /backend nvenc needs gpu >= 1/, 'nvenc without a GPU');
@@ -501,4 +633,183 @@ if (part === 'schema') {
     'a network policy without Redis peers');
   refused('networkPolicy:\n  enabled: true\n  redis:\n    to: [{podSelector: {}}]\n', /networkPolicy.storage.to/,
     'a network policy without storage peers');
+}
+
+// ---- examples/: environment overlays and the GitOps objects (issue 15) ---------------------------
+if (part === 'examples') {
+  const examples = path.join(chartDir, '..', '..', 'examples');
+  const ex = (f) => path.join(examples, f);
+  const chartMeta = YAML.parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'));
+  const stacks = [['values-base.yaml'], ['values-base.yaml', 'values-staging.yaml'],
+    ['values-base.yaml', 'values-production.yaml']];
+  const summary = [];
+  for (const stack of stacks) {
+    const label = stack.join(' + ');
+    const fArgs = stack.flatMap((f) => ['-f', ex(f)]);
+    test(`helm lint --strict ${label}`, () => {
+      const r = helm(['lint', '--strict', chartDir, ...fArgs]);
+      assert.equal(r.code, 0, r.out + r.err);
+    });
+    test(`render, validate and check ${label}`, async () => {
+      const objs = render(fArgs);
+      for (const o of objs) await validateObject(o);
+      const v = valuesOfFiles(stack.map(ex));
+      checkScenario(objs, v, label);
+      checkHelmTest(objs, v);
+      // Each overlay's point, on the rendered objects.
+      assert.equal(all(objs, 'NetworkPolicy').length, 1, 'NetworkPolicy on in every environment');
+      assert.equal(all(objs, 'ServiceMonitor').length, 1, 'ServiceMonitor in every environment');
+      const images = [...all(objs, 'Deployment').map((d) => d.spec.template),
+        ...all(objs, 'ScaledJob').map((j) => j.spec.jobTargetRef.template)].map((t) => t.spec.containers[0].image);
+      if (stack.length > 1) {
+        for (const img of images) assert.match(img, /^registry\.example\.com\/mpegflow\/mpegflow(-gpu)?@sha256:[0-9a-f]{64}$/, 'images by digest');
+      }
+      const own = stack.length > 1 ? YAML.parse(readFileSync(ex(stack[1]), 'utf8')) : {};
+      assert.deepEqual(all(objs, 'ConfigMap').filter((c) => c.data.MPEGFLOW_POOL).map((c) => c.data.MPEGFLOW_POOL),
+        (own.pools ?? [{ name: 'cpu' }]).map((p) => p.name), 'the overlay\'s pools, and only those');
+      summary.push(`${label}: ${objs.length} objects, pools ${v.mergedPools.map((p) => `${p.name}(${p.mode} ${p.minReplicas}..${p.maxReplicas}${p.gpu ? ' gpu' : ''})`).join(' ')}`);
+    });
+  }
+  test('production and staging differ in sizing the way the files say', () => {
+    const get = (stack) => {
+      const objs = render(stack.flatMap((f) => ['-f', ex(f)]));
+      return find(objs, 'ScaledObject', `${RELEASE}-mpegflow-cpu`);
+    };
+    const stg = get(['values-base.yaml', 'values-staging.yaml']);
+    const prod = get(['values-base.yaml', 'values-production.yaml']);
+    assert.equal(stg.spec.minReplicaCount, 0);
+    assert.equal(stg.spec.maxReplicaCount, 3);
+    assert.equal(prod.spec.minReplicaCount, 2);
+    assert.equal(prod.spec.maxReplicaCount, 40);
+  });
+
+  test('Argo CD Application: valid against the Application CRD schema, pointing at this chart', async () => {
+    const docs = YAML.parseAllDocuments(readFileSync(ex('argocd-application.yaml'), 'utf8')).map((d) => d.toJS());
+    assert.equal(docs.length, 1);
+    const [app] = docs;
+    await validateObject(app);
+    assert.equal(app.kind, 'Application');
+    const [chartSrc, valuesSrc] = app.spec.sources;
+    assert.equal(chartSrc.chart, chartMeta.name);
+    assert.equal(chartSrc.targetRevision, chartMeta.version, 'the example installs this chart version');
+    assert.ok(!chartSrc.repoURL.startsWith('oci://'), 'Argo CD takes OCI repos without the scheme');
+    assert.equal(valuesSrc.ref, 'values');
+    assert.deepEqual(chartSrc.helm.valueFiles, ['$values/examples/values-base.yaml', '$values/examples/values-production.yaml']);
+    // The same stack Argo CD would render, plus its valuesObject: renders and validates.
+    const tmp = mkdtempSync(path.join(tmpdir(), 'mpegflow-argo-'));
+    const obj = path.join(tmp, 'values-object.yaml');
+    writeFileSync(obj, YAML.stringify(chartSrc.helm.valuesObject));
+    const files = chartSrc.helm.valueFiles.map((f) => ex(path.basename(f)));
+    const objs = render([...files.flatMap((f) => ['-f', f]), '-f', obj]);
+    rmSync(tmp, { recursive: true });
+    for (const o of objs) await validateObject(o);
+    assert.equal(objs.filter((o) => o.metadata.annotations?.['helm.sh/hook']).length, 0, 'no test hook under Argo CD');
+    // Rejects what the CRD rejects (the validator is live for this schema).
+    const broken = structuredClone(app);
+    broken.spec.syncPolicy.automated.prune = 'yes';
+    await assert.rejects(validateObject(broken), /prune/);
+  });
+
+  test('Flux: kubectl kustomize examples/ gives a valid OCIRepository + HelmRelease + values ConfigMaps', async () => {
+    const kubectl = path.join(toolsDir, 'bin', 'kubectl');
+    const r = spawnSync(kubectl, ['kustomize', examples], { env: helmEnv, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const objs = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS());
+    for (const o of objs) await validateObject(o);
+    const repo = find(objs, 'OCIRepository', 'mpegflow');
+    const hr = find(objs, 'HelmRelease', 'mpegflow');
+    assert.ok(repo && hr);
+    assert.equal(repo.spec.url, `oci://registry.example.com/charts/${chartMeta.name}`);
+    assert.equal(repo.spec.ref.tag, chartMeta.version);
+    assert.equal(repo.spec.layerSelector.mediaType, 'application/vnd.cncf.helm.chart.content.v1.tar+gzip');
+    assert.deepEqual(hr.spec.chartRef, { kind: 'OCIRepository', name: repo.metadata.name });
+    assert.equal(hr.spec.test.enable, true, 'Flux runs helm test after install/upgrade');
+    // The values the HelmRelease stacks are the overlay files, byte for byte, in order.
+    const stack = hr.spec.valuesFrom.map((vf) => {
+      const cm = find(objs, 'ConfigMap', vf.name);
+      assert.ok(cm, `ConfigMap ${vf.name} is generated`);
+      return cm.data[vf.valuesKey];
+    });
+    assert.deepEqual(stack, ['values-base.yaml', 'values-production.yaml'].map((f) => readFileSync(ex(f), 'utf8')));
+    const broken = structuredClone(hr);
+    broken.spec.chartRef.kind = 'GitRepository';
+    await assert.rejects(validateObject(broken), /kind/);
+  });
+  test.after?.(() => console.log(`overlay stacks:\n  ${summary.join('\n  ')}`));
+}
+
+// ---- upgrades: chart N-1 (from git history) against N (issue 15) -------------------------------
+// N-1 is $MPEGFLOW_CHART_PREVIOUS (a tag or commit: the release operators run now), else the newest
+// commit whose charts/mpegflow differs from the working tree's. It is `git archive`d into a temp dir
+// and `helm package`d, then both charts render N-1's ci/ scenarios (an upgrade keeps the values):
+// every object N-1 had is still there under the same kind and name, and the fields Kubernetes
+// refuses to change in place (Deployment selector, Service clusterIP) are equal, so `helm upgrade`
+// patches instead of failing or replacing. A shallow clone has no N-1: exit 77 (skipped).
+if (part === 'upgrade') {
+  const repoRoot = path.resolve(chartDir, '..', '..');
+  const git = (...args) => spawnSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const rel = path.relative(repoRoot, chartDir);
+  const skip = (why) => { console.log(`SKIP: ${why}`); process.exit(77); };
+  if (git('rev-parse', '--git-dir').status !== 0) skip('not a git checkout: no chart history to compare with');
+  if (git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true') {
+    skip('shallow clone: the previous chart version is not in the history (fetch with --unshallow)');
+  }
+  let previous = process.env.MPEGFLOW_CHART_PREVIOUS;
+  if (!previous) {
+    const revs = git('log', '--format=%H', '--', rel).stdout.split('\n').filter(Boolean);
+    // The working tree's chart equals HEAD's or not; either way N-1 is the newest commit that differs.
+    previous = revs.find((c) => git('diff', '--quiet', c, '--', rel).status === 1);
+    if (!previous) skip(`no earlier version of ${rel} in the history`);
+  }
+  const tmp = mkdtempSync(path.join(tmpdir(), 'mpegflow-upgrade-'));
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const arch = spawnSync('sh', ['-c', `git -C "$1" archive "$2" "$3" | tar -x -C "$4"`, 'sh', repoRoot, previous, rel, tmp]);
+  assert.equal(arch.status, 0, `git archive ${previous}: ${arch.stderr}`);
+  const oldDir = path.join(tmp, rel);
+  const pkg = helm(['package', oldDir, '-d', tmp]);
+  assert.equal(pkg.code, 0, pkg.err);
+  const oldTgz = pkg.out.match(/saved it to: (\S+)/)[1];
+  const oldMeta = YAML.parse(readFileSync(path.join(oldDir, 'Chart.yaml'), 'utf8'));
+  const newMeta = YAML.parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'));
+  console.log(`N-1: ${git('log', '-1', '--format=%h %s', previous).stdout.trim().slice(0, 100)} (chart ${oldMeta.version})`);
+  console.log(`N:   working tree (chart ${newMeta.version})`);
+
+  const renderOf = (chart, files) => {
+    const r = helm(['template', RELEASE, chart, '--namespace', NAMESPACE, '--skip-tests', ...files.flatMap((f) => ['-f', f])]);
+    if (r.code !== 0) throw new Error(`helm template ${path.basename(chart)} failed:\n${r.err}`);
+    return YAML.parseAllDocuments(r.out).map((d) => d.toJS()).filter((d) => d && d.kind);
+  };
+  const oldCi = path.join(oldDir, 'ci');
+  const oldScenarios = [[], ...readdirSync(oldCi).filter((f) => f.endsWith('-values.yaml')).sort().map((f) => [path.join(oldCi, f)])];
+  test('chart versions: N is not older than N-1', () => {
+    const num = (v) => v.split(/[.+-]/).slice(0, 3).map(Number);
+    const [a, b] = [num(oldMeta.version), num(newMeta.version)];
+    assert.ok(b[0] > a[0] || (b[0] === a[0] && (b[1] > a[1] || (b[1] === a[1] && b[2] >= a[2]))), `${newMeta.version} < ${oldMeta.version}`);
+  });
+  for (const files of oldScenarios) {
+    const label = files.length ? path.basename(files[0]) : '(defaults)';
+    test(`upgrade N-1 -> N keeps names and immutable fields: ${label}`, () => {
+      const before = renderOf(oldTgz, files);
+      const after = renderOf(chartDir, files);  // N accepts N-1's values (no key renamed away)
+      const key = (o) => `${o.kind}/${o.metadata.name}`;
+      const afterByKey = new Map(after.map((o) => [key(o), o]));
+      for (const o of before) {
+        const n = afterByKey.get(key(o));
+        assert.ok(n, `${key(o)} of N-1 is gone in N (an upgrade would delete it)`);
+        if (o.kind === 'Deployment') {
+          assert.deepEqual(n.spec.selector, o.spec.selector, `${key(o)}: spec.selector is immutable`);
+          for (const [k, val] of Object.entries(n.spec.selector.matchLabels)) {
+            assert.equal(n.spec.template.metadata.labels[k], val, `${key(o)}: N's pods match the kept selector`);
+          }
+        }
+        if (o.kind === 'Service') assert.equal(n.spec.clusterIP, o.spec.clusterIP, `${key(o)}: clusterIP is immutable`);
+        if (o.kind === 'PodDisruptionBudget') assert.deepEqual(n.spec.selector, o.spec.selector, `${key(o)}: selector`);
+        if (o.kind === 'ScaledObject') assert.deepEqual(n.spec.scaleTargetRef, o.spec.scaleTargetRef, `${key(o)}: target`);
+        if (o.kind === 'NetworkPolicy' || o.kind === 'Service') {
+          const sel = o.spec.podSelector?.matchLabels ?? o.spec.selector;
+          assert.deepEqual(n.spec.podSelector?.matchLabels ?? n.spec.selector, sel, `${key(o)}: selects the same pods`);
+        }
+      }
+    });
+  }
 }

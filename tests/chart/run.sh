@@ -1,6 +1,9 @@
 #!/bin/bash
-# meson entry of the chart suite: tests/chart/run.sh CHART_DIR lint|render|schema
-# Installs helm and the schema packages once (tools.sh), then runs chart.test.mjs's PART.
+# meson entry of the chart suite: tests/chart/run.sh CHART_DIR PART
+# Installs helm and the schema packages once (tools.sh), then runs PART:
+#   lint|render|schema|upgrade|examples   chart.test.mjs's part
+#   check-install                         check_install_test.py (the helm test script on loopback)
+#   publish                               publish-test.sh (release.sh against a loopback registry)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in node npm; do
@@ -10,4 +13,8 @@ for tool in node npm; do
     fi
 done
 tools=$("$here/tools.sh")
-exec node "$here/chart.test.mjs" "$tools" "$1" "$2"
+case $2 in
+    check-install) exec python3 "$here/check_install_test.py" "$tools" "$1" ;;
+    publish) exec bash "$here/publish-test.sh" "$tools" "$1" ;;
+    *) exec node "$here/chart.test.mjs" "$tools" "$1" "$2" ;;
+esac

@@ -102,6 +102,9 @@ Checks that helm's schema cannot express are made here, each failing with the va
 {{- fail (printf "pools[%d].name: pool %q is listed twice" $i $p.name) -}}
 {{- end -}}
 {{- $_ := set $seen $p.name true -}}
+{{- if eq $p.name "helm-test" -}}
+{{- fail (printf "pools[%d].name: %q is reserved (the helm test objects are <fullname>-helm-test)" $i $p.name) -}}
+{{- end -}}
 {{- if and (eq $p.backend "nvenc") (lt (int $p.gpu) 1) -}}
 {{- fail (printf "pools[%d] (%s): backend nvenc needs gpu >= 1" $i $p.name) -}}
 {{- end -}}
