@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libavutil/display.h>
 #include <libavutil/opt.h>
@@ -100,9 +101,22 @@ static int check_video_stream(struct mf_input *in, const struct mf_input_limits 
     return 0;
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
 static int open_container(struct mf_input *in, const char *path, char *err, size_t err_len)
 {
     AVDictionary *opts = NULL;
+    /* Opening a FIFO blocks until a writer comes, a device may never end:
+     * only regular files are media here. stat() itself never blocks. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        mf_errf(err, err_len, "%s: not a regular file (%s)", path, file_kind(sb.st_mode));
+        return AVERROR(EINVAL);
+    }
     av_dict_set(&opts, "protocol_whitelist", "file", 0);
     AVIOInterruptCB icb = { interrupt_cb, in };
     int ret = avio_open2(&in->pb, path, AVIO_FLAG_READ, &icb, &opts);

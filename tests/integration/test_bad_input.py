@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 
-from mediacheck import MEDIA_DIR, MPEGFLOW, SkipTest, check, encode, main
+from mediacheck import MEDIA_DIR, MPEGFLOW, SkipTest, check, encode, main, run
 
 SAMPLE = os.path.join(MEDIA_DIR, "mp4_h264_aac_640x360_17s.mp4")
 
@@ -156,6 +156,39 @@ def case_cancel(tmp, out):
     left = [f for _, _, fs in os.walk(out) for f in fs]
     check(not left, f"partial outputs left: {left}")
     print(err.strip())
+
+
+def case_not_regular(tmp, out):
+    # A FIFO with no writer would block open() forever: refused at once.
+    fifo = os.path.join(tmp, "in.mp4")
+    os.mkfifo(fifo)
+    for p in (fifo, tmp, "/dev/zero"):
+        t = time.monotonic()
+        r = run([MPEGFLOW, "encode", p, "-o", out, "--json"], timeout=10)
+        expect_failure(r, out, p, "not a regular file")
+        check(time.monotonic() - t < 5, f"{p}: took {time.monotonic() - t:.1f} s")
+
+
+def case_max_pixels_wxh(tmp, out):
+    # 8192x4320 is 35389440 pixels, not 8192: the 640x360 sample passes.
+    r = encode(SAMPLE, out, "--ladder", "144", "--format", "mp4", "--max-pixels", "8192x4320")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr.strip()}")
+    mf_clean(out)
+    # The WxH form is a product: 640x359 is one row short of the sample.
+    expect_failure(encode(SAMPLE, out, "--max-pixels", "640x359"), out, "640x360", "229760")
+    expect_failure(encode(SAMPLE, out, "--max-pixels", "230399"), out, "640x360", "230399")
+    r = encode(SAMPLE, out, "--ladder", "144", "--format", "mp4", "--max-pixels", "230400")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr.strip()}")
+    mf_clean(out)
+    for bad in ("8192x", "x4320", "12abc", "-1", "0x100"):
+        expect_failure(encode(SAMPLE, out, "--max-pixels", bad), out, "--max-pixels", bad, code=2)
+
+
+def mf_clean(out):
+    for d, _, fs in os.walk(out, topdown=False):
+        for f in fs:
+            os.unlink(os.path.join(d, f))
+        os.rmdir(d)
 
 
 def run_case(name):
