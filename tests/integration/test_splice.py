@@ -95,8 +95,6 @@ def encode_and_check(src, tmp, want_duration, b_start, *extra, fmt="mp4"):
     r = encode(src, out, "--ladder", "120", "--format", fmt, *extra)
     check(r.returncode == 0, f"encode failed ({r.returncode}): {r.stderr.strip()}")
     res = json.loads(r.stdout)
-    tl = res["timeline"]
-    print("timeline:", json.dumps(tl))
     mp4 = os.path.join(out, "120p.mp4")
     for sel in ("v:0", "a:0"):
         d = dts_list(mp4, sel)
@@ -115,6 +113,9 @@ def encode_and_check(src, tmp, want_duration, b_start, *extra, fmt="mp4"):
         check(abs(vs - b_start) <= FRAME + 0.001, f"clip B's video starts at {vs:.3f} s, want {b_start:.3f}")
         # Within a frame, and the 10 ms the audio is looked at in.
         check(abs(as_ - vs) <= FRAME + 0.011, f"A/V out of sync after the splice: video {vs:.3f} s, audio {as_:.3f} s")
+    tl = res.get("timeline")
+    check(tl is not None, "result.json has no timeline report")
+    print("timeline:", json.dumps(tl))
     return tl
 
 
