@@ -26,7 +26,11 @@ void mf_splice_packet(struct mf_splice *sp, AVPacket *pkt, AVRational tb)
     int64_t t = av_rescale_q(ts, tb, AV_TIME_BASE_Q) + s->offset;
     if (s->next != AV_NOPTS_VALUE) {
         int64_t jump = t - s->next;
-        if (jump < -MF_SPLICE_BACK_S * AV_TIME_BASE || jump > sp->fwd_limit_s * AV_TIME_BASE) {
+        /* Forward, it must also pass the other stream: audio that resumes
+         * where the video is after a long dropout has a gap, not a splice. */
+        const struct mf_splice_stream *o = s == &sp->s[0] ? &sp->s[1] : &sp->s[0];
+        int64_t ahead = o->index >= 0 && o->next != AV_NOPTS_VALUE && o->next > s->next ? t - o->next : jump;
+        if (jump < -MF_SPLICE_BACK_S * AV_TIME_BASE || ahead > sp->fwd_limit_s * AV_TIME_BASE) {
             /* Another stream started a new segment: its offset keeps this
              * one in sync when it lands near where this one was. */
             int64_t adopted = t - s->offset + sp->segment_offset - s->next;

@@ -6,8 +6,9 @@
  *   - a backward jump of more than MF_SPLICE_BACK_S (a clip whose clock
  *     restarts, a wrap libavformat did not unwrap) and, in formats whose
  *     timestamps may be discontinuous (MPEG-TS), a forward jump of more than
- *     MF_SPLICE_FWD_TS_S (MF_SPLICE_FWD_S elsewhere) continue the stream
- *     where it was;
+ *     MF_SPLICE_FWD_TS_S (MF_SPLICE_FWD_S elsewhere) past both streams
+ *     continue the stream where it was (audio that comes back where the
+ *     video is after a long dropout only had a gap);
  *   - a stream that jumps shortly after another one did takes the same
  *     offset when that lands it near where it was, so audio and video keep
  *     the sync they had in the new segment;
