@@ -302,6 +302,26 @@ static void test_resume(void)
     CHECK(r == 0 && same_file(dst, media), "GET stall: %d %s", r, err);
     CHECK(now() - t0 < 5, "stall took %.1f s", now() - t0);
     check_resumed("fault-stall/in.mp4", 206);
+
+    /* No Content-Length: a clean close ends the body, so a cut one looks
+     * whole; asking for the byte after it (Range) tells: the rest (206) */
+    seed("fault-cut-nolength/in.mp4");
+    local(dst, sizeof(dst), "cut-nolength.mp4");
+    r = mf_storage_get(st, "fault-cut-nolength/in.mp4", dst, &bytes, NULL, err, sizeof(err));
+    CHECK(r == 0 && same_file(dst, media), "GET cut without Content-Length: %d %s", r, err);
+    check_resumed("fault-cut-nolength/in.mp4", 206);
+    /* or nothing more (416): the body was whole, nothing fetched twice */
+    seed("fault-nolength/in.mp4");
+    local(dst, sizeof(dst), "nolength.mp4");
+    r = mf_storage_get(st, "fault-nolength/in.mp4", dst, &bytes, NULL, err, sizeof(err));
+    CHECK(r == 0 && same_file(dst, media), "GET without Content-Length: %d %s", r, err);
+    check_resumed("fault-nolength/in.mp4", 416);
+    /* chunked without its terminating chunk: cut, resumed */
+    seed("fault-cut-chunked/in.mp4");
+    local(dst, sizeof(dst), "cut-chunked.mp4");
+    r = mf_storage_get(st, "fault-cut-chunked/in.mp4", dst, &bytes, NULL, err, sizeof(err));
+    CHECK(r == 0 && same_file(dst, media), "GET chunked, cut: %d %s", r, err);
+    check_resumed("fault-cut-chunked/in.mp4", 206);
     mf_storage_close(&st);
 }
 
@@ -342,8 +362,12 @@ static void test_refused(void)
     struct mf_storage *st = open_storage(proxy_url, 0, 4, 0);
     char dst[1024], err[512], key[1024];
     const char *port = strrchr(nginx_url, ':');
-    int before_nginx = count_lines(nginx_log, "\n"), r;
-    int before_proxy = count_lines(proxy_log, " range=");
+    int before_nginx, before_proxy, r;
+    /* nginx logs a request after its last byte went out, which may be after
+     * the earlier tests' clients had what they wanted: let the logs settle. */
+    usleep(300000);
+    before_nginx = count_lines(nginx_log, "\n");
+    before_proxy = count_lines(proxy_log, " range=");
     const char *outside[6];
     char k1[256], k2[256], k3[256], k4[256];
 

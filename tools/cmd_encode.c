@@ -49,7 +49,8 @@ static void usage(FILE *f)
         "                        larger rendition\n"
         "      --progress        show progress even when stderr is not a terminal\n"
         "      --json            print the result manifest (JSON) on stdout\n"
-        "      --max-pixels N    refuse sources larger than N pixels (width x height; 0 = no limit)\n"
+        "      --max-pixels N    refuse sources larger than N pixels: a count or WxH such as\n"
+        "                        8192x4320 (0 = no limit)\n"
         "      --max-duration S  refuse sources longer than S seconds (0 = no limit)\n"
         "      --progress-fd FD  write 'PERCENT FPS' lines to file descriptor FD (used by the worker)\n"
         "  -h, --help            this help\n\n"
@@ -104,6 +105,26 @@ static int set_ladder(struct mf_job *job, const char *spec, char *err, size_t er
         snprintf(r->name, sizeof(r->name), "%ldp", h);
         p = *end ? end + 1 : end;
     }
+    return 0;
+}
+
+/* --max-pixels: a pixel count, or WxH (8192x4320 = 35389440 pixels). */
+static int parse_pixels(const char *v, long long *out)
+{
+    long long w, h;
+    int len = 0;
+    if (sscanf(v, "%lld%*[xX]%lld%n", &w, &h, &len) == 2 && !v[len]) {
+        if (w <= 0 || h <= 0 || w >= 1 << 20 || h >= 1 << 20)
+            return -1;
+        *out = w * h;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (end == v || *end || errno || n < 0)
+        return -1;
+    *out = n;
     return 0;
 }
 
@@ -198,7 +219,13 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_THREADS: a->threads = atoi(optarg); break;
         case OPT_PROGRESS: a->progress = 1; break;
         case OPT_JSON: a->json = 1; break;
-        case OPT_MAX_PIXELS: a->max_pixels = strtoll(optarg, NULL, 10); break;
+        case OPT_MAX_PIXELS:
+            if (parse_pixels(optarg, &a->max_pixels) < 0) {
+                fprintf(stderr, "mpegflow encode: --max-pixels: must be a pixel count or WxH such as "
+                        "3840x2160, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
         case OPT_MAX_DURATION: a->max_duration = strtod(optarg, NULL); break;
         case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
         case OPT_NO_CASCADE: a->no_cascade = 1; break;

@@ -6,8 +6,10 @@
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/samplefmt.h>
 #include <libavutil/opt.h>
 
+#include "avlog.h"
 #include "input.h"
 #include "common/util.h"
 
@@ -68,8 +70,9 @@ static int open_filter(struct mf_audio *a, int channels)
     } else {
         av_channel_layout_describe(&d->ch_layout, layout, sizeof(layout));
     }
-    snprintf(args, sizeof(args), "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
-             a->in_tb.num, a->in_tb.den, d->sample_rate, av_get_sample_fmt_name(d->sample_fmt), layout);
+    /* Frames carry their position in samples (see push_frame). */
+    snprintf(args, sizeof(args), "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
+             d->sample_rate, d->sample_rate, av_get_sample_fmt_name(d->sample_fmt), layout);
     int ret = avfilter_graph_create_filter(&a->src, avfilter_get_by_name("abuffer"), "in", args, NULL, a->graph);
     if (ret < 0)
         return ret;
@@ -102,11 +105,12 @@ static int open_filter(struct mf_audio *a, int channels)
 
 int mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *job,
                   int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
-                  char *err, size_t err_len)
+                  struct mf_timeline_report *report, char *err, size_t err_len)
 {
     const AVStream *st = in->fmt->streams[in->audio_index];
     const char *path = in->fmt->url;
-    *a = (struct mf_audio){ .dec = in->adec, .in_tb = st->time_base, .emit = emit, .opaque = opaque };
+    *a = (struct mf_audio){ .dec = in->adec, .in_tb = st->time_base, .emit = emit, .opaque = opaque,
+                            .copy_end = AV_NOPTS_VALUE, .report = report };
     int ret;
     if (job->audio_mode == MF_AUDIO_COPY) {
         ret = open_copy(a, st, path, err, err_len);
@@ -121,7 +125,8 @@ int mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *
             mf_errf(err, err_len, "%s: cannot convert the %s audio to %d Hz: %s", path,
                     avcodec_get_name(st->codecpar->codec_id), OUT_RATE, av_err2str(ret));
         a->frame = av_frame_alloc();
-        if (!a->frame && ret >= 0)
+        a->out = av_frame_alloc();
+        if ((!a->frame || !a->out) && ret >= 0)
             ret = AVERROR(ENOMEM);
     }
     /* Copy: packets keep the input time base; transcode: frames are shifted
@@ -140,6 +145,24 @@ static int emit_copied(struct mf_audio *a, AVPacket *pkt)
         pkt->dts -= a->zero;
     if (pkt->pts != AV_NOPTS_VALUE && pkt->pts + pkt->duration <= 0)
         return 0;
+    /* A packet cannot be cut: one that starts more than half its length
+     * before the end of the last one overlaps it and is dropped; a gap
+     * stays (MP4 and HLS carry it in the timestamps). */
+    if (pkt->pts != AV_NOPTS_VALUE && a->copy_end != AV_NOPTS_VALUE) {
+        int64_t d = pkt->pts - a->copy_end;
+        int64_t half = pkt->duration > 0 ? pkt->duration / 2 : 0;
+        if (d < -half || (pkt->dts != AV_NOPTS_VALUE && pkt->dts < a->copy_end - half)) {
+            a->report->audio_overlaps_trimmed++;
+            a->report->audio_trimmed_s += (pkt->duration > 0 ? pkt->duration : 0) * av_q2d(a->in_tb);
+            return 0;
+        }
+        if (d > av_rescale_q(1, (AVRational){ 1, 100 }, a->in_tb)) {
+            a->report->audio_gaps_kept++;
+            a->report->audio_gaps_kept_s += d * av_q2d(a->in_tb);
+        }
+    }
+    if (pkt->pts != AV_NOPTS_VALUE)
+        a->copy_end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 1);
     return a->emit(pkt, a->opaque);
 }
 
@@ -158,9 +181,9 @@ static int drain_encoder(struct mf_audio *a, AVPacket *pkt)
 static int drain_filter(struct mf_audio *a, AVPacket *pkt, int flushing)
 {
     int ret;
-    while ((ret = av_buffersink_get_frame(a->sink, a->frame)) >= 0) {
-        ret = avcodec_send_frame(a->enc, a->frame);
-        av_frame_unref(a->frame);
+    while ((ret = av_buffersink_get_frame(a->sink, a->out)) >= 0) {
+        ret = avcodec_send_frame(a->enc, a->out);
+        av_frame_unref(a->out);
         if (ret < 0)
             return ret;
         if ((ret = drain_encoder(a, pkt)) < 0)
@@ -174,6 +197,102 @@ static int drain_filter(struct mf_audio *a, AVPacket *pkt, int flushing)
     return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
 }
 
+/* Send frame on at the next position of the output timeline. */
+static int push_frame(struct mf_audio *a, AVFrame *frame, AVPacket *pkt)
+{
+    frame->pts = a->base + a->pos;
+    a->pos += frame->nb_samples;
+    int ret = av_buffersrc_add_frame(a->src, frame);
+    if (ret < 0)
+        return ret;
+    return drain_filter(a, pkt, 0);
+}
+
+/* n samples of silence shaped like ref, in frames of at most 4096. */
+static int push_silence(struct mf_audio *a, const AVFrame *ref, int64_t n, AVPacket *pkt)
+{
+    while (n > 0) {
+        AVFrame *s = av_frame_alloc();
+        int ret = s ? 0 : AVERROR(ENOMEM);
+        if (s) {
+            s->format = ref->format;
+            s->sample_rate = ref->sample_rate;
+            s->nb_samples = (int)(n < 4096 ? n : 4096);
+            ret = av_channel_layout_copy(&s->ch_layout, &ref->ch_layout);
+        }
+        if (ret >= 0)
+            ret = av_frame_get_buffer(s, 0);
+        if (ret >= 0)
+            ret = av_samples_set_silence(s->extended_data, 0, s->nb_samples, s->ch_layout.nb_channels,
+                                         s->format);
+        if (ret >= 0) {
+            n -= s->nb_samples;
+            ret = push_frame(a, s, pkt);
+        }
+        av_frame_free(&s);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* frame without its first k samples (0 < k < nb_samples), in a new frame. */
+static AVFrame *trim_front(const AVFrame *f, int k)
+{
+    AVFrame *t = av_frame_alloc();
+    if (!t)
+        return NULL;
+    t->format = f->format;
+    t->sample_rate = f->sample_rate;
+    t->nb_samples = f->nb_samples - k;
+    if (av_channel_layout_copy(&t->ch_layout, &f->ch_layout) < 0 || av_frame_get_buffer(t, 0) < 0 ||
+        av_frame_copy_props(t, f) < 0) {
+        av_frame_free(&t);
+        return NULL;
+    }
+    av_samples_copy(t->extended_data, f->extended_data, 0, k, t->nb_samples, f->ch_layout.nb_channels,
+                    f->format);
+    return t;
+}
+
+/* Place one decoded frame (pts in samples since the origin) on the output
+ * timeline, which has no holes and no overlaps: a frame that starts more
+ * than 10 ms before where the last ended loses what overlaps (a splice's
+ * repeated or priming packet), one that starts more than 10 ms after it
+ * follows silence (a gap). Smaller differences are rounding and jitter:
+ * the frame just follows on, so A/V sync stays within 10 ms. */
+static int place_frame(struct mf_audio *a, AVFrame *frame, int64_t pts, AVPacket *pkt)
+{
+    if (!a->started) {
+        a->started = 1;
+        a->base = pts;
+        return push_frame(a, frame, pkt);
+    }
+    int64_t d = pts - (a->base + a->pos), tol = frame->sample_rate / 100;
+    double sr = frame->sample_rate;
+    if (d < -tol) {
+        int64_t k = -d;
+        a->report->audio_overlaps_trimmed++;
+        a->report->audio_trimmed_s += (k < frame->nb_samples ? k : frame->nb_samples) / sr;
+        if (k >= frame->nb_samples)
+            return 0;
+        AVFrame *t = trim_front(frame, (int)k);
+        if (!t)
+            return AVERROR(ENOMEM);
+        int ret = push_frame(a, t, pkt);
+        av_frame_free(&t);
+        return ret;
+    }
+    if (d > tol) {
+        a->report->audio_gaps_filled++;
+        a->report->audio_gaps_filled_s += d / sr;
+        int ret = push_silence(a, frame, d, pkt);
+        if (ret < 0)
+            return ret;
+    }
+    return push_frame(a, frame, pkt);
+}
+
 static int decode_and_encode(struct mf_audio *a, const AVPacket *in, AVPacket *pkt)
 {
     int ret = avcodec_send_packet(a->dec, in);
@@ -184,17 +303,19 @@ static int decode_and_encode(struct mf_audio *a, const AVPacket *in, AVPacket *p
         /* Decoded audio moves to the video's timeline before encoding, so
          * the encoder's own priming delay stays intact. */
         int64_t pts = a->frame->best_effort_timestamp;
-        int64_t len = av_rescale_q(a->frame->nb_samples, (AVRational){ 1, a->frame->sample_rate }, a->in_tb);
-        if (pts == AV_NOPTS_VALUE || pts - a->zero + len <= 0) {
-            av_frame_unref(a->frame);
+        AVRational sr = { 1, a->frame->sample_rate };
+        if (pts == AV_NOPTS_VALUE && a->started) {
+            pts = a->base + a->pos;       /* no timestamp: it follows on */
+        } else if (pts == AV_NOPTS_VALUE ||
+                   (!a->started && pts - a->zero + av_rescale_q(a->frame->nb_samples, sr, a->in_tb) <= 0)) {
+            av_frame_unref(a->frame);     /* wholly before the first video frame */
             continue;
+        } else {
+            pts = av_rescale_q(pts - a->zero, a->in_tb, sr);
         }
-        a->frame->pts = pts - a->zero;
-        ret = av_buffersrc_add_frame(a->src, a->frame);
+        ret = place_frame(a, a->frame, pts, pkt);
         av_frame_unref(a->frame);
         if (ret < 0)
-            return ret;
-        if ((ret = drain_filter(a, pkt, 0)) < 0)
             return ret;
     }
     if (ret == AVERROR_EOF && !in) {
@@ -223,8 +344,10 @@ int mf_audio_packet(struct mf_audio *a, const AVPacket *in, char *err, size_t er
         return AVERROR(ENOMEM);
     ret = decode_and_encode(a, in, pkt);
     av_packet_free(&pkt);
-    if (ret < 0)
-        mf_errf(err, err_len, "audio: %s", av_err2str(ret));
+    if (ret < 0) {
+        const char *why = mf_avlog_take();
+        mf_errf(err, err_len, "audio: %s%s%s%s", av_err2str(ret), *why ? " (" : "", why, *why ? ")" : "");
+    }
     return ret;
 }
 
@@ -233,5 +356,6 @@ void mf_audio_close(struct mf_audio *a)
     avcodec_free_context(&a->enc);
     avfilter_graph_free(&a->graph);
     av_frame_free(&a->frame);
+    av_frame_free(&a->out);
     avcodec_parameters_free(&a->par);
 }

@@ -12,6 +12,7 @@
 #include <libavfilter/avfilter.h>
 
 #include "mpegflow/job.h"
+#include "timeline.h"
 
 struct mf_input;
 
@@ -24,22 +25,31 @@ struct mf_audio {
     AVCodecContext *enc;
     AVFilterGraph *graph;
     AVFilterContext *src, *sink;
-    AVFrame *frame;
+    AVFrame *frame;                 /* decoded */
+    AVFrame *out;                   /* filtered, to the encoder */
     AVCodecParameters *par;         /* of the output stream, for the muxers */
     AVRational time_base;           /* of the output packets */
     AVRational in_tb;               /* of the input stream */
     int64_t zero;                   /* timeline origin, in in_tb */
+    /* The decoded timeline, in samples at the decoder's rate: the first
+     * frame's start and the samples sent on since (transcode); the end of
+     * the last packet sent (copy, in in_tb). */
+    int started;
+    int64_t base, pos, copy_end;
+    struct mf_timeline_report *report;
     mf_audio_emit_fn emit;
     void *opaque;
 };
 
 /**
  * Set up audio for the input's selected audio stream. zero_us is the
- * timeline origin (the first video frame) in microseconds.
+ * timeline origin (the first video frame) in microseconds. Overlaps and
+ * gaps between decoded frames are trimmed and filled with silence (copy:
+ * overlapping packets dropped, gaps kept) and counted in report.
  */
 int  mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *job,
                    int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
-                   char *err, size_t err_len);
+                   struct mf_timeline_report *report, char *err, size_t err_len);
 /** Feed one demuxed packet of the audio stream; NULL flushes. */
 int  mf_audio_packet(struct mf_audio *a, const AVPacket *pkt, char *err, size_t err_len);
 void mf_audio_close(struct mf_audio *a);

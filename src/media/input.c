@@ -1,7 +1,9 @@
 #include "input.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libavutil/display.h>
 #include <libavutil/opt.h>
@@ -83,6 +85,14 @@ static int check_video_stream(struct mf_input *in, const struct mf_input_limits 
                               const char *path, char *err, size_t err_len)
 {
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    unsigned w, h;
+    /* The size only the decoder knew, refused by the limit while probing. */
+    if ((par->width <= 0 || par->height <= 0) && lim->max_pixels > 0 &&
+        sscanf(in->probe_error, "Picture size %ux%u exceeds", &w, &h) == 2) {
+        mf_errf(err, err_len, "%s: %ux%u is larger than MPEGFLOW_MAX_PIXELS (%" PRId64 " pixels)",
+                path, w, h, lim->max_pixels);
+        return AVERROR(EINVAL);
+    }
     if (par->width <= 0 || par->height <= 0) {
         mf_errf(err, err_len, "%s: the video stream has no picture size (corrupt or truncated file)", path);
         return AVERROR_INVALIDDATA;
@@ -100,9 +110,46 @@ static int check_video_stream(struct mf_input *in, const struct mf_input_limits 
     return 0;
 }
 
-static int open_container(struct mf_input *in, const char *path, char *err, size_t err_len)
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
+/* avformat_find_stream_info decodes frames of streams whose size the
+ * container does not declare (a PNG, raw H.264): each of its decoders gets
+ * the pixel limit, which libavcodec checks before it allocates a picture
+ * (av_image_check_size2 in ff_set_dimensions/ff_get_buffer). A 16000x16000
+ * 16-bit PNG is then refused at its header, not after a 2 GB frame. */
+static int find_stream_info(AVFormatContext *fmt, int64_t max_pixels)
+{
+    AVDictionary **opts = NULL;
+    unsigned n = fmt->nb_streams;
+    if (max_pixels > 0 && n > 0) {
+        opts = av_calloc(n, sizeof(*opts));
+        if (!opts)
+            return AVERROR(ENOMEM);
+        for (unsigned i = 0; i < n; i++)
+            av_dict_set_int(&opts[i], "max_pixels", max_pixels, 0);
+    }
+    int ret = avformat_find_stream_info(fmt, opts);
+    for (unsigned i = 0; opts && i < n; i++)
+        av_dict_free(&opts[i]);
+    av_free(opts);
+    return ret;
+}
+
+static int open_container(struct mf_input *in, const char *path, int64_t max_pixels,
+                          char *err, size_t err_len)
 {
     AVDictionary *opts = NULL;
+    /* Opening a FIFO blocks until a writer comes, a device may never end:
+     * only regular files are media here. stat() itself never blocks. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        mf_errf(err, err_len, "%s: not a regular file (%s)", path, file_kind(sb.st_mode));
+        return AVERROR(EINVAL);
+    }
     av_dict_set(&opts, "protocol_whitelist", "file", 0);
     AVIOInterruptCB icb = { interrupt_cb, in };
     int ret = avio_open2(&in->pb, path, AVIO_FLAG_READ, &icb, &opts);
@@ -144,9 +191,10 @@ static int open_container(struct mf_input *in, const char *path, char *err, size
                 av_err2str(ret), *why ? " (" : "", why, *why ? ")" : "");
         return ret;
     }
-    ret = avformat_find_stream_info(in->fmt, NULL);
+    ret = find_stream_info(in->fmt, max_pixels);
+    snprintf(in->probe_error, sizeof(in->probe_error), "%s", mf_avlog_take());
     if (ret < 0) {
-        const char *why = mf_avlog_take();
+        const char *why = in->probe_error;
         mf_errf(err, err_len, "%s: cannot read stream information: %s%s%s%s", path, av_err2str(ret),
                 *why ? " (" : "", why, *why ? ")" : "");
         return ret;
@@ -158,7 +206,7 @@ int mf_input_open(struct mf_input *in, const char *path, const struct mf_input_l
                   int want_audio, char *err, size_t err_len)
 {
     *in = (struct mf_input){ .video_index = -1, .audio_index = -1, .cancel = lim->cancel };
-    int ret = open_container(in, path, err, err_len);
+    int ret = open_container(in, path, lim->max_pixels, err, err_len);
     if (ret < 0)
         return ret;
 

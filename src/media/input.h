@@ -28,6 +28,7 @@ struct mf_input {
     double duration;                /* seconds, 0 when unknown */
     int rotation;                   /* clockwise display rotation: 0/90/180/270 */
     atomic_int *cancel;
+    char probe_error[256];          /* libav*'s last error while reading stream info */
 };
 
 /**

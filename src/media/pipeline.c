@@ -26,6 +26,7 @@
 #include "ladder.h"
 #include "output_files.h"
 #include "rendition.h"
+#include "timeline.h"
 #include "common/clock.h"
 #include "common/util.h"
 
@@ -44,6 +45,7 @@ struct pipeline {
     int has_audio;
     struct mf_muxer audio_hls;
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
+    struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -143,8 +145,16 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     if (pts == AV_NOPTS_VALUE)
         pts = p->last_pts == AV_NOPTS_VALUE ? p->zero : p->last_pts + p->frame_step;
     if (p->last_pts != AV_NOPTS_VALUE && pts <= p->last_pts) {
-        p->frames_dropped++;      /* duplicate or backwards timestamp */
+        p->frames_dropped++;      /* duplicate or backwards timestamp: an overlap is trimmed */
         return 0;
+    }
+    /* A gap is kept: the frame before stays on screen until this one (its
+     * duration in the outputs), and audio has silence there. Counted when
+     * longer than two frames and 0.1 s, so variable frame rates are not. */
+    int64_t gap = p->last_pts == AV_NOPTS_VALUE ? 0 : pts - p->last_pts - p->frame_step;
+    if (gap > p->frame_step && gap * av_q2d(p->tb) > 0.1) {
+        p->result->timeline.video_gaps++;
+        p->result->timeline.video_gaps_s += gap * av_q2d(p->tb);
     }
     p->last_pts = pts;
     f->pts = pts - p->zero;
@@ -244,6 +254,7 @@ static int run_decode_loop(struct pipeline *p, const char *input)
                     av_err2str(ret));
             break;
         }
+        mf_splice_packet(&p->splice, pkt, p->in.fmt->streams[pkt->stream_index]->time_base);
         if (pkt->stream_index == p->in.video_index)
             ret = decode_video(p, pkt, frame);
         else if (p->has_audio && pkt->stream_index == p->in.audio_index)
@@ -437,7 +448,7 @@ static int open_audio(struct pipeline *p)
         return 0;
     int ret = mf_audio_open(&p->audio, &p->in, p->job,
                             av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q), emit_audio, p,
-                            p->err, p->err_len);
+                            &p->result->timeline, p->err, p->err_len);
     if (ret < 0)
         return ret;
     p->has_audio = 1;
@@ -496,6 +507,7 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         p->frame_step = 1;
     if ((ret = mf_output_files_init(&p->files, outdir, p->job, &p->plan, p->err, p->err_len)) < 0)
         return ret;
+    mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->in.audio_index, &p->result->timeline);
     if ((ret = open_audio(p)) < 0)
         return ret;
     return start_renditions(p);
@@ -509,7 +521,8 @@ static int check_truncation(struct pipeline *p, const char *input)
         mf_errf(p->err, p->err_len, "%s: no video frame could be decoded (corrupt or truncated file)", input);
         return AVERROR_INVALIDDATA;
     }
-    if (vst->duration > 0 && vst->duration != AV_NOPTS_VALUE &&
+    /* A declared duration says nothing across a re-based jump. */
+    if (vst->duration > 0 && vst->duration != AV_NOPTS_VALUE && !p->result->timeline.discontinuities &&
         p->in.fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
         double declared = vst->duration * av_q2d(vst->time_base);
         if (p->media_seconds + 1.0 < 0.9 * declared) {
@@ -580,6 +593,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         snprintf(result->backend, sizeof(result->backend), "%s", p->backend->name);
         result->frames_in = p->frames_in;
         result->frames_dropped = p->frames_dropped;
+        result->timeline.video_frames_dropped = p->frames_dropped;
         result->source_video_stream = p->in.video_index;
         result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
         result->duration = p->media_seconds;

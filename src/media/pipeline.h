@@ -52,12 +52,27 @@ struct mf_skipped {
     char reason[128];
 };
 
+/* What was done to the timeline; result.json's "timeline". */
+struct mf_timeline_report {
+    int discontinuities;           /* jumps re-based (packets of any stream) */
+    int64_t video_frames_dropped;  /* frames that did not move forward (overlaps, repeats) */
+    int video_gaps;                /* gaps kept: the frame before is shown for longer */
+    double video_gaps_s;
+    int audio_overlaps_trimmed;
+    double audio_trimmed_s;
+    int audio_gaps_filled;         /* with silence (audio "aac") */
+    double audio_gaps_filled_s;
+    int audio_gaps_kept;           /* audio "copy": packets are not changed */
+    double audio_gaps_kept_s;
+};
+
 struct mf_result {
     char backend[16];              /* the backend that encoded */
     char fallback_from[16];        /* "" unless the asked-for backend was unusable */
     char fallback_reason[256];     /* why, when fallback_from is set */
     int64_t frames_in;             /* decoded source video frames, each encoded once */
     int64_t frames_dropped;        /* frames with a repeated or backward timestamp */
+    struct mf_timeline_report timeline; /* splices: what was re-based, trimmed, filled */
     int source_video_stream;       /* stream index used in the input */
     int source_audio_stream;       /* -1 when none */
     double duration;               /* seconds of source encoded */

@@ -44,6 +44,16 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
             json_object_set_new(gpu, "decode_note", json_string(r->decode_note));
         json_object_set_new(root, "nvenc", gpu);
     }
+    const struct mf_timeline_report *t = &r->timeline;
+    if (root)
+        json_object_set_new(root, "timeline", json_pack(
+            "{s:i, s:I, s:i, s:f, s:i, s:f, s:i, s:f, s:i, s:f}",
+            "discontinuities", t->discontinuities,
+            "video_frames_dropped", (json_int_t)t->video_frames_dropped,
+            "video_gaps_held", t->video_gaps, "video_gaps_held_s", t->video_gaps_s,
+            "audio_overlaps_trimmed", t->audio_overlaps_trimmed, "audio_trimmed_s", t->audio_trimmed_s,
+            "audio_gaps_filled", t->audio_gaps_filled, "audio_gaps_filled_s", t->audio_gaps_filled_s,
+            "audio_gaps_kept", t->audio_gaps_kept, "audio_gaps_kept_s", t->audio_gaps_kept_s));
     if (!root)
         return NULL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);

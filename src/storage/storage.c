@@ -24,6 +24,7 @@
 #define DEFAULT_CONNECT_S     10
 #define DEFAULT_LOW_SPEED_S   30
 #define DEFAULT_RETRY_BASE_MS 500
+#define MAX_END_CHECKS 8                    /* GET: close-delimited bodies checked in a row */
 #define MAX_BACKOFF_MS        30000
 #define LOW_SPEED_LIMIT       1024          /* bytes/s */
 #define ERR_BODY_MAX          1024
@@ -54,6 +55,10 @@ struct xfer {
     char reason[64];
     int64_t content_length;                 /* -1: not sent */
     int64_t range_start;                    /* Content-Range first byte, -1: none */
+    int64_t range_total;                    /* Content-Range's /LENGTH, -1: none or '*' */
+    int chunked;                            /* Transfer-Encoding: chunked */
+    int checking;                           /* GET: asking for the byte after a body whose end
+                                               nothing proved (see body_end_unproven) */
     int retry_after_s;
     char location[256];
     enum body_mode mode;
@@ -136,6 +141,8 @@ static void new_response(struct xfer *x, const char *line, size_t len)
     x->reason[0] = 0;
     x->content_length = -1;
     x->range_start = -1;
+    x->range_total = -1;
+    x->chunked = 0;
     x->retry_after_s = -1;
     x->location[0] = 0;
     x->mode = BODY_NONE;
@@ -217,8 +224,13 @@ static size_t on_header(char *line, size_t size, size_t n, void *opaque)
     } else if (header_value(line, len, "content-length", v, sizeof(v))) {
         x->content_length = strtoll(v, NULL, 10);
     } else if (header_value(line, len, "content-range", v, sizeof(v))) {
-        if (!strncmp(v, "bytes ", 6))
+        const char *slash = strchr(v, '/');
+        if (!strncmp(v, "bytes ", 6) && v[6] != '*')
             x->range_start = strtoll(v + 6, NULL, 10);
+        if (slash && slash[1] >= '0' && slash[1] <= '9')
+            x->range_total = strtoll(slash + 1, NULL, 10);
+    } else if (header_value(line, len, "transfer-encoding", v, sizeof(v))) {
+        x->chunked = strstr(v, "chunked") != NULL;
     } else if (header_value(line, len, "retry-after", v, sizeof(v))) {
         x->retry_after_s = atoi(v);
     } else if (header_value(line, len, "location", x->location, sizeof(x->location))) {
@@ -368,6 +380,9 @@ static int classify(struct xfer *x, CURLcode rc, char *why, size_t why_len)
     }
     if (x->status >= 200 && x->status < 300)
         return 0;
+    /* Nothing after the end of the body we have (and the object did not change size). */
+    if (x->checking && x->status == 416 && (x->range_total < 0 || x->range_total == x->offset))
+        return 0;
     if (x->status >= 300 && x->status < 400) {
         snprintf(why, why_len, "redirect refused (HTTP %ld%s%s)", x->status,
                  x->location[0] ? " to " : "", x->location);
@@ -381,6 +396,24 @@ static int classify(struct xfer *x, CURLcode rc, char *why, size_t why_len)
     if (x->status == 408 || x->status == 429 || x->status >= 500)
         return MF_STORAGE_ERETRY;
     return MF_STORAGE_EPERM;
+}
+
+/* A GET body that ends where the connection closed (HTTP/1.x, neither
+ * Content-Length nor chunked) looks the same whole or cut off: curl reports
+ * success either way. Such an end is proven by asking for the byte after
+ * it: 416 (nothing there) or the same length twice from a server that
+ * ignores Range. before: the bytes in the file before this response. */
+static int body_end_unproven(const struct xfer *x, CURL *c, int64_t before)
+{
+    long version = 0;
+    if (!x->is_get || (x->status != 200 && x->status != 206) || x->content_length >= 0 || x->chunked)
+        return 0;
+    curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &version);
+    if (version >= CURL_HTTP_VERSION_2_0)     /* framed: a cut stream is an error there */
+        return 0;
+    if (x->checking && x->status == 200 && x->offset == before)
+        return 0;
+    return 1;
 }
 
 /* Sleep before retry number attempt, in small steps so that cancel is seen. */
@@ -447,7 +480,7 @@ static CURL *easy_new(struct xfer *x, const char *url, struct curl_slist *header
 static int perform(struct xfer *x, CURL *c, char *err, size_t err_len)
 {
     char why[512], range[32];
-    int cls;
+    int cls, checks = 0;
 
     for (int attempt = 1;; attempt++) {
         if (cancelled(x)) {
@@ -467,9 +500,21 @@ static int perform(struct xfer *x, CURL *c, char *err, size_t err_len)
             snprintf(err, err_len, "%s %s: seek %s: %s", x->method, x->key, x->path, strerror(errno));
             return MF_STORAGE_ELOCAL;
         }
+        int64_t before = x->offset;
         cls = classify(x, curl_easy_perform(c), why, sizeof(why));
         if (x->is_get)
             x->offset += x->written;    /* a broken transfer resumes from here */
+        if (!cls && x->status != 416 && body_end_unproven(x, c, before)) {
+            /* Not a failure: one more request, from where the body ended. */
+            if (++checks > MAX_END_CHECKS) {
+                snprintf(err, err_len, "%s %s: the body kept ending without Content-Length "
+                         "(%d responses); the connection may be cut off", x->method, x->key, checks);
+                return MF_STORAGE_ERETRY;
+            }
+            x->checking = 1;
+            attempt--;
+            continue;
+        }
         if (!cls)
             return 0;
         if (cls != MF_STORAGE_ERETRY) {

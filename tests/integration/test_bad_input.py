@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 
-from mediacheck import MEDIA_DIR, MPEGFLOW, SkipTest, check, encode, main
+from mediacheck import MEDIA_DIR, MPEGFLOW, SkipTest, check, encode, main, run
 
 SAMPLE = os.path.join(MEDIA_DIR, "mp4_h264_aac_640x360_17s.mp4")
 
@@ -156,6 +156,88 @@ def case_cancel(tmp, out):
     left = [f for _, _, fs in os.walk(out) for f in fs]
     check(not left, f"partial outputs left: {left}")
     print(err.strip())
+
+
+def case_not_regular(tmp, out):
+    # A FIFO with no writer would block open() forever: refused at once.
+    fifo = os.path.join(tmp, "in.mp4")
+    os.mkfifo(fifo)
+    for p in (fifo, tmp, "/dev/zero"):
+        t = time.monotonic()
+        r = run([MPEGFLOW, "encode", p, "-o", out, "--json"], timeout=10)
+        expect_failure(r, out, p, "not a regular file")
+        check(time.monotonic() - t < 5, f"{p}: took {time.monotonic() - t:.1f} s")
+
+
+def case_max_pixels_wxh(tmp, out):
+    # 8192x4320 is 35389440 pixels, not 8192: the 640x360 sample passes.
+    r = encode(SAMPLE, out, "--ladder", "144", "--format", "mp4", "--max-pixels", "8192x4320")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr.strip()}")
+    mf_clean(out)
+    # The WxH form is a product: 640x359 is one row short of the sample.
+    expect_failure(encode(SAMPLE, out, "--max-pixels", "640x359"), out, "640x360", "229760")
+    expect_failure(encode(SAMPLE, out, "--max-pixels", "230399"), out, "640x360", "230399")
+    r = encode(SAMPLE, out, "--ladder", "144", "--format", "mp4", "--max-pixels", "230400")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr.strip()}")
+    mf_clean(out)
+    for bad in ("8192x", "x4320", "12abc", "-1", "0x100"):
+        expect_failure(encode(SAMPLE, out, "--max-pixels", bad), out, "--max-pixels", bad, code=2)
+
+
+def big_png(path, w, h, group=64):
+    """A w x h RGBA 16-bit PNG of zeros, ~2 MB for 16000x16000 (a 2 GB
+    frame), written without holding it: every group of rows deflates, after
+    a full flush, to the same bytes, so one is compressed and repeated."""
+    import struct
+    import zlib
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = (b"\0" * (1 + w * 8)) * group          # filter byte 0 + 8 bytes a pixel
+    c = zlib.compressobj(9)
+    first = c.compress(rows) + c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(rows) + c.flush(zlib.Z_FULL_FLUSH)
+    adler = 1
+    for _ in range(h // group):
+        adler = zlib.adler32(rows, adler)
+    # Then an empty final fixed-Huffman block and the checksum.
+    idat = first + block * (h // group - 1) + b"\x03\x00" + struct.pack(">I", adler)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 6, 0, 0, 0)))
+        for i in range(0, len(idat), 1 << 20):
+            f.write(chunk(b"IDAT", idat[i:i + (1 << 20)]))
+        f.write(chunk(b"IEND", b""))
+    return path
+
+
+def peak_rss_run(args, tmp):
+    """(returncode, stderr, peak RSS in MiB) of one run."""
+    with open(os.path.join(tmp, "stderr"), "w+") as err:
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return p.returncode, err.read(), usage.ru_maxrss / 1024
+
+
+def case_pixel_limit_before_decode(tmp, out):
+    # The PNG header declares the size only to the decoder: it must refuse
+    # it there, before a frame is allocated (before: 2 GB resident).
+    small = big_png(os.path.join(tmp, "small.png"), 64, 64)
+    r = run(["ffmpeg", "-v", "error", "-i", small, "-f", "null", "-"])
+    check(r.returncode == 0, f"the generated PNG does not decode: {r.stderr}")
+    p = big_png(os.path.join(tmp, "big.png"), 16000, 16000)
+    code, err, rss = peak_rss_run([MPEGFLOW, "encode", p, "-o", out, "--max-pixels", "8192x4320"], tmp)
+    print(f"peak RSS {rss:.0f} MiB, {os.path.getsize(p)} bytes on disk")
+    r = subprocess.CompletedProcess([], code, "", err)
+    expect_failure(r, out, p, "16000x16000", "larger than", "35389440")
+    check(rss < 300, f"peak RSS {rss:.0f} MiB: the frame was decoded before the limit was checked")
+
+
+def mf_clean(out):
+    for d, _, fs in os.walk(out, topdown=False):
+        for f in fs:
+            os.unlink(os.path.join(d, f))
+        os.rmdir(d)
 
 
 def run_case(name):

@@ -13,6 +13,11 @@ one line "METHOD PATH range=RANGE ACTION" to the log file, which the C test read
                      (the server answers 200 with the whole object)
   fault-stall        first GET: headers and 512 bytes of body, then silence (a stalled transfer)
   fault-chunked      forward, but without Content-Length (chunked encoding)
+  fault-nolength     GETs forward without Content-Length: the body ends when the connection
+                     closes (HTTP/1.0 style)
+  fault-cut-nolength first GET: no Content-Length, half the body, then the connection is closed
+                     cleanly (which looks like the end of such a body)
+  fault-cut-chunked  first GET: chunked, half the body, no terminating chunk, then closed
   fault-redirect     302 to another host
 """
 import http.client
@@ -85,6 +90,10 @@ class FaultProxy:
             action = "cut"
         elif fault == "fault-stall" and h.command == "GET" and n == 1:
             action = "stall"
+        elif fault in ("fault-cut-nolength", "fault-cut-chunked") and h.command == "GET" and n == 1:
+            action = fault[len("fault-"):]
+        elif fault == "fault-nolength" and h.command == "GET":
+            action = "nolength"
         with self.lock:
             self.log.write("%s %s range=%s %s\n" % (h.command, h.path, h.headers.get("Range", "-"),
                                                      action))
@@ -107,6 +116,23 @@ class FaultProxy:
         out = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP | {"content-length"}]
         if fault == "fault-chunked" and h.command == "GET":
             return self.reply_chunked(h, resp.status, resp.reason, data, out)
+        if action in ("cut-nolength", "nolength", "cut-chunked"):
+            h.send_response(resp.status, resp.reason)
+            for k, v in out:
+                h.send_header(k, v)
+            if action == "cut-chunked":
+                h.send_header("Transfer-Encoding", "chunked")
+            h.send_header("Connection", "close")
+            h.end_headers()
+            part = data if action == "nolength" else data[: len(data) // 2]
+            if action == "cut-chunked":
+                for i in range(0, len(part), 16384):
+                    h.wfile.write(b"%x\r\n%s\r\n" % (len(part[i:i + 16384]), part[i:i + 16384]))
+            else:
+                h.wfile.write(part)
+            h.wfile.flush()
+            h.connection.shutdown(socket.SHUT_WR)   # a clean FIN, as at the end of a body
+            return
         if action in ("cut", "stall"):
             h.send_response(resp.status, resp.reason)
             for k, v in out:
