@@ -71,31 +71,31 @@ static int header(FILE *f, const struct mf_bench_settings *st)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "bitrate %s", st->bitrate);
     else
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "CRF %g", st->crf);
-    snprintf(buf + n, sizeof(buf) - (size_t)n, ", GOP %g s, %d run%s per side", st->gop, st->runs,
-             st->runs == 1 ? "" : "s");
+    snprintf(buf + n, sizeof(buf) - (size_t)n, ", GOP %g s, %d run%s%s", st->gop, st->runs,
+             st->runs == 1 ? "" : "s", st->vs_ffmpeg ? " per side" : "");
     mf_svg_text(f, M, 28, "start", 16, W - 2 * M, 0, "class=\"title\"", buf);
 
     /* Legend: one marker shape per series, as in the quality panel. */
     int x = M + 6;
-    mf_svg_marker(f, shape[0], x, 48, 4, colour[0], 0, "key");
+    mf_svg_marker(f, shape[0], x, 48, 4, colour[0], 0, "class=\"key\"");
     mf_svg_text(f, x + 10, 52, "start", 12, 160, 0, "class=\"legend\"", "mpegflow (this build)");
     if (st->vs_ffmpeg) {
         x += 190;
-        mf_svg_marker(f, shape[1], x, 48, 5, colour[1], 1, "key");
+        mf_svg_marker(f, shape[1], x, 48, 5, colour[1], 1, "class=\"key\"");
         ffmpeg_label(st, buf, sizeof(buf));
         mf_svg_text(f, x + 10, 52, "start", 12, W - M - x - 10, 0, "class=\"legend\"", buf);
     }
     /* How to read a row of the time panel. */
     x = M + 6;
-    mf_svg_marker(f, shape[0], x, 68, 3.5, "#555", 1, "key");
+    mf_svg_marker(f, shape[0], x, 68, 3.5, "#555", 1, "class=\"key\"");
     mf_svg_text(f, x + 9, 72, "start", 11, 80, 0, "class=\"legend\"", "one run");
     x += 80;
     fprintf(f, "<path class=\"key\" d=\"M%d 64V72M%d 68H%dM%d 64V72\" stroke=\"#555\" fill=\"none\"/>\n", x, x, x + 20,
             x + 20);
     mf_svg_text(f, x + 26, 72, "start", 11, 80, 0, "class=\"legend\"", "min-max");
     x += 96;
-    fprintf(f, "<line class=\"key\" x1=\"%d\" y1=\"61\" x2=\"%d\" y2=\"75\" stroke=\"#555\" stroke-width=\"2.5\"/>\n", x,
-            x);
+    fprintf(f, "<line class=\"key\" x1=\"%d\" y1=\"61\" x2=\"%d\" y2=\"75\" stroke=\"#555\" "
+               "stroke-width=\"2.5\"/>\n", x, x);
     mf_svg_text(f, x + 7, 72, "start", 11, 300, 0, "class=\"legend\"", "median (its value beside it)");
     return 84;
 }
@@ -106,15 +106,16 @@ static void run_row(FILE *f, const struct mf_bench_file *fl, int s, enum metric 
 {
     const struct mf_bench_side *d = &fl->side[s];
     const struct mf_bench_stat *st = side_stat(d, m);
-    char cls[64], buf[64];
+    char cls[96], buf[64];
     double lo = mf_svg_axis_map(ax, per_second(fl, st->min), p0, p1);
     double hi = mf_svg_axis_map(ax, per_second(fl, st->max), p0, p1);
     double med = mf_svg_axis_map(ax, per_second(fl, st->median), p0, p1);
-    fprintf(f, "<path class=\"whisker %s\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fV%.1f\" stroke=\"%s\" "
-               "fill=\"none\"/>\n", series[s], lo, y - 4, y + 4, lo, y, hi, hi, y - 4, y + 4, colour[s]);
-    fprintf(f, "<line class=\"median %s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-               "stroke-width=\"2.5\"/>\n", series[s], med, y - 7, med, y + 7, colour[s]);
-    snprintf(cls, sizeof(cls), "run %s", series[s]);
+    fprintf(f, "<path class=\"whisker %s\" data-axis=\"%s\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fV%.1f\" "
+               "stroke=\"%s\" fill=\"none\"/>\n",
+            series[s], metric_key[m], lo, y - 4, y + 4, lo, y, hi, hi, y - 4, y + 4, colour[s]);
+    fprintf(f, "<line class=\"median %s\" data-axis=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+               "stroke=\"%s\" stroke-width=\"2.5\"/>\n", series[s], metric_key[m], med, y - 7, med, y + 7, colour[s]);
+    snprintf(cls, sizeof(cls), "class=\"run %s\" data-axis=\"%s\"", series[s], metric_key[m]);
     for (int k = 0; k < d->n_samples; k++)
         mf_svg_marker(f, shape[s], mf_svg_axis_map(ax, per_second(fl, sample_value(&d->samples[k], m)), p0, p1), y,
                       3.5, colour[s], 1, cls);
@@ -138,7 +139,8 @@ static int time_panel(FILE *f, const struct mf_bench_settings *st, const struct 
             for (int s = 0; s < sides && files[i].ok; s++)
                 if (files[i].side[s].ok)
                     vmax = fmax(vmax, per_second(&files[i], side_stat(&files[i].side[s], m)->max));
-        struct mf_svg_axis ax = mf_svg_axis_make(0, vmax, 4, 1);
+        /* 4% headroom: a run at the maximum stays off the frame. */
+        struct mf_svg_axis ax = mf_svg_axis_make(0, vmax * 1.04, 4, 1);
         double p0 = NAME_R + 12 + m * (plot_w + GAP), p1 = p0 + plot_w;
         mf_svg_text(f, (p0 + p1) / 2, y0 + 20, "middle", 13, plot_w, 0, "font-weight=\"bold\"", metric_title[m]);
         fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", p0,
@@ -270,7 +272,9 @@ static int quality_panel(FILE *f, const struct mf_bench_settings *st, const stru
         double v = mf_svg_axis_tick(&py, k), y = mf_svg_axis_map(&py, v, bottom, top);
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n", x0, y, x1, y);
         snprintf(buf, sizeof(buf), "%.*f", py.decimals, v);
-        mf_svg_text(f, x0 - 6, y + 4, "end", 11, x0 - 34, 0, "class=\"tick\" data-axis=\"psnr\"", buf);
+        /* centred on the tick's y, which the tests read back */
+        mf_svg_text(f, x0 - 6, y, "end", 11, x0 - 34, 0,
+                    "class=\"tick\" data-axis=\"psnr\" dominant-baseline=\"central\"", buf);
     }
     mf_svg_text(f, (x0 + x1) / 2.0, bottom + 33, "middle", 11, x1 - x0, 0,
                 "class=\"axis-label\" data-axis=\"bitrate\"", "video bitrate (kbit/s)");
@@ -290,7 +294,7 @@ static int quality_panel(FILE *f, const struct mf_bench_settings *st, const stru
                     fprintf(f, "%.1f,%.1f ", mf_svg_axis_map(&bx, d->rungs[r].bitrate / 1e3, x0, x1),
                             mf_svg_axis_map(&py, d->rungs[r].psnr, bottom, top));
             fprintf(f, "\"/>\n");
-            snprintf(attr, sizeof(attr), "point %s", series[s]);
+            snprintf(attr, sizeof(attr), "class=\"point %s\"", series[s]);
             for (int r = 0; r < d->n_rungs; r++) {
                 const struct mf_bench_rung *g = &d->rungs[r];
                 if (g->psnr >= 0 && isfinite(g->psnr))

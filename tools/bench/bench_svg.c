@@ -110,7 +110,7 @@ double mf_svg_axis_map(const struct mf_svg_axis *a, double v, double p0, double 
 }
 
 void mf_svg_marker(FILE *f, enum mf_svg_shape shape, double x, double y, double r, const char *colour,
-                   int hollow, const char *cls)
+                   int hollow, const char *attrs)
 {
     char paint[96];
     if (hollow)
@@ -118,8 +118,8 @@ void mf_svg_marker(FILE *f, enum mf_svg_shape shape, double x, double y, double 
     else
         snprintf(paint, sizeof(paint), "fill=\"%s\"", colour);
     if (shape == MF_SVG_CIRCLE)
-        fprintf(f, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" %s/>\n", cls, x, y, r, paint);
+        fprintf(f, "<circle %s cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" %s/>\n", attrs, x, y, r, paint);
     else
-        fprintf(f, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" %s/>\n", cls, x - r,
+        fprintf(f, "<rect %s x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" %s/>\n", attrs, x - r,
                 y - r, 2 * r, 2 * r, paint);
 }

@@ -42,8 +42,8 @@ double mf_svg_axis_map(const struct mf_svg_axis *a, double v, double p0, double 
 enum mf_svg_shape { MF_SVG_CIRCLE, MF_SVG_SQUARE };
 
 /** A marker of size r (half width) centred at x, y; hollow draws the outline only.
- *  cls is its class attribute (e.g. "run mpegflow"). */
+ *  attrs are its other attributes (e.g. class="run mpegflow"). */
 void mf_svg_marker(FILE *f, enum mf_svg_shape shape, double x, double y, double r, const char *colour,
-                   int hollow, const char *cls);
+                   int hollow, const char *attrs);
 
 #endif
