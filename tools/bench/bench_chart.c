@@ -21,6 +21,8 @@
 #define GROUP_VS 40                /* height of a file's rows with ffmpeg */
 #define GROUP_1 28                 /* and without */
 #define GAP 48                     /* between the wall and the CPU plot */
+/* A white outline under a label keeps it legible where it crosses a line. */
+#define HALO "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\""
 
 static const char *const colour[MF_BENCH_SIDES] = { "#1f77b4", "#d95f02" };
 static const char *const series[MF_BENCH_SIDES] = { "mpegflow", "ffmpeg" };
@@ -140,7 +142,7 @@ static int time_panel(FILE *f, const struct mf_bench_settings *st, const struct 
                 if (files[i].side[s].ok)
                     vmax = fmax(vmax, per_second(&files[i], side_stat(&files[i].side[s], m)->max));
         /* 4% headroom: a run at the maximum stays off the frame. */
-        struct mf_svg_axis ax = mf_svg_axis_make(0, vmax * 1.04, 4, 1);
+        struct mf_svg_axis ax = mf_svg_axis_make(0, vmax * 1.04, 5, 1);
         double p0 = NAME_R + 12 + m * (plot_w + GAP), p1 = p0 + plot_w;
         mf_svg_text(f, (p0 + p1) / 2, y0 + 20, "middle", 13, plot_w, 0, "font-weight=\"bold\"", metric_title[m]);
         fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", p0,
@@ -229,7 +231,7 @@ static void point_label(FILE *f, double x, double y, const char *s, const struct
     if (*n_placed < 256)
         placed[(*n_placed)++] = b;
     mf_svg_text(f, off[pick][0] > 0 ? b.x0 : b.x1, b.y1 - 2, off[pick][0] > 0 ? "start" : "end", size,
-                area->x1 - area->x0, 0, "class=\"point-label\" fill=\"#333\"", s);
+                area->x1 - area->x0, 0, "class=\"point-label\" fill=\"#333\" " HALO, s);
 }
 
 static int quality_panel(FILE *f, const struct mf_bench_settings *st, const struct mf_bench_file *files,
@@ -305,6 +307,17 @@ static int quality_panel(FILE *f, const struct mf_bench_settings *st, const stru
     /* One label per rendition, at our point (ffmpeg's when ours has none). */
     struct box area = { x0 + 2, top + 2, x1 - 2, bottom - 2 }, placed[256];
     int n_placed = 0;
+    /* Labels go where they cover no marker. */
+    for (int i = 0; i < n; i++)
+        for (int s = 0; s < sides && files[i].ok; s++)
+            for (int r = 0; r < files[i].side[s].n_rungs && n_placed < 128; r++) {
+                const struct mf_bench_rung *g = &files[i].side[s].rungs[r];
+                if (g->psnr < 0 || !isfinite(g->psnr))
+                    continue;
+                double x = mf_svg_axis_map(&bx, g->bitrate / 1e3, x0, x1);
+                double y = mf_svg_axis_map(&py, g->psnr, bottom, top);
+                placed[n_placed++] = (struct box){ x - 6, y - 6, x + 6, y + 6 };
+            }
     for (int i = 0; i < n; i++)
         for (int r = 0; r < MF_MAX_RENDITIONS && files[i].ok; r++) {
             const struct mf_bench_rung *g = NULL;

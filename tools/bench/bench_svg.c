@@ -6,17 +6,32 @@
 
 #define MAX_CHARS 2048
 
-/* Split s into UTF-8 characters: start offset and length of each; a byte that
- * does not begin a valid sequence counts as one character (written as '?'). */
+/* A character XML 1.0 allows, encoded in l bytes (not overlong). */
+static int xml_char(unsigned cp, int l)
+{
+    static const unsigned least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (cp < least[l] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+        return 0;
+    return cp >= 0x20 || cp == '\t';
+}
+
+/* Split s (a file name: any bytes) into UTF-8 characters: start offset and
+ * length of each; a byte that does not begin a valid sequence of a character
+ * XML allows counts as one character (written as '?'). */
 static int split_utf8(const char *s, int *start, int *len, int *valid)
 {
     const unsigned char *u = (const unsigned char *)s;
     int n = 0;
     for (int i = 0; u[i] && n < MAX_CHARS; n++) {
         int l = u[i] < 0x80 ? 1 : (u[i] & 0xe0) == 0xc0 ? 2 : (u[i] & 0xf0) == 0xe0 ? 3 : (u[i] & 0xf8) == 0xf0 ? 4 : 0;
-        int ok = l > 0 && !(l == 1 && u[i] < 0x20);
-        for (int k = 1; ok && k < l; k++)
+        int ok = l > 0;
+        unsigned cp = l == 1 ? u[i] : l ? u[i] & (0x7fu >> l) : 0;
+        /* stops at the terminating NUL, which is no continuation byte */
+        for (int k = 1; ok && k < l; k++) {
             ok = (u[i + k] & 0xc0) == 0x80;
+            cp = cp << 6 | (u[i + k] & 0x3fu);
+        }
+        ok = ok && xml_char(cp, l);
         start[n] = i;
         len[n] = ok ? l : 1;
         valid[n] = ok;
@@ -86,7 +101,8 @@ struct mf_svg_axis mf_svg_axis_make(double min, double max, int target, int from
     double raw = range / (target > 0 ? target : 5);
     double p = pow(10, floor(log10(raw)));
     double m = raw / p;
-    a.step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+    /* the 1-2-5 step nearest to raw: about target steps, never more than 1.5 times as many */
+    a.step = (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
     a.lo = floor(min / a.step + 1e-9) * a.step;
     a.hi = ceil(max / a.step - 1e-9) * a.step;
     if (a.hi <= a.lo)
