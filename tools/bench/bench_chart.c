@@ -134,7 +134,7 @@ static int time_panel(FILE *f, const struct mf_bench_settings *st, const struct 
     const int sides = n_sides(st), gh = sides == 2 ? GROUP_VS : GROUP_1;
     const double plot_w = (W - M - NAME_R - 12 - GAP) / 2.0;
     const int top = y0 + 30, h = n * gh;
-    char buf[256], attr[96];
+    char buf[MF_ERR_MAX + 64], attr[96];
     for (int m = 0; m < METRICS; m++) {
         double vmax = 0;
         for (int i = 0; i < n; i++)
