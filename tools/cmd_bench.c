@@ -43,7 +43,7 @@ static void usage(FILE *f)
         "                    'chroot DIR ffmpeg' runs it in DIR, where the files must lie\n"
         "  --no-quality      skip PSNR/SSIM (they take one extra decode per side and file)\n"
         "  --json FILE       write every figure as JSON\n"
-        "  --chart FILE.svg  write a chart: speed ratio per file, bitrate vs PSNR per rendition\n"
+        "  --chart FILE.svg  write a chart: wall/CPU time of every run, PSNR vs bitrate per rendition\n"
         "  --workdir DIR     where outputs are written and removed (default $TMPDIR or /tmp)\n"
         "  --worker          also the same job end to end through `mpegflow worker` (redis-server and\n"
         "                    nginx started on loopback) against `encode --job`: the worker's overhead\n"

@@ -2,7 +2,7 @@
 generated clip (picture and sound). The JSON must hold sane figures: the same
 frame count for us, for ffmpeg and for the source; PSNR and SSIM computed for
 every rendition of both; ratios that follow from the numbers next to them;
-and the chart must be an SVG. The table must be printed.
+and the chart must be legible (check_chart). The table must be printed.
 """
 import json
 import math
@@ -10,11 +10,16 @@ import os
 import shutil
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 
 from mediacheck import MPEGFLOW, Failure, SkipTest, check, main, run
 
 FRAMES, FPS = 60, 30
 LADDER = [(360, 640), (240, 426)]
+# Longer than the chart's name column: the chart must shorten it, not run off the canvas.
+CLIP = "a_sample_with_a_rather_long_file_name_that_the_chart_must_shorten_640x360_30fps.mp4"
+SVG = "{http://www.w3.org/2000/svg}"
+CHAR_EM = 0.6  # rough width of a sans-serif character, as bench_svg.h estimates it
 
 
 def close(a, b, rel=1e-6):
@@ -55,9 +60,108 @@ def check_side(name, side, source):
         check(r["ssim"] is not None and 0.9 < r["ssim"] <= 1, f"{name} {r['name']}: SSIM {r['ssim']}")
 
 
+def classes(e):
+    return e.get("class", "").split()
+
+
+def number(s):
+    return float(s.replace("\u2212", "-"))
+
+
+def check_round_ticks(axis, texts):
+    vals = [number(t.text) for t in texts]
+    check(len(vals) >= 3, f"chart: {len(vals)} ticks on the {axis} axis")
+    step = vals[1] - vals[0]
+    check(step > 0 and all(math.isclose(b - a, step, rel_tol=1e-6) for a, b in zip(vals, vals[1:])),
+          f"chart: {axis} ticks not evenly spaced: {vals}")
+    mant = step / 10 ** math.floor(math.log10(step) + 1e-9)
+    check(any(math.isclose(mant, m, rel_tol=1e-6) for m in (1, 2, 5)), f"chart: {axis} tick step {step} is not 1-2-5")
+    check(all(math.isclose(v / step, round(v / step), abs_tol=1e-6) for v in vals),
+          f"chart: {axis} ticks not multiples of their step: {vals}")
+    return vals
+
+
+def check_fits(e, width, height):
+    """Every text's estimated extent lies on the canvas (rotated ones vertically)."""
+    size, x, y = float(e.get("font-size")), float(e.get("x")), float(e.get("y"))
+    w = len(e.text or "") * CHAR_EM * size
+    lo = {"start": 0, "middle": -w / 2, "end": -w}[e.get("text-anchor", "start")]
+    if e.get("transform", "").startswith("rotate(-90"):
+        check(0 <= y + lo and y + lo + w <= height and x - size >= 0, f"chart: text off the canvas: {e.text!r}")
+    else:
+        check(0 <= x + lo and x + lo + w <= width and 0 <= y - size and y <= height,
+              f"chart: text {e.text!r} ({w:.0f} px at x {x:.0f}, {e.get('text-anchor')}) off the {width} px canvas")
+
+
+def check_chart(path, doc):
+    """The chart: XML; axis labels with units; round ticks; one marker shape per series;
+    every run a marker, a whisker and a median per side and metric at the JSON's figures;
+    overlapping series kept apart; the ffmpeg version in the legend; texts that fit."""
+    root = ET.parse(path).getroot()
+    check(root.tag == SVG + "svg", f"chart: root element {root.tag}")
+    width, height = int(root.get("width")), int(root.get("height"))
+    texts = list(root.iter(SVG + "text"))
+    for t in texts:
+        check_fits(t, width, height)
+    f0 = doc["files"][0]
+    dur, runs = f0["source"]["duration"], doc["settings"]["runs"]
+    labels = {t.get("data-axis"): t.text for t in texts if "axis-label" in classes(t)}
+    for axis, unit in (("wall", "s per second"), ("cpu", "s per second"), ("bitrate", "kbit/s"), ("psnr", "dB")):
+        check(unit in (labels.get(axis) or ""), f"chart: {axis} axis label {labels.get(axis)!r} lacks {unit!r}")
+    ticks = {axis: [t for t in texts if "tick" in classes(t) and t.get("data-axis") == axis]
+             for axis in ("wall", "cpu", "bitrate", "psnr")}
+    scale = {}
+    for axis, tt in ticks.items():
+        vals = check_round_ticks(axis, tt)
+        x0, x1 = (float(tt[k].get("x" if axis != "psnr" else "y")) for k in (0, -1))
+        scale[axis] = lambda px, x0=x0, x1=x1, v0=vals[0], v1=vals[-1]: v0 + (px - x0) * (v1 - v0) / (x1 - x0)
+    names = [t.text for t in texts if "file" in classes(t)]
+    check(len(names) == 1 and names[0].endswith(".mp4") and "\u2026" in names[0] and len(names[0]) < len(CLIP),
+          f"chart: the long file name is not shortened: {names}")
+    version = doc["settings"]["ffmpeg"]["version"].split(" Copyright")[0]
+    check(any(version in (t.text or "") for t in texts if "legend" in classes(t)),
+          f"chart: no {version!r} in the legend")
+    shapes = {}
+    for side in ("mpegflow", "ffmpeg"):
+        for e in root.iter():
+            c = classes(e)
+            if c[:1] in (["run"], ["point"]) and side in c:
+                shapes.setdefault(side, set()).add(e.tag)
+        check(len(shapes.get(side, ())) == 1, f"chart: {side} markers have shapes {shapes.get(side)}")
+        points = [e for e in root.iter() if classes(e) == ["point", side]]
+        check(len(points) == len(LADDER), f"chart: {len(points)} {side} quality points, {len(LADDER)} renditions")
+        for e, r in zip(points, f0[side]["renditions"]):
+            half = float(e.get("r") or float(e.get("width")) / 2)
+            cx = float(e.get("cx") or float(e.get("x")) + half)
+            cy = float(e.get("cy") or float(e.get("y")) + half)
+            kbit, db = scale["bitrate"](cx), scale["psnr"](cy)
+            check(abs(kbit - r["bitrate"] / 1e3) < 2 and abs(db - r["psnr"]) < 0.02,
+                  f"chart: {side} {r['name']} drawn at {kbit:.1f} kbit/s, {db:.3f} dB; the JSON says "
+                  f"{r['bitrate'] / 1e3:.1f}, {r['psnr']:.3f}")
+        for axis in ("wall", "cpu"):
+            of = lambda kind: [e for e in root.iter() if classes(e) == [kind, side] and e.get("data-axis") == axis]
+            dots, whiskers, medians = of("run"), of("whisker"), of("median")
+            check(len(dots) == runs and len(whiskers) == 1 and len(medians) == 1,
+                  f"chart: {side} {axis}: {len(dots)} run markers for {runs} runs, {len(whiskers)} whiskers, "
+                  f"{len(medians)} medians")
+            st = f0[side][axis]
+            got = scale[axis](float(medians[0].get("x1")))
+            span = number(ticks[axis][-1].text) - number(ticks[axis][0].text)
+            check(abs(got - st["median"] / dur) < 0.01 * span,
+                  f"chart: {side} {axis} median drawn at {got:.4f}, the JSON says {st['median'] / dur:.4f}")
+    # Equal figures stay visible: the two series' runs lie on separate rows,
+    # and ffmpeg's quality points are hollow squares around our filled circles.
+    rows = {side: {e.get("cy") or e.get("y") for e in root.iter() if classes(e) == ["run", side]}
+            for side in ("mpegflow", "ffmpeg")}
+    check(not rows["mpegflow"] & rows["ffmpeg"], f"chart: the two series' runs share a row: {rows}")
+    check(shapes["mpegflow"] != shapes["ffmpeg"], f"chart: both series drawn as {shapes['mpegflow']}")
+    check(all(e.get("fill") == "none" for e in root.iter() if classes(e) == ["point", "ffmpeg"]),
+          "chart: ffmpeg's quality points are not hollow")
+
+
 def test():
     with tempfile.TemporaryDirectory() as d:
-        clip, js, svg = (os.path.join(d, n) for n in ("clip.mp4", "bench.json", "bench.svg"))
+        clip, js, svg = (os.path.join(d, n) for n in (CLIP, "bench.json", "bench.svg"))
         make_clip(clip)
         r = run([MPEGFLOW, "bench", clip, "--vs-ffmpeg", "--runs", "1",
                  "--ladder", ",".join(str(h) for h, _ in LADDER), "--preset", "veryfast",
@@ -88,9 +192,7 @@ def test():
         total = b["total"]
         check(total["files"] == 1 and total["mpegflow"]["frames"] == FRAMES, f"total: {total}")
         check(close(total["ratio"]["wall"], total["mpegflow"]["wall"] / total["ffmpeg"]["wall"]), "total wall ratio")
-        with open(svg) as f:
-            s = f.read()
-        check(s.startswith("<svg") and s.rstrip().endswith("</svg>") and "<circle" in s, "chart is not an SVG with points")
+        check_chart(svg, b)
         leftovers = [n for n in os.listdir(d) if n.startswith("mpegflow-bench-")]
         check(not leftovers, f"work directories left behind: {leftovers}")
         print(f"mpegflow wall {ours['wall']['median']:.2f} s, ffmpeg {ff['wall']['median']:.2f} s, "
