@@ -41,6 +41,7 @@ static void usage(FILE *f)
         "      --audio MODE      aac | copy | none (default aac)\n"
         "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
         "      --threads N       encoder threads per rendition (default: automatic)\n"
+        "      --upscale         also encode renditions taller than the source\n"
         "      --no-cascade      scale every rendition from the source, not from the next\n"
         "                        larger rendition\n"
         "      --progress        show progress even when stderr is not a terminal\n"
@@ -146,7 +147,7 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
-       OPT_PROGRESS_FD, OPT_NO_CASCADE };
+       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -161,6 +162,7 @@ static const struct option long_opts[] = {
     { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
     { "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
     { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
+    { "upscale", no_argument, NULL, OPT_UPSCALE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -169,8 +171,54 @@ struct encode_args {
                *format, *audio;
     double crf, gop, max_duration;
     long long max_pixels;
-    int threads, progress, json, progress_fd, no_cascade;
+    int threads, progress, json, progress_fd, no_cascade, upscale;
 };
+
+/* Edit distance of two short strings, for "did you mean" hints. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[33];
+    if (la > 32 || lb > 32)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* getopt has said what was wrong; add the nearest option, not the whole usage. */
+static void unknown_option(const char *arg)
+{
+    const char *name = arg;
+    while (*name == '-')
+        name++;
+    char word[64];
+    snprintf(word, sizeof(word), "%.*s", (int)strcspn(name, "="), name);
+    const char *best = NULL;
+    size_t best_d = 3;                    /* at most two edits away */
+    for (const struct option *o = long_opts; o->name; o++) {
+        size_t d = edit_distance(word, o->name);
+        if (d < best_d) {
+            best_d = d;
+            best = o->name;
+        }
+    }
+    if (best && strncmp(arg, "--", 2) == 0 && strcmp(word, best))
+        fprintf(stderr, "mpegflow encode: did you mean --%s?\n", best);
+    fprintf(stderr, "mpegflow encode: see 'mpegflow encode --help'\n");
+}
 
 static int parse_args(int argc, char **argv, struct encode_args *a)
 {
@@ -198,8 +246,9 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_MAX_DURATION: a->max_duration = strtod(optarg, NULL); break;
         case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
         case OPT_NO_CASCADE: a->no_cascade = 1; break;
+        case OPT_UPSCALE: a->upscale = 1; break;
         case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
+        default: unknown_option(argv[optind - 1]); return -1;
         }
     }
     if (optind != argc - 1 || !a->outdir) {
@@ -263,12 +312,18 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         }
         job->audio_mode = m;
     }
+    if (a->crf >= 0 && a->bitrate) {
+        mf_errf(err, err_len, "--crf and --bitrate: give one (constant quality or an average bitrate), not both");
+        return -1;
+    }
     int64_t bitrate = a->bitrate ? mf_parse_bitrate(a->bitrate) : 0;
     if (bitrate < 0) {
         mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
         return -1;
     }
     for (int i = 0; i < job->n_renditions; i++) {
+        if (a->upscale)
+            job->renditions[i].upscale = 1;
         if (bitrate > 0) {
             job->renditions[i].bitrate = bitrate;
             job->renditions[i].crf = -1;

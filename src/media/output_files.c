@@ -163,7 +163,12 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             if (mf_codec_string(r->enc->par, codecs[i], sizeof(codecs[i])) < 0)
                 snprintf(codecs[i], sizeof(codecs[i]), "%s", avcodec_get_name(r->enc->par->codec_id));
             snprintf(uris[i], sizeof(uris[i]), "%s/index.m3u8", name);
-            variants[i] = (struct mf_hls_variant){ uris[i], w, h, frame_rate_of(frame_rate), codecs[i], s };
+            /* FRAME-RATE: the average (frames over the playlist's duration),
+             * not the container's nominal rate (a ms time base reads 1000 or
+             * 60; soft telecine 29.97 for 23.976 pictures). */
+            double fps = s.duration > 0 && r->frames_out > 0 ? r->frames_out / s.duration
+                                                               : frame_rate_of(frame_rate);
+            variants[i] = (struct mf_hls_variant){ uris[i], w, h, fps, codecs[i], s };
         }
     }
     if (f->hls) {

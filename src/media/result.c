@@ -46,7 +46,7 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
     }
     if (!root)
         return NULL;
-    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
     json_decref(root);
     return s;
 }

@@ -206,10 +206,11 @@ async function playHls(player, url, heights) {
   const r = { errors: [], ended: false, bufferedStart: null, heightsSeen: [], audioTracks: 0, audioBytes: 0 };
   const sleep = (ms) => new Promise((s) => setTimeout(s, ms));
   const until = async (cond, ms) => { for (const t = Date.now(); Date.now() - t < ms; await sleep(20)) if (cond()) return true; return cond(); };
-  let hls, shk;
+  let hls, shk, switching = false;
   if (player === 'hls.js') {
     hls = new Hls({ capLevelToPlayerSize: false, startLevel: 0 });
-    hls.on(Hls.Events.ERROR, (e, d) => r.errors.push(`${d.type}/${d.details}${d.fatal ? ' fatal' : ''}`));
+    // Every error while it plays through; while levels are forced (which aborts loads), fatal ones.
+    hls.on(Hls.Events.ERROR, (e, d) => { if (!switching || d.fatal) r.errors.push(`${d.type}/${d.details}${d.fatal ? ' fatal' : ''} at ${video.currentTime.toFixed(3)} buffered ${Array.from({ length: video.buffered.length }, (_, k) => video.buffered.start(k).toFixed(3) + "-" + video.buffered.end(k).toFixed(3))}`); });
     hls.attachMedia(video);
     hls.loadSource(url);
     await until(() => hls.levels && hls.levels.length, 10000);
@@ -224,7 +225,10 @@ async function playHls(player, url, heights) {
   video.addEventListener('timeupdate', () => { if (video.videoHeight && !r.heightsSeen.includes(video.videoHeight)) r.heightsSeen.push(video.videoHeight); });
   await until(() => video.buffered.length > 0, 10000);
   r.bufferedStart = video.buffered.length ? video.buffered.start(0) : null;
-  video.playbackRate = 4;
+  // Let a short clip load whole before playing fast: at 8x a 0.3 s clip would
+  // otherwise run into its end before the player has signalled end of stream.
+  await until(() => video.buffered.length && video.buffered.end(0) >= Math.min(video.duration, 4) - 0.05, 5000);
+  video.playbackRate = Math.max(1, Math.min(8, video.duration / 2));   // about 2 s of playing
   await video.play().catch((e) => r.errors.push(`play ${e.name}`));
   r.ended = await until(() => video.ended, 30000);
   r.currentTime = video.currentTime;
@@ -233,9 +237,18 @@ async function playHls(player, url, heights) {
   r.audioTracks = hls ? hls.audioTracks.length : shk.getVariantTracks().filter((t) => t.audioCodec).length;
   // Force each level in turn and see the picture change to its height.
   r.heightsSeen = [];
+  switching = true;
   for (let i = 0; i < heights.length; i++) {
     const h = heights[i];
     if (hls) {
+      // A fresh instance locked to the level: switching a player that has
+      // ended (MediaSource closed) tests hls.js's recovery, not our output.
+      hls.destroy();
+      hls = new Hls({ startLevel: i });
+      hls.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) r.errors.push(`${d.type}/${d.details} fatal`); });
+      hls.attachMedia(video);
+      hls.loadSource(url);
+      await until(() => hls.levels && hls.levels.length, 10000);
       hls.currentLevel = hls.levels.findIndex((l) => l.height === h);
     } else {
       shk.configure({ abr: { enabled: false } });
@@ -258,7 +271,7 @@ async function playMp4(url) {
   const r = { ended: false, error: null };
   video.addEventListener('error', () => { r.error = video.error && video.error.code; });
   video.src = url;
-  video.playbackRate = 4;
+  video.playbackRate = 8;
   await video.play().catch((e) => { r.error = e.name; });
   for (const t = Date.now(); Date.now() - t < 30000 && !video.ended && !r.error; ) await sleep(20);
   return Object.assign(r, { ended: video.ended, currentTime: video.currentTime, duration: video.duration, videoHeight: video.videoHeight });
