@@ -16,26 +16,43 @@
 #include <libavutil/mem.h>
 
 #include "avcodec.h"
-#include "media/avlog.h"
+#include "backend_util.h"
 
 struct avc_state {
     struct mf_encoder pub;          /* first: the caller only sees this */
     AVCodecContext *ctx;
     AVFrame *frame;                 /* a reference to the caller's frame */
     int flushing;
+    const char *(*ffmpeg_error)(void);  /* cfg's: the encoder's own last words */
 };
 
-/* One line with the encoder's name, its last error message if it logged
- * one, and the AVERROR text. The capture in src/avlog.c keeps the line for
- * the caller's one-line error. */
-static void report(const char *encoder, const char *what, int ret)
+/* What the encoder last logged as an error ("" if nothing or no hook). */
+static const char *said(const char *(*ffmpeg_error)(void))
 {
-    const char *why = mf_avlog_take();
+    const char *s = ffmpeg_error ? ffmpeg_error() : NULL;
+    return s ? s : "";
+}
+
+/* "ENCODER: what: its own words (AVERROR text)" into buf. */
+static void describe(char *buf, size_t len, const char *(*ffmpeg_error)(void), const char *encoder,
+                     const char *what, int ret)
+{
+    const char *why = said(ffmpeg_error);
 
     if (why[0])
-        av_log(NULL, AV_LOG_ERROR, "%s: %s: %s (%s)\n", encoder, what, why, av_err2str(ret));
+        snprintf(buf, len, "%s: %s: %s (%s)", encoder, what, why, av_err2str(ret));
     else
-        av_log(NULL, AV_LOG_ERROR, "%s: %s: %s\n", encoder, what, av_err2str(ret));
+        snprintf(buf, len, "%s: %s: %s", encoder, what, av_err2str(ret));
+}
+
+/* send/receive have no error buffer: one line to the log, which the
+ * caller's capture (cfg->ffmpeg_error) hands on as the reason. */
+static void report(const struct avc_state *st, const char *what, int ret)
+{
+    char line[512];
+
+    describe(line, sizeof(line), st->ffmpeg_error, st->ctx->codec->name, what, ret);
+    av_log(NULL, AV_LOG_ERROR, "%s\n", line);
 }
 
 int mf_avcodec_append_param(char **list, const char *key, const char *fmt, ...)
@@ -94,40 +111,38 @@ void mf_avcodec_set_common(AVCodecContext *c, const struct mf_encoder_config *cf
 
 /* The mapper must have consumed every option it set: anything left is a
  * name this libavcodec does not know, which would otherwise be ignored. */
-static int check_unused(const char *encoder, AVDictionary *left)
+static int check_unused(const char *encoder, AVDictionary *left, char *err, size_t err_len)
 {
     const AVDictionaryEntry *e = av_dict_get(left, "", NULL, AV_DICT_IGNORE_SUFFIX);
 
     if (!e)
         return 0;
-    av_log(NULL, AV_LOG_ERROR, "%s: this libavcodec has no option '%s' (value '%s')\n",
-           encoder, e->key, e->value);
-    return AVERROR(ENOSYS);
+    return mf_backend_errf(AVERROR(ENOSYS), err, err_len, "%s: this libavcodec has no option '%s' "
+                           "(value '%s')", encoder, e->key, e->value);
 }
 
 int mf_avcodec_open(struct mf_encoder **enc, const struct mf_avcodec_spec *spec,
-                    const struct mf_encoder_config *cfg)
+                    const struct mf_encoder_config *cfg, char *err, size_t err_len)
 {
     const AVCodec *codec;
     struct avc_state *st;
     struct mf_encoder *pub;
     AVDictionary *opts = NULL;
-    char err[512] = "";
     int ret;
 
     if (!enc || !spec || !cfg)
         return AVERROR(EINVAL);
     *enc = NULL;
-    if (!(codec = avcodec_find_encoder_by_name(spec->encoder))) {
-        av_log(NULL, AV_LOG_ERROR, "%s: this libavcodec was built without the %s encoder\n",
-               spec->encoder, spec->encoder);
-        return AVERROR_ENCODER_NOT_FOUND;
-    }
+    if (!(codec = avcodec_find_encoder_by_name(spec->encoder)))
+        return mf_backend_errf(AVERROR_ENCODER_NOT_FOUND, err, err_len,
+                               "%s: this libavcodec was built without the %s encoder",
+                               spec->encoder, spec->encoder);
     if (!(st = av_mallocz(sizeof(*st))))
         return AVERROR(ENOMEM);
     pub = &st->pub;
     pub->backend = spec->backend;
     pub->time_base = cfg->time_base;
+    st->ffmpeg_error = cfg->ffmpeg_error;
     if (!(pub->par = avcodec_parameters_alloc()) || !(st->frame = av_frame_alloc()) ||
         !(st->ctx = avcodec_alloc_context3(codec))) {
         ret = AVERROR(ENOMEM);
@@ -138,23 +153,20 @@ int mf_avcodec_open(struct mf_encoder **enc, const struct mf_avcodec_spec *spec,
         ret = AVERROR(ENOMEM);
         goto error;
     }
-    if ((ret = spec->configure(st->ctx, &opts, cfg, spec->arg, err, sizeof(err))) < 0) {
-        av_log(NULL, AV_LOG_ERROR, "%s\n", err[0] ? err : av_err2str(ret));
+    if ((ret = spec->configure(st->ctx, &opts, cfg, spec->arg, err, err_len)) < 0)
         goto error;
-    }
-    mf_avlog_take();    /* only what avcodec_open2 logs belongs to it */
+    said(st->ffmpeg_error);     /* only what avcodec_open2 logs belongs to it */
     if ((ret = avcodec_open2(st->ctx, codec, &opts)) < 0) {
-        report(spec->encoder, "cannot open the encoder", ret);
+        describe(err, err_len, st->ffmpeg_error, spec->encoder, "cannot open the encoder", ret);
         goto error;
     }
-    if ((ret = check_unused(spec->encoder, opts)) < 0)
+    if ((ret = check_unused(spec->encoder, opts, err, err_len)) < 0)
         goto error;
     if ((ret = avcodec_parameters_from_context(pub->par, st->ctx)) < 0)
         goto error;
     if (cfg->global_header && pub->par->extradata_size <= 0) {
-        av_log(NULL, AV_LOG_ERROR, "%s: no parameter sets in extradata with a global header\n",
-               spec->encoder);
-        ret = AVERROR_EXTERNAL;
+        ret = mf_backend_errf(AVERROR_EXTERNAL, err, err_len,
+                              "%s: no parameter sets in extradata with a global header", spec->encoder);
         goto error;
     }
     av_dict_free(&opts);
@@ -179,7 +191,7 @@ int mf_avcodec_send_frame(struct mf_encoder *enc, const AVFrame *frame)
         st->flushing = 1;
         ret = avcodec_send_frame(c, NULL);
         if (ret < 0 && ret != AVERROR_EOF)
-            report(c->codec->name, "flush", ret);
+            report(st, "flush", ret);
         return ret == AVERROR_EOF ? 0 : ret;
     }
     if (frame->width != c->width || frame->height != c->height || frame->format != c->pix_fmt ||
@@ -200,11 +212,11 @@ int mf_avcodec_send_frame(struct mf_encoder *enc, const AVFrame *frame)
         return ret;
     if (st->frame->pict_type != AV_PICTURE_TYPE_I)
         st->frame->pict_type = AV_PICTURE_TYPE_NONE;
-    mf_avlog_take();
+    said(st->ffmpeg_error);
     ret = avcodec_send_frame(c, st->frame);
     av_frame_unref(st->frame);
     if (ret < 0 && ret != AVERROR(EAGAIN))
-        report(c->codec->name, "encoding failed", ret);
+        report(st, "encoding failed", ret);
     return ret;
 }
 
@@ -218,7 +230,7 @@ int mf_avcodec_receive_packet(struct mf_encoder *enc, AVPacket *pkt)
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
         return ret;
     if (ret < 0) {
-        report(st->ctx->codec->name, "encoding failed", ret);
+        report(st, "encoding failed", ret);
         return ret;
     }
     pkt->time_base = st->pub.time_base;

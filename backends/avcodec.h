@@ -35,15 +35,15 @@ struct mf_avcodec_spec {
 };
 
 /**
- * Open the encoder. On failure the reason is logged with av_log at
- * AV_LOG_ERROR as one line "ENCODER: reason (av_err2str)", in the
- * encoder's own words where it gave any.
+ * Open the encoder. On failure err gets one line "ENCODER: reason
+ * (av_err2str)", in the encoder's own words where it logged any (through
+ * cfg->ffmpeg_error).
  * @return 0 with *enc set, AVERROR_ENCODER_NOT_FOUND when libavcodec lacks
  *         the encoder, AVERROR(EINVAL) for a bad setting, AVERROR(ENOMEM),
  *         or what avcodec_open2 returned. *enc is NULL on failure.
  */
 int mf_avcodec_open(struct mf_encoder **enc, const struct mf_avcodec_spec *spec,
-                    const struct mf_encoder_config *cfg);
+                    const struct mf_encoder_config *cfg, char *err, size_t err_len);
 
 /** The vtable's send_frame/receive_packet/close for encoders opened above. */
 int mf_avcodec_send_frame(struct mf_encoder *enc, const AVFrame *frame);

@@ -13,40 +13,29 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <libavcodec/avcodec.h>
-#include <libavutil/log.h>
 
 #include "mpegflow/encoder.h"
 #include "avcodec.h"
+#include "backend_util.h"
 #include "backends.h"
 #include "nvenc_params.h"
 #include "nvenc_probe.h"
 
-static int gpu_from_env(int *gpu, char *why, size_t why_len)
-{
-    const char *s = getenv("MPEGFLOW_GPU");
-
-    if (mf_nvenc_parse_gpu(s, gpu) < 0) {
-        snprintf(why, why_len, "MPEGFLOW_GPU='%s' is not a GPU index (0..255)", s);
-        return AVERROR(EINVAL);
-    }
-    return 0;
-}
-
-static int mf_nvenc_probe(char *why, size_t why_len)
+static int mf_nvenc_probe(struct mf_encoder_probe *probe, char *why, size_t why_len)
 {
     struct mf_nvenc_host host;
-    int gpu, ret;
+    int ret;
 
-    if ((ret = gpu_from_env(&gpu, why, why_len)) < 0)
+    if (!avcodec_find_encoder_by_name("h264_nvenc") && !avcodec_find_encoder_by_name("hevc_nvenc"))
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "libavcodec was built without h264_nvenc and hevc_nvenc");
+    if ((ret = mf_nvenc_probe_host(probe->device, probe->codec, &host, why, why_len)) < 0)
         return ret;
-    if (!avcodec_find_encoder_by_name("h264_nvenc") && !avcodec_find_encoder_by_name("hevc_nvenc")) {
-        snprintf(why, why_len, "libavcodec was built without h264_nvenc and hevc_nvenc");
-        return AVERROR(ENOSYS);
-    }
-    return mf_nvenc_probe_host(gpu, -1, &host, why, why_len);
+    /* the device the job's CUDA frames and this encoder must share */
+    probe->device = host.gpu;
+    return 0;
 }
 
 static int configure(AVCodecContext *ctx, AVDictionary **opts, const struct mf_encoder_config *cfg,
@@ -55,7 +44,8 @@ static int configure(AVCodecContext *ctx, AVDictionary **opts, const struct mf_e
     return mf_nvenc_configure(ctx, opts, cfg, arg, err, err_len);
 }
 
-static int mf_nvenc_open(struct mf_encoder **enc, const struct mf_encoder_config *cfg)
+static int mf_nvenc_open(struct mf_encoder **enc, const struct mf_encoder_config *cfg,
+                         char *err, size_t err_len)
 {
     struct mf_nvenc_host host;
     struct mf_nvenc_setup setup;
@@ -66,27 +56,29 @@ static int mf_nvenc_open(struct mf_encoder **enc, const struct mf_encoder_config
         .arg = &setup,
     };
     char why[256];
-    int gpu, ret;
+    int ret;
 
     *enc = NULL;
-    if ((ret = gpu_from_env(&gpu, why, sizeof(why))) < 0)
-        goto refused;
-    /* With CUDA frames the device is the job's (src/hwdevice.c): MPEGFLOW_GPU's,
-     * else the first with NVENC, which is also what the probe picks here. */
-    if ((ret = mf_nvenc_probe_host(gpu, (int)cfg->codec, &host, why, sizeof(why))) < 0)
-        goto refused;
+    /* cfg->device is what the probe chose when the backend was selected;
+     * with CUDA frames the job's device was created on it too. This probe
+     * reads that device's capabilities for the mapping. */
+    if ((ret = mf_nvenc_probe_host(cfg->device, (int)cfg->codec, &host, why, sizeof(why))) < 0)
+        return mf_backend_errf(ret, err, err_len, "nvenc: %s", why);
     /* The device the probe chose, so that libavcodec opens the same one
      * (with CUDA frames libavcodec uses their device, which is this one). */
     setup = (struct mf_nvenc_setup){ .caps = host.caps[cfg->codec], .gpu = host.gpu };
-    return mf_avcodec_open(enc, &spec, cfg);
-
-refused:
-    av_log(NULL, AV_LOG_ERROR, "nvenc: %s\n", why);
-    return ret;
+    return mf_avcodec_open(enc, &spec, cfg, err, err_len);
 }
+
+/* System-memory frames too: libavcodec uploads them. */
+static const enum AVPixelFormat pix_fmts[] = { AV_PIX_FMT_YUV420P, AV_PIX_FMT_NONE };
 
 const struct mf_encoder_backend mf_nvenc_backend = {
     .name = "nvenc",
+    .long_name = "H.264 and HEVC on NVIDIA GPUs (NVENC through libavcodec)",
+    .codecs = MF_CODEC_BIT(MF_CODEC_H264) | MF_CODEC_BIT(MF_CODEC_HEVC),
+    .pix_fmts = pix_fmts,
+    .hw_device = AV_HWDEVICE_TYPE_CUDA,
     .probe = mf_nvenc_probe,
     .open = mf_nvenc_open,
     .send_frame = mf_avcodec_send_frame,

@@ -2,14 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libavutil/common.h>
 
-#include "media/hwdevice.h"
+#include "backend_util.h"
 #include "nvenc_params.h"
 
 struct preset_row {
@@ -34,26 +33,9 @@ static const char *const x264_tunes[] = {
     "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency", NULL,
 };
 
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-{
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return AVERROR(EINVAL);
-}
-
 const char *mf_nvenc_encoder_name(enum mf_video_codec codec)
 {
     return codec == MF_CODEC_HEVC ? "hevc_nvenc" : "h264_nvenc";
-}
-
-int mf_nvenc_parse_gpu(const char *s, int *gpu)
-{
-    /* One spelling for the encoder and the job's CUDA device (src/hwdevice.c). */
-    return mf_hwdevice_parse_index(s, gpu);
 }
 
 /* Whether the ','-separated x264 tune list asks for zerolatency; unknown
@@ -70,8 +52,9 @@ static int zero_latency(const char *list, int *zl, char *err, size_t err_len)
             if (strlen(*t) == n && !strncmp(*t, p, n))
                 break;
         if (!*t)
-            return fail(err, err_len, "nvenc: invalid tune '%s' (valid: film, animation, grain, "
-                        "stillimage, psnr, ssim, fastdecode, zerolatency)", list);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "nvenc: invalid tune '%s' (valid: film, animation, grain, "
+                                   "stillimage, psnr, ssim, fastdecode, zerolatency)", list);
         *zl |= !strcmp(*t, "zerolatency");
         p += n + (p[n] == ',');
     }
@@ -91,16 +74,19 @@ static int set_rate_control(AVCodecContext *c, AVDictionary **opts,
     int ret;
 
     if (has_crf == has_bitrate)
-        return fail(err, err_len, "nvenc: set exactly one of crf (%g) and bitrate (%lld)",
-                    cfg->crf, (long long)cfg->bitrate);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "nvenc: set exactly one of crf (%g) and bitrate (%lld)",
+                               cfg->crf, (long long)cfg->bitrate);
     if (cfg->maxrate < 0 || cfg->bufsize < 0 || (cfg->bufsize > 0 && cfg->maxrate <= 0 && has_crf))
-        return fail(err, err_len, "nvenc: bufsize %lld needs a maxrate", (long long)cfg->bufsize);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "nvenc: bufsize %lld needs a maxrate", (long long)cfg->bufsize);
     if (has_crf) {
         char cq[32];
         /* NVENC's cq 0 means "choose for me", not lossless. */
         if (cfg->crf <= 0 || cfg->crf > 51)
-            return fail(err, err_len, "nvenc: crf %g out of range (constant quality 0 < cq <= 51)",
-                        cfg->crf);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "nvenc: crf %g out of range (constant quality 0 < cq <= 51)",
+                                   cfg->crf);
         snprintf(cq, sizeof(cq), "%g", cfg->crf);
         c->bit_rate = 0;        /* libavcodec's default 200k would cap the quality */
         if ((ret = av_dict_set(opts, "rc", "vbr", 0)) < 0 ||
@@ -109,8 +95,9 @@ static int set_rate_control(AVCodecContext *c, AVDictionary **opts,
         cap = cfg->maxrate;
     } else {
         if (cfg->maxrate > 0 && cfg->maxrate < cfg->bitrate)
-            return fail(err, err_len, "nvenc: maxrate %lld below bitrate %lld",
-                        (long long)cfg->maxrate, (long long)cfg->bitrate);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "nvenc: maxrate %lld below bitrate %lld",
+                                   (long long)cfg->maxrate, (long long)cfg->bitrate);
         c->bit_rate = cfg->bitrate;
         ret = av_dict_set(opts, "rc", cfg->maxrate == cfg->bitrate ? "cbr" : "vbr", 0);
         if (ret < 0)
@@ -120,7 +107,8 @@ static int set_rate_control(AVCodecContext *c, AVDictionary **opts,
     if (cap <= 0)
         return 0;
     if (cap > INT64_MAX / 2)
-        return fail(err, err_len, "nvenc: maxrate %lld out of range", (long long)cap);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "nvenc: maxrate %lld out of range", (long long)cap);
     c->rc_max_rate = cfg->maxrate;
     /* Two seconds of the peak rate when the job does not say, as for x264. */
     c->rc_buffer_size = (int)FFMIN(cfg->bufsize > 0 ? cfg->bufsize : 2 * cap, INT32_MAX);
@@ -137,7 +125,8 @@ static int set_structure(AVCodecContext *c, AVDictionary **opts, const struct mf
     int ret;
 
     if (cfg->gop_frames <= 0)
-        return fail(err, err_len, "nvenc: gop_frames %d must be > 0", cfg->gop_frames);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "nvenc: gop_frames %d must be > 0", cfg->gop_frames);
     c->gop_size = cfg->gop_frames;
     c->max_b_frames = bframes;
     if ((ret = av_dict_set(opts, "preset", row->nvenc, 0)) < 0 ||
@@ -171,16 +160,18 @@ static int set_profile_level(AVDictionary **opts, const struct mf_encoder_config
         while (*p && strcmp(*p, cfg->profile))
             p++;
         if (!*p)
-            return fail(err, err_len, "nvenc: profile '%s' not supported for %s (valid: %s)",
-                        cfg->profile, cfg->codec == MF_CODEC_HEVC ? "HEVC" : "H.264",
-                        cfg->codec == MF_CODEC_HEVC ? "main" : "baseline, main, high");
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "nvenc: profile '%s' not supported for %s (valid: %s)",
+                                   cfg->profile, cfg->codec == MF_CODEC_HEVC ? "HEVC" : "H.264",
+                                   cfg->codec == MF_CODEC_HEVC ? "main" : "baseline, main, high");
         if ((ret = av_dict_set(opts, "profile", cfg->profile, 0)) < 0)
             return ret;
     }
     if (cfg->level) {
         size_t n = strspn(cfg->level, "0123456789.b");
         if (!n || cfg->level[n] || strlen(cfg->level) > 4)
-            return fail(err, err_len, "nvenc: invalid level '%s'", cfg->level);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "nvenc: invalid level '%s'", cfg->level);
         if ((ret = av_dict_set(opts, "level", cfg->level, 0)) < 0)
             return ret;
     }
@@ -198,27 +189,18 @@ int mf_nvenc_configure(AVCodecContext *ctx, AVDictionary **opts,
 
     if (err && err_len)
         err[0] = '\0';
-    if (cfg->codec != MF_CODEC_H264 && cfg->codec != MF_CODEC_HEVC)
-        return fail(err, err_len, "nvenc: unknown codec %d", (int)cfg->codec);
-    if (cfg->width <= 0 || cfg->height <= 0 || cfg->width % 2 || cfg->height % 2)
-        return fail(err, err_len, "nvenc: size %dx%d must be even and positive",
-                    cfg->width, cfg->height);
     if (caps && caps->width_max > 0 && (cfg->width > caps->width_max || cfg->height > caps->height_max))
-        return fail(err, err_len, "nvenc: %dx%d exceeds this GPU's %s maximum of %dx%d",
-                    cfg->width, cfg->height, cfg->codec == MF_CODEC_HEVC ? "HEVC" : "H.264",
-                    caps->width_max, caps->height_max);
-    if (cfg->pix_fmt != AV_PIX_FMT_YUV420P)
-        return fail(err, err_len, "nvenc backend takes yuv420p frames only (pix_fmt %d)",
-                    (int)cfg->pix_fmt);
-    if (cfg->time_base.num <= 0 || cfg->time_base.den <= 0)
-        return fail(err, err_len, "nvenc: invalid time base %d/%d",
-                    cfg->time_base.num, cfg->time_base.den);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "nvenc: %dx%d exceeds this GPU's %s maximum of %dx%d",
+                               cfg->width, cfg->height, cfg->codec == MF_CODEC_HEVC ? "HEVC" : "H.264",
+                               caps->width_max, caps->height_max);
     for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
         if (!strcmp(presets[i].x264, preset))
             row = &presets[i];
     if (!row)
-        return fail(err, err_len, "invalid preset '%s' for nvenc (x264 names: ultrafast, superfast, "
-                    "veryfast, faster, fast, medium, slow, slower, veryslow, placebo)", preset);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid preset '%s' for nvenc (x264 names: ultrafast, superfast, "
+                               "veryfast, faster, fast, medium, slow, slower, veryslow, placebo)", preset);
     if (cfg->tune && (ret = zero_latency(cfg->tune, &zl, err, err_len)) < 0)
         return ret;
     if ((ret = set_rate_control(ctx, opts, cfg, err, err_len)) < 0 ||

@@ -25,7 +25,7 @@
  * GOP: g = gop_frames, forced-idr=1 (pict_type I -> IDR), strict_gop=1,
  * no-scenecut=1: IDRs only where the pipeline forces them.
  * Profile h264 baseline|main|high (baseline: no B-frames), hevc main;
- * level passed by name; gpu = MPEGFLOW_GPU (unset: any).
+ * level passed by name; gpu = the device the probe chose (cfg->device).
  */
 #ifndef MF_NVENC_PARAMS_H
 #define MF_NVENC_PARAMS_H
@@ -55,13 +55,9 @@ struct mf_nvenc_setup {
 const char *mf_nvenc_encoder_name(enum mf_video_codec codec);
 
 /**
- * Parse MPEGFLOW_GPU's value: NULL or "" -> -1 (any), else a device index
- * 0..255. 0, or AVERROR(EINVAL) for anything else.
- */
-int mf_nvenc_parse_gpu(const char *s, int *gpu);
-
-/**
- * Fill ctx and *opts from cfg (table above). ctx must already carry size,
+ * Fill ctx and *opts from cfg (table above). cfg's codec, size, pixel
+ * format and time base were already checked (mf_encoder_check); the size
+ * against this GPU's maximum is checked here. ctx must already carry size,
  * time base and colour (mf_avcodec_set_common). setup may be NULL (no caps
  * known: no B-frames, lookahead or temporal AQ; gpu any).
  * @return 0, or AVERROR(EINVAL) with err naming the setting, AVERROR(ENOMEM).

@@ -30,25 +30,12 @@ static void loader_log(void *ctx, const char *fmt, ...)
 #define FFNV_LOG_FUNC(logctx, msg, ...) loader_log((logctx), (msg), __VA_ARGS__)
 #define FFNV_DEBUG_LOG_FUNC(logctx, msg, ...) ((void)(logctx))
 
+#include "backend_util.h"
 #include "nvenc_probe.h"
 
 #define CUDA_ERROR_INSUFFICIENT_DRIVER 35
 #define CUDA_ERROR_NO_DEVICE 100
 #define MIN_DRIVER "470.57.02"   /* NVIDIA's minimum Linux driver for NVENC API 11.1 */
-
-static int refuse(int ret, char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int refuse(int ret, char *why, size_t why_len, const char *fmt, ...)
-{
-    if (why && why_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, why_len, fmt, ap);
-        va_end(ap);
-    }
-    return ret;
-}
 
 static const char *nvenc_status_name(NVENCSTATUS s)
 {
@@ -100,8 +87,9 @@ static int read_codecs(const NV_ENCODE_API_FUNCTION_LIST *fl, void *enc, int cod
 
     if ((s = fl->nvEncGetEncodeGUIDCount(enc, &count)) != NV_ENC_SUCCESS ||
         (s = fl->nvEncGetEncodeGUIDs(enc, guids, count < 32 ? count : 32, &n)) != NV_ENC_SUCCESS)
-        return refuse(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): listing NVENC codecs failed: %s",
-                      host->gpu, host->gpu_name, nvenc_status_name(s));
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "GPU %d (%s): listing NVENC codecs failed: %s",
+                               host->gpu, host->gpu_name, nvenc_status_name(s));
     for (uint32_t i = 0; i < n; i++) {
         int c = !memcmp(&guids[i], &NV_ENC_CODEC_H264_GUID, sizeof(GUID)) ? MF_CODEC_H264
               : !memcmp(&guids[i], &NV_ENC_CODEC_HEVC_GUID, sizeof(GUID)) ? MF_CODEC_HEVC : -1;
@@ -118,11 +106,12 @@ static int read_codecs(const NV_ENCODE_API_FUNCTION_LIST *fl, void *enc, int cod
         };
     }
     if (codec >= 0 && !(host->codecs & (1u << codec)))
-        return refuse(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): NVENC cannot encode %s",
-                      host->gpu, host->gpu_name, names[codec]);
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): NVENC cannot encode %s",
+                               host->gpu, host->gpu_name, names[codec]);
     if (!host->codecs)
-        return refuse(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): NVENC offers neither H.264 nor HEVC",
-                      host->gpu, host->gpu_name);
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "GPU %d (%s): NVENC offers neither H.264 nor HEVC",
+                               host->gpu, host->gpu_name);
     return 0;
 }
 
@@ -146,11 +135,11 @@ static int probe_device(const CudaFunctions *cu, const NvencFunctions *nv, CUdev
         snprintf(host->gpu_name, sizeof(host->gpu_name), "unnamed");
     host->gpu_name[sizeof(host->gpu_name) - 1] = '\0';
     if ((r = cu->cuCtxCreate(&ctx, 0, dev)) != CUDA_SUCCESS)
-        return refuse(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): cuCtxCreate failed: %s",
-                      host->gpu, host->gpu_name, cuda_error(cu, r));
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): cuCtxCreate failed: %s",
+                               host->gpu, host->gpu_name, cuda_error(cu, r));
     if ((s = nv->NvEncodeAPICreateInstance(&fl)) != NV_ENC_SUCCESS) {
-        ret = refuse(AVERROR(ENOSYS), why, why_len, "NvEncodeAPICreateInstance failed: %s",
-                     nvenc_status_name(s));
+        ret = mf_backend_errf(AVERROR(ENOSYS), why, why_len, "NvEncodeAPICreateInstance failed: %s",
+                              nvenc_status_name(s));
         goto done;
     }
     params.device = ctx;
@@ -162,23 +151,27 @@ static int probe_device(const CudaFunctions *cu, const NvencFunctions *nv, CUdev
     case NV_ENC_ERR_NO_ENCODE_DEVICE:
     case NV_ENC_ERR_UNSUPPORTED_DEVICE:
     case NV_ENC_ERR_INVALID_ENCODERDEVICE:
-        ret = refuse(AVERROR(ENOSYS), why, why_len, "GPU %d (%s) has no NVENC engine (%s)",
-                     host->gpu, host->gpu_name, nvenc_status_name(s));
+        ret = mf_backend_errf(AVERROR(ENOSYS), why, why_len, "GPU %d (%s) has no NVENC engine (%s)",
+                              host->gpu, host->gpu_name, nvenc_status_name(s));
         break;
     case NV_ENC_ERR_OUT_OF_MEMORY:
         /* What the driver answers when the GPU's (or the driver's per
          * system, on GeForce) concurrent session limit is reached. */
-        ret = refuse(AVERROR(EBUSY), why, why_len, "GPU %d (%s): NVENC session limit reached "
-                     "(nvEncOpenEncodeSessionEx: %s)", host->gpu, host->gpu_name, nvenc_status_name(s));
+        ret = mf_backend_errf(AVERROR(EBUSY), why, why_len,
+                              "GPU %d (%s): NVENC session limit reached (nvEncOpenEncodeSessionEx: %s)",
+                              host->gpu, host->gpu_name, nvenc_status_name(s));
         break;
     case NV_ENC_ERR_INVALID_VERSION:
-        ret = refuse(AVERROR(ENOSYS), why, why_len, "NVIDIA driver too old for NVENC API %d.%d "
-                     "(nvEncOpenEncodeSessionEx: %s; needs driver %s or newer)",
-                     NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION, nvenc_status_name(s), MIN_DRIVER);
+        ret = mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                              "NVIDIA driver too old for NVENC API %d.%d "
+                              "(nvEncOpenEncodeSessionEx: %s; needs driver %s or newer)",
+                              NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION, nvenc_status_name(s),
+                              MIN_DRIVER);
         break;
     default:
-        ret = refuse(AVERROR(ENOSYS), why, why_len, "GPU %d (%s): nvEncOpenEncodeSessionEx failed: %s",
-                     host->gpu, host->gpu_name, nvenc_status_name(s));
+        ret = mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                              "GPU %d (%s): nvEncOpenEncodeSessionEx failed: %s",
+                              host->gpu, host->gpu_name, nvenc_status_name(s));
         break;
     }
     if (enc)
@@ -201,27 +194,34 @@ int mf_nvenc_probe_with(const CudaFunctions *cu, const NvencFunctions *nv, int g
     if (why && why_len)
         why[0] = '\0';
     if ((s = nv->NvEncodeAPIGetMaxSupportedVersion(&version)) != NV_ENC_SUCCESS)
-        return refuse(AVERROR(ENOSYS), why, why_len, "NvEncodeAPIGetMaxSupportedVersion failed: %s",
-                      nvenc_status_name(s));
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "NvEncodeAPIGetMaxSupportedVersion failed: %s",
+                               nvenc_status_name(s));
     host->driver_api = version;
     if (version < want)
-        return refuse(AVERROR(ENOSYS), why, why_len, "NVIDIA driver too old: it offers NVENC API "
-                      "%u.%u, mpegflow needs %d.%d (driver %s or newer)", version >> 4, version & 15,
-                      NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION, MIN_DRIVER);
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "NVIDIA driver too old: it offers NVENC API %u.%u, mpegflow needs %d.%d "
+                               "(driver %s or newer)", version >> 4, version & 15, NVENCAPI_MAJOR_VERSION,
+                               NVENCAPI_MINOR_VERSION, MIN_DRIVER);
     if ((r = cu->cuInit(0)) != CUDA_SUCCESS) {
         if ((int)r == CUDA_ERROR_NO_DEVICE)
-            return refuse(AVERROR(ENOSYS), why, why_len, "no CUDA device (cuInit: %s)", cuda_error(cu, r));
+            return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                                   "no CUDA device (cuInit: %s)", cuda_error(cu, r));
         if ((int)r == CUDA_ERROR_INSUFFICIENT_DRIVER)
-            return refuse(AVERROR(ENOSYS), why, why_len, "NVIDIA driver too old for CUDA (cuInit: %s)",
-                          cuda_error(cu, r));
-        return refuse(AVERROR(ENOSYS), why, why_len, "cuInit failed: %s", cuda_error(cu, r));
+            return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                                   "NVIDIA driver too old for CUDA (cuInit: %s)",
+                                   cuda_error(cu, r));
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "cuInit failed: %s", cuda_error(cu, r));
     }
     if ((r = cu->cuDeviceGetCount(&count)) != CUDA_SUCCESS || count <= 0)
-        return refuse(AVERROR(ENOSYS), why, why_len, "no CUDA device (cuDeviceGetCount: %s)",
-                      r != CUDA_SUCCESS ? cuda_error(cu, r) : "0 devices");
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "no CUDA device (cuDeviceGetCount: %s)",
+                               r != CUDA_SUCCESS ? cuda_error(cu, r) : "0 devices");
     if (gpu >= count)
-        return refuse(AVERROR(ENOSYS), why, why_len, "MPEGFLOW_GPU=%d, but this host has %d CUDA device%s",
-                      gpu, count, count == 1 ? "" : "s");
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "MPEGFLOW_GPU=%d, but this host has %d CUDA device%s",
+                               gpu, count, count == 1 ? "" : "s");
     /* Any device: the first that passes; otherwise the first one's reason. */
     for (int i = gpu >= 0 ? gpu : 0; i < (gpu >= 0 ? gpu + 1 : count); i++) {
         char reason[256];
@@ -231,11 +231,12 @@ int mf_nvenc_probe_with(const CudaFunctions *cu, const NvencFunctions *nv, int g
         host->driver_api = api;
         host->gpu = i;
         if ((r = cu->cuDeviceGet(&dev, i)) != CUDA_SUCCESS) {
-            int e = refuse(AVERROR(ENOSYS), reason, sizeof(reason), "GPU %d: cuDeviceGet failed: %s",
-                           i, cuda_error(cu, r));
+            int e = mf_backend_errf(AVERROR(ENOSYS), reason, sizeof(reason),
+                                    "GPU %d: cuDeviceGet failed: %s",
+                                    i, cuda_error(cu, r));
             if (i == (gpu >= 0 ? gpu : 0)) {
                 ret = e;
-                refuse(0, why, why_len, "%s", reason);
+                mf_backend_errf(0, why, why_len, "%s", reason);
             }
             continue;
         }
@@ -244,7 +245,7 @@ int mf_nvenc_probe_with(const CudaFunctions *cu, const NvencFunctions *nv, int g
             return 0;
         if (i == (gpu >= 0 ? gpu : 0)) {
             ret = e;
-            refuse(0, why, why_len, "%s", reason);
+            mf_backend_errf(0, why, why_len, "%s", reason);
         }
     }
     return ret;
@@ -262,21 +263,23 @@ int mf_nvenc_probe_host(int gpu, int codec, struct mf_nvenc_host *host, char *wh
         /* "Cannot load libcuda.so.1" or "Cannot load cuSomeSymbol" */
         const char *what = !strncmp(log.msg, "Cannot load ", 12) ? log.msg + 12 : log.msg;
         if (!strcmp(what, "libcuda.so.1"))
-            return refuse(AVERROR(ENOSYS), why, why_len,
-                          "libcuda.so.1 not found: no NVIDIA driver on this host");
-        return refuse(AVERROR(ENOSYS), why, why_len,
-                      "libcuda.so.1 lacks %s: NVIDIA driver too old", what[0] ? what : "a symbol");
+            return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                                   "libcuda.so.1 not found: no NVIDIA driver on this host");
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "libcuda.so.1 lacks %s: NVIDIA driver too old", what[0] ? what : "a symbol");
     }
     log.msg[0] = '\0';
     if (nvenc_load_functions(&nv, &log) < 0) {
         const char *what = !strncmp(log.msg, "Cannot load ", 12) ? log.msg + 12 : log.msg;
         cuda_free_functions(&cu);
         if (!strcmp(what, "libnvidia-encode.so.1"))
-            return refuse(AVERROR(ENOSYS), why, why_len, "libnvidia-encode.so.1 not found: the NVIDIA "
-                          "driver here has no NVENC library (in a container, NVIDIA_DRIVER_CAPABILITIES "
-                          "must include 'video')");
-        return refuse(AVERROR(ENOSYS), why, why_len,
-                      "libnvidia-encode.so.1 lacks %s: NVIDIA driver too old", what[0] ? what : "a symbol");
+            return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                                   "libnvidia-encode.so.1 not found: the NVIDIA driver here has no NVENC "
+                                   "library (in a container, NVIDIA_DRIVER_CAPABILITIES must include "
+                                   "'video')");
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "libnvidia-encode.so.1 lacks %s: NVIDIA driver too old",
+                               what[0] ? what : "a symbol");
     }
     ret = mf_nvenc_probe_with(cu, nv, gpu, codec, host, why, why_len);
     nvenc_free_functions(&nv);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,12 +21,14 @@
 #include <libavutil/mem.h>
 
 #include "mpegflow/encoder.h"
+#include "backend_util.h"
 #include "backends.h"
 #include "x264_params.h"
 
 struct x264_state {
     struct mf_encoder pub;          /* first: the caller only sees this */
     const AVClass *log_class;       /* &log_class is our av_log context */
+    char said[256];                 /* x264's last error line, for open()'s err */
     x264_t *h;
     int width, height;
     AVPacket *pending;              /* the access unit x264 gave us last */
@@ -43,6 +46,7 @@ static const AVClass log_class = {
 
 static void log_x264(void *ctx, int level, const char *fmt, va_list args)
 {
+    struct x264_state *st = (struct x264_state *)((char *)ctx - offsetof(struct x264_state, log_class));
     /* x264's per-encode statistics are INFO; a worker running many jobs
      * keeps them out of the default log level. */
     static const int map[] = {
@@ -54,33 +58,30 @@ static void log_x264(void *ctx, int level, const char *fmt, va_list args)
 
     if (level < 0 || level > X264_LOG_DEBUG)
         return;
+    if (level == X264_LOG_ERROR) {
+        va_list copy;
+        va_copy(copy, args);
+        vsnprintf(st->said, sizeof(st->said), fmt, copy);
+        va_end(copy);
+        st->said[strcspn(st->said, "\r\n")] = '\0';
+    }
     av_vlog(ctx, map[level], fmt, args);
 }
 
-static int refuse(char *why, size_t why_len, const char *fmt, ...)
-{
-    if (why && why_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, why_len, fmt, ap);
-        va_end(ap);
-    }
-    return AVERROR(ENOSYS);
-}
-
-static int mf_x264_probe(char *why, size_t why_len)
+static int mf_x264_probe(struct mf_encoder_probe *probe, char *why, size_t why_len)
 {
     x264_param_t p;
     x264_t *h;
 
+    probe->device = -1;
     /* X264_BIT_DEPTH 0 means the depth is chosen at run time (8 or 10). */
     if (X264_BIT_DEPTH != 0 && X264_BIT_DEPTH != 8) {
-        return refuse(why, why_len, "libx264 was built for %d-bit only, mpegflow needs 8-bit",
-                      X264_BIT_DEPTH);
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "libx264 was built for %d-bit only, mpegflow needs 8-bit", X264_BIT_DEPTH);
     }
     if (x264_chroma_format != 0 && x264_chroma_format != X264_CSP_I420) {
-        return refuse(why, why_len, "libx264 was built without 4:2:0 (only csp %d)",
-                      x264_chroma_format);
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "libx264 was built without 4:2:0 (only csp %d)", x264_chroma_format);
     }
     /* The headers may not match the library we run with: ask it. */
     x264_param_default_preset(&p, "ultrafast", NULL);
@@ -90,7 +91,8 @@ static int mf_x264_probe(char *why, size_t why_len)
     p.i_threads = 1;
     p.i_log_level = X264_LOG_NONE;
     if (!(h = x264_encoder_open(&p)))
-        return refuse(why, why_len, "libx264 refused an 8-bit 4:2:0 encoder (x264_encoder_open)");
+        return mf_backend_errf(AVERROR(ENOSYS), why, why_len,
+                               "libx264 refused an 8-bit 4:2:0 encoder (x264_encoder_open)");
     x264_encoder_close(h);
     return 0;
 }
@@ -161,7 +163,8 @@ static int keep_headers(struct x264_state *st, const x264_nal_t *nal, int n_nal,
     return 0;
 }
 
-static int fill_par(struct x264_state *st, const struct mf_encoder_config *cfg)
+static int fill_par(struct x264_state *st, const struct mf_encoder_config *cfg,
+                    char *err, size_t err_len)
 {
     AVCodecParameters *par = st->pub.par;
     x264_param_t q;
@@ -186,19 +189,17 @@ static int fill_par(struct x264_state *st, const struct mf_encoder_config *cfg)
     par->color_range = q.vui.b_fullrange == 1 ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
     par->video_delay = q.i_bframe ? (q.i_bframe_pyramid ? 2 : 1) : 0;
 
-    if (x264_encoder_headers(st->h, &nal, &n_nal) < 0) {
-        av_log(&st->log_class, AV_LOG_ERROR, "x264_encoder_headers failed\n");
-        return AVERROR_EXTERNAL;
-    }
+    if (x264_encoder_headers(st->h, &nal, &n_nal) < 0)
+        return mf_backend_errf(AVERROR_EXTERNAL, err, err_len, "x264: x264_encoder_headers failed");
     return keep_headers(st, nal, n_nal, cfg->global_header);
 }
 
-static int mf_x264_open(struct mf_encoder **enc, const struct mf_encoder_config *cfg)
+static int mf_x264_open(struct mf_encoder **enc, const struct mf_encoder_config *cfg,
+                        char *err, size_t err_len)
 {
     struct x264_state *st;
     struct mf_encoder *pub;
     x264_param_t p;
-    char err[512];
     int ret;
 
     if (!enc || !cfg)
@@ -217,21 +218,19 @@ static int mf_x264_open(struct mf_encoder **enc, const struct mf_encoder_config 
         goto error;
     }
 
-    if ((ret = mf_x264_params(&p, cfg, err, sizeof(err))) < 0) {
-        av_log(&st->log_class, AV_LOG_ERROR, "%s\n", err);
+    if ((ret = mf_x264_params(&p, cfg, err, err_len)) < 0)
         goto error;
-    }
     p.pf_log = log_x264;
     p.p_log_private = &st->log_class;
     p.i_log_level = X264_LOG_INFO;
     if (!(st->h = x264_encoder_open(&p))) {
-        av_log(&st->log_class, AV_LOG_ERROR,
-               "x264_encoder_open failed for %dx%d preset %s (see x264's message above)\n",
-               cfg->width, cfg->height, cfg->preset ? cfg->preset : "medium");
-        ret = AVERROR_EXTERNAL;
+        ret = mf_backend_errf(AVERROR_EXTERNAL, err, err_len,
+                              "x264_encoder_open failed for %dx%d preset %s: %s", cfg->width, cfg->height,
+                              cfg->preset ? cfg->preset : "medium",
+                              st->said[0] ? st->said : "x264 gave no reason");
         goto error;
     }
-    if ((ret = fill_par(st, cfg)) < 0)
+    if ((ret = fill_par(st, cfg, err, err_len)) < 0)
         goto error;
     *enc = pub;
     return 0;
@@ -301,6 +300,8 @@ static int mf_x264_send_frame(struct mf_encoder *enc, const AVFrame *frame)
     }
     if (st->has_pending)
         return AVERROR(EAGAIN);
+    /* the frames must be what open() was told (mf_encoder_check), which
+     * only the caller's bug could break */
     if (frame->width != st->width || frame->height != st->height ||
         frame->format != AV_PIX_FMT_YUV420P) {
         av_log(&st->log_class, AV_LOG_ERROR, "frame %dx%d format %d, encoder wants %dx%d yuv420p\n",
@@ -344,8 +345,14 @@ static int mf_x264_receive_packet(struct mf_encoder *enc, AVPacket *pkt)
     return 0;
 }
 
+static const enum AVPixelFormat pix_fmts[] = { AV_PIX_FMT_YUV420P, AV_PIX_FMT_NONE };
+
 const struct mf_encoder_backend mf_x264_backend = {
     .name = "x264",
+    .long_name = "H.264 on the CPU (libx264)",
+    .codecs = MF_CODEC_BIT(MF_CODEC_H264),
+    .pix_fmts = pix_fmts,
+    .hw_device = AV_HWDEVICE_TYPE_NONE,
     .probe = mf_x264_probe,
     .open = mf_x264_open,
     .send_frame = mf_x264_send_frame,

@@ -7,23 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libavutil/error.h>
 #include <libavutil/pixfmt.h>
 
+#include "backend_util.h"
 #include "x264_params.h"
 
 /* H.273 "unspecified": x264's own default, so we leave the field alone. */
 #define H273_UNSPECIFIED 2
-
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-{
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
 
 /* "a, b, c" from a NULL-terminated x264 name table, for error messages. */
 static void join_names(char *buf, size_t len, const char *const *names)
@@ -49,31 +40,21 @@ static int set_preset(x264_param_t *p, const struct mf_encoder_config *cfg,
      * the message can name the field that is wrong. */
     if (x264_param_default_preset(p, preset, NULL) < 0) {
         join_names(valid, sizeof(valid), x264_preset_names);
-        return fail(err, err_len, "invalid x264 preset '%s' (valid: %s)", preset, valid);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid x264 preset '%s' (valid: %s)", preset, valid);
     }
     if (cfg->tune && x264_param_default_preset(p, preset, cfg->tune) < 0) {
         join_names(valid, sizeof(valid), x264_tune_names);
-        return fail(err, err_len, "invalid x264 tune '%s' (valid: %s; "
-                    "at most one psy tune, combined with ',')", cfg->tune, valid);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len, "invalid x264 tune '%s' (valid: %s; "
+                               "at most one psy tune, combined with ',')", cfg->tune, valid);
     }
     return 0;
 }
 
-static int set_picture(x264_param_t *p, const struct mf_encoder_config *cfg,
-                       char *err, size_t err_len)
+/* Codec, size, pixel format and time base were checked against the
+ * backend's capabilities (mf_encoder_check) before we are called. */
+static void set_picture(x264_param_t *p, const struct mf_encoder_config *cfg)
 {
-    if (cfg->codec != MF_CODEC_H264)
-        return fail(err, err_len, "x264 encodes H.264 only (codec %d)", (int)cfg->codec);
-    if (cfg->width <= 0 || cfg->height <= 0 || cfg->width % 2 || cfg->height % 2)
-        return fail(err, err_len, "x264: size %dx%d must be even and positive",
-                    cfg->width, cfg->height);
-    if (cfg->pix_fmt != AV_PIX_FMT_YUV420P)
-        return fail(err, err_len, "x264 backend takes yuv420p frames only (pix_fmt %d)",
-                    (int)cfg->pix_fmt);
-    if (cfg->time_base.num <= 0 || cfg->time_base.den <= 0)
-        return fail(err, err_len, "x264: invalid time base %d/%d",
-                    cfg->time_base.num, cfg->time_base.den);
-
     p->i_width = cfg->width;
     p->i_height = cfg->height;
     p->i_csp = X264_CSP_I420;
@@ -95,20 +76,6 @@ static int set_picture(x264_param_t *p, const struct mf_encoder_config *cfg,
     p->b_vfr_input = 1;
     p->vui.i_sar_width = 1;
     p->vui.i_sar_height = 1;
-    return 0;
-}
-
-/* bits (per second) -> x264's kbit, rounded, refusing what an int can't hold. */
-static int to_kbit(int64_t bits, const char *field, int *kbit, char *err, size_t err_len)
-{
-    int64_t k;
-
-    /* checked before rounding, so that the + 500 cannot overflow */
-    if (bits <= 0 || bits > (int64_t)INT_MAX * 1000 || (k = (bits + 500) / 1000) < 1)
-        return fail(err, err_len, "x264: %s %lld out of range (500 .. %lld000)",
-                    field, (long long)bits, (long long)INT_MAX);
-    *kbit = (int)(k > INT_MAX ? INT_MAX : k);
-    return 0;
 }
 
 static int set_rate_control(x264_param_t *p, const struct mf_encoder_config *cfg,
@@ -118,40 +85,46 @@ static int set_rate_control(x264_param_t *p, const struct mf_encoder_config *cfg
     int ret;
 
     if (has_crf == has_bitrate)
-        return fail(err, err_len, "x264: set exactly one of crf (%g) and bitrate (%lld)",
-                    cfg->crf, (long long)cfg->bitrate);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264: set exactly one of crf (%g) and bitrate (%lld)",
+                               cfg->crf, (long long)cfg->bitrate);
     if (has_crf) {
         if (cfg->crf > 51)
-            return fail(err, err_len, "x264: crf %g out of range (0 .. 51)", cfg->crf);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x264: crf %g out of range (0 .. 51)", cfg->crf);
         p->rc.i_rc_method = X264_RC_CRF;
         p->rc.f_rf_constant = (float)cfg->crf;
     } else {
         p->rc.i_rc_method = X264_RC_ABR;
-        if ((ret = to_kbit(cfg->bitrate, "bitrate", &p->rc.i_bitrate, err, err_len)) < 0)
+        if ((ret = mf_backend_kbit(cfg->bitrate, "x264", "bitrate", &p->rc.i_bitrate, err, err_len)) < 0)
             return ret;
     }
 
     if (cfg->maxrate <= 0) {
         if (cfg->bufsize > 0)
-            return fail(err, err_len, "x264: bufsize %lld needs a maxrate",
-                        (long long)cfg->bufsize);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x264: bufsize %lld needs a maxrate",
+                                   (long long)cfg->bufsize);
         return 0;
     }
     /* VBV; with CRF this is "capped CRF". Two seconds of maxrate is the
      * usual streaming buffer when the job does not say. */
-    if ((ret = to_kbit(cfg->maxrate, "maxrate", &p->rc.i_vbv_max_bitrate, err, err_len)) < 0)
+    if ((ret = mf_backend_kbit(cfg->maxrate, "x264", "maxrate", &p->rc.i_vbv_max_bitrate,
+                               err, err_len)) < 0)
         return ret;
-    return to_kbit(cfg->bufsize > 0 ? cfg->bufsize : 2 * cfg->maxrate, "bufsize",
-                   &p->rc.i_vbv_buffer_size, err, err_len);
+    return mf_backend_kbit(cfg->bufsize > 0 ? cfg->bufsize : 2 * cfg->maxrate, "x264", "bufsize",
+                           &p->rc.i_vbv_buffer_size, err, err_len);
 }
 
 static int set_gop(x264_param_t *p, const struct mf_encoder_config *cfg,
                    char *err, size_t err_len)
 {
     if (cfg->gop_frames <= 0)
-        return fail(err, err_len, "x264: gop_frames %d must be > 0", cfg->gop_frames);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264: gop_frames %d must be > 0", cfg->gop_frames);
     if (cfg->threads < 0)
-        return fail(err, err_len, "x264: threads %d must be >= 0", cfg->threads);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264: threads %d must be >= 0", cfg->threads);
 
     p->i_keyint_max = cfg->gop_frames;
     /* Only scenecut decisions read keyint_min and scenecut is off; use the
@@ -217,7 +190,8 @@ static int set_level(x264_param_t *p, const struct mf_encoder_config *cfg,
             break;
         used += (size_t)n;
     }
-    return fail(err, err_len, "invalid H.264 level '%s' (valid: %s)", cfg->level, valid);
+    return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                           "invalid H.264 level '%s' (valid: %s)", cfg->level, valid);
 }
 
 /* AVColor* values are the H.273 codes for everything x264 knows; anything
@@ -263,13 +237,15 @@ static int set_profile(x264_param_t *p, const struct mf_encoder_config *cfg,
         known |= !strcmp(*n, cfg->profile);
     if (!known) {
         join_names(valid, sizeof(valid), x264_profile_names);
-        return fail(err, err_len, "invalid H.264 profile '%s' (valid: %s)", cfg->profile, valid);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid H.264 profile '%s' (valid: %s)", cfg->profile, valid);
     }
     /* Known name, so a failure means the other settings conflict with it,
      * e.g. lossless (crf 0) below High 4:4:4. */
     if (x264_param_apply_profile(p, cfg->profile) < 0)
-        return fail(err, err_len, "x264 cannot apply profile '%s' to these settings "
-                    "(e.g. lossless needs high444)", cfg->profile);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x264 cannot apply profile '%s' to these settings "
+                               "(e.g. lossless needs high444)", cfg->profile);
     return 0;
 }
 
@@ -280,9 +256,10 @@ int mf_x264_params(x264_param_t *p, const struct mf_encoder_config *cfg,
 
     if (err && err_len)
         err[0] = '\0';
-    if ((ret = set_preset(p, cfg, err, err_len)) < 0 ||
-        (ret = set_picture(p, cfg, err, err_len)) < 0 ||
-        (ret = set_rate_control(p, cfg, err, err_len)) < 0 ||
+    if ((ret = set_preset(p, cfg, err, err_len)) < 0)
+        return ret;
+    set_picture(p, cfg);
+    if ((ret = set_rate_control(p, cfg, err, err_len)) < 0 ||
         (ret = set_gop(p, cfg, err, err_len)) < 0 ||
         (ret = set_level(p, cfg, err, err_len)) < 0)
         return ret;

@@ -21,12 +21,13 @@
  * cfg->gop_frames frames: scenecut is off and GOPs are closed.
  *
  * @param p        written in full; needs no x264_param_cleanup()
- * @param cfg      the job's settings, read only
+ * @param cfg      the job's settings, read only; codec, size, pixel format
+ *                 and time base already checked (mf_encoder_check)
  * @param err      receives a human message naming the bad field on failure
  * @param err_len  size of err (may be 0)
- * @return 0, or -EINVAL for a setting x264 cannot encode (unknown preset,
- *         tune, profile or level; not exactly one of crf/bitrate; bad size,
- *         pixel format, codec, time base, gop or rates)
+ * @return 0, or AVERROR(EINVAL) for a setting x264 cannot encode (unknown
+ *         preset, tune, profile or level; not exactly one of crf/bitrate;
+ *         bad gop or rates)
  */
 int mf_x264_params(x264_param_t *p, const struct mf_encoder_config *cfg,
                    char *err, size_t err_len);

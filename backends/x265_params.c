@@ -2,14 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libavutil/mem.h>
 
 #include "avcodec.h"
+#include "backend_util.h"
 #include "x265_params.h"
 
 /* x265 has x264's preset names. */
@@ -23,17 +22,6 @@ static const struct { const char *x264, *x265; } tunes[] = {
     { "stillimage", NULL }, { "psnr", "psnr" }, { "ssim", "ssim" },
     { "fastdecode", "fastdecode" }, { "zerolatency", "zerolatency" },
 };
-
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-{
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return AVERROR(EINVAL);
-}
 
 static int is_preset(const char *name)
 {
@@ -57,22 +45,13 @@ static int map_tune(const char *list, const char **out, char *err, size_t err_le
             if (strlen(tunes[i].x264) == n && !strncmp(tunes[i].x264, p, n))
                 break;
         if (i == sizeof(tunes) / sizeof(tunes[0]))
-            return fail(err, err_len, "x265: invalid tune '%s' (valid: film, animation, grain, "
-                        "stillimage, psnr, ssim, fastdecode, zerolatency)", list);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: invalid tune '%s' (valid: film, animation, grain, "
+                                   "stillimage, psnr, ssim, fastdecode, zerolatency)", list);
         if (!*out)
             *out = tunes[i].x265;
         p += n + (p[n] == ',');
     }
-    return 0;
-}
-
-/* bits -> x265's kbit, refusing what an int cannot hold. */
-static int to_kbit(int64_t bits, const char *field, int *kbit, char *err, size_t err_len)
-{
-    if (bits < 500 || bits > (int64_t)INT_MAX * 1000)
-        return fail(err, err_len, "x265: %s %lld out of range (500 .. %lld000)",
-                    field, (long long)bits, (long long)INT_MAX);
-    *kbit = (int)((bits + 500) / 1000);
     return 0;
 }
 
@@ -84,30 +63,33 @@ static int set_rate_control(AVCodecContext *c, AVDictionary **opts, char **param
     char crf[32];
 
     if (has_crf == has_bitrate)
-        return fail(err, err_len, "x265: set exactly one of crf (%g) and bitrate (%lld)",
-                    cfg->crf, (long long)cfg->bitrate);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x265: set exactly one of crf (%g) and bitrate (%lld)",
+                               cfg->crf, (long long)cfg->bitrate);
     if (has_crf) {
         if (cfg->crf > 51)
-            return fail(err, err_len, "x265: crf %g out of range (0 .. 51)", cfg->crf);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: crf %g out of range (0 .. 51)", cfg->crf);
         snprintf(crf, sizeof(crf), "%g", cfg->crf);
         if ((ret = av_dict_set(opts, "crf", crf, 0)) < 0)
             return ret;
     } else {
         int kbit;
-        if ((ret = to_kbit(cfg->bitrate, "bitrate", &kbit, err, err_len)) < 0)
+        if ((ret = mf_backend_kbit(cfg->bitrate, "x265", "bitrate", &kbit, err, err_len)) < 0)
             return ret;
         c->bit_rate = cfg->bitrate;
     }
     if (cfg->maxrate <= 0) {
         if (cfg->bufsize > 0)
-            return fail(err, err_len, "x265: bufsize %lld needs a maxrate", (long long)cfg->bufsize);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: bufsize %lld needs a maxrate", (long long)cfg->bufsize);
         return 0;
     }
     /* VBV; with CRF this is capped CRF. Two seconds of maxrate when the
      * job does not say, as for x264. */
-    if ((ret = to_kbit(cfg->maxrate, "maxrate", &maxrate, err, err_len)) < 0 ||
-        (ret = to_kbit(cfg->bufsize > 0 ? cfg->bufsize : 2 * cfg->maxrate, "bufsize", &bufsize,
-                       err, err_len)) < 0)
+    if ((ret = mf_backend_kbit(cfg->maxrate, "x265", "maxrate", &maxrate, err, err_len)) < 0 ||
+        (ret = mf_backend_kbit(cfg->bufsize > 0 ? cfg->bufsize : 2 * cfg->maxrate, "x265", "bufsize",
+                               &bufsize, err, err_len)) < 0)
         return ret;
     c->rc_max_rate = (int64_t)maxrate * 1000;
     c->rc_buffer_size = bufsize * 1000;
@@ -123,9 +105,11 @@ static int set_gop(AVCodecContext *c, AVDictionary **opts, char **params,
     int ret;
 
     if (cfg->gop_frames <= 0)
-        return fail(err, err_len, "x265: gop_frames %d must be > 0", cfg->gop_frames);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x265: gop_frames %d must be > 0", cfg->gop_frames);
     if (cfg->threads < 0)
-        return fail(err, err_len, "x265: threads %d must be >= 0", cfg->threads);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "x265: threads %d must be >= 0", cfg->threads);
     c->gop_size = cfg->gop_frames;
     /* The segment boundaries are IDRs the pipeline chose (pict_type I; a
      * plain I would be a CRA), and every GOP decodes on its own. */
@@ -150,14 +134,16 @@ static int set_profile_level(AVDictionary **opts, char **params,
 
     if (cfg->profile) {
         if (strcmp(cfg->profile, "main"))
-            return fail(err, err_len, "x265: profile '%s' not supported (valid: main)", cfg->profile);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: profile '%s' not supported (valid: main)", cfg->profile);
         if ((ret = av_dict_set(opts, "profile", cfg->profile, 0)) < 0)
             return ret;
     }
     if (cfg->level) {
         size_t n = strspn(cfg->level, "0123456789.");
         if (!n || cfg->level[n] || strlen(cfg->level) > 4)
-            return fail(err, err_len, "x265: invalid HEVC level '%s'", cfg->level);
+            return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                                   "x265: invalid HEVC level '%s'", cfg->level);
         if ((ret = mf_avcodec_append_param(params, "level-idc", "%s", cfg->level)) < 0)
             return ret;
     }
@@ -173,20 +159,10 @@ int mf_x265_configure(AVCodecContext *ctx, AVDictionary **opts,
 
     if (err && err_len)
         err[0] = '\0';
-    if (cfg->codec != MF_CODEC_HEVC)
-        return fail(err, err_len, "x265 encodes HEVC only (codec %d)", (int)cfg->codec);
-    if (cfg->width <= 0 || cfg->height <= 0 || cfg->width % 2 || cfg->height % 2)
-        return fail(err, err_len, "x265: size %dx%d must be even and positive",
-                    cfg->width, cfg->height);
-    if (cfg->pix_fmt != AV_PIX_FMT_YUV420P)
-        return fail(err, err_len, "x265 backend takes yuv420p frames only (pix_fmt %d)",
-                    (int)cfg->pix_fmt);
-    if (cfg->time_base.num <= 0 || cfg->time_base.den <= 0)
-        return fail(err, err_len, "x265: invalid time base %d/%d",
-                    cfg->time_base.num, cfg->time_base.den);
     if (!is_preset(preset))
-        return fail(err, err_len, "invalid x265 preset '%s' (valid: ultrafast, superfast, "
-                    "veryfast, faster, fast, medium, slow, slower, veryslow, placebo)", preset);
+        return mf_backend_errf(AVERROR(EINVAL), err, err_len,
+                               "invalid x265 preset '%s' (valid: ultrafast, superfast, "
+                               "veryfast, faster, fast, medium, slow, slower, veryslow, placebo)", preset);
     if (cfg->tune && (ret = map_tune(cfg->tune, &tune, err, err_len)) < 0)
         return ret;
     if ((ret = av_dict_set(opts, "preset", preset, 0)) < 0 ||

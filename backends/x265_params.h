@@ -28,7 +28,9 @@
  * - repeat-headers=0 with a global header (parameter sets in extradata);
  * - threads 0 = x265's automatic pools, N = one pool of N threads.
  *
- * ctx must already carry size, time base and colour (mf_avcodec_open does).
+ * cfg's codec, size, pixel format and time base were already checked
+ * (mf_encoder_check); ctx must already carry size, time base and colour
+ * (mf_avcodec_open does).
  * @return 0, or AVERROR(EINVAL) with err naming the bad setting,
  *         AVERROR(ENOMEM).
  */

@@ -9,6 +9,7 @@ packages=(
   ffmpeg redis-server nginx-light libnginx-mod-http-dav-ext
   podman runc debootstrap curl   # the image suite builds Dockerfile.cpu/.gpu for real
   mesa-vulkan-drivers            # lavapipe: unit tests run the GPU pipeline's plumbing on a CPU Vulkan device
+  python3-botocore               # storage-sigv4: the test S3 server recomputes SigV4 signatures with botocore
 )
 # Node (s3rver, chart validation): Debian's, unless the machine already has one.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

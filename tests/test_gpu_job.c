@@ -46,10 +46,18 @@ static struct {
     atomic_int frames, bad;     /* over every encoder: rendition threads add concurrently */
 } seen;
 
-static int sink_probe(char *why, size_t len) { (void)why; (void)len; return 0; }
-
-static int sink_open(struct mf_encoder **enc, const struct mf_encoder_config *cfg)
+static int sink_probe(struct mf_encoder_probe *p, char *why, size_t len)
 {
+    (void)why;
+    (void)len;
+    p->device = -1;
+    return 0;
+}
+
+static int sink_open(struct mf_encoder **enc, const struct mf_encoder_config *cfg, char *err, size_t err_len)
+{
+    (void)err;
+    (void)err_len;
     struct sink *s = av_mallocz(sizeof(*s));
     *enc = NULL;
     if (!s)
@@ -115,7 +123,8 @@ static void sink_close(struct mf_encoder **enc)
 }
 
 static const struct mf_encoder_backend sink_backend = {
-    .name = "hwsink", .probe = sink_probe, .open = sink_open, .send_frame = sink_send,
+    .name = "hwsink", .codecs = MF_CODEC_BIT(MF_CODEC_H264), .hw_device = AV_HWDEVICE_TYPE_VULKAN,
+    .probe = sink_probe, .open = sink_open, .send_frame = sink_send,
     .receive_packet = sink_receive, .close = sink_close,
 };
 
@@ -223,7 +232,7 @@ static void test_gpu_job(void)
     int n = 0, ret;
 
     if (!dir) {
-        fprintf(stderr, "test_gpu_job: MEDIA_DIR unset, the gpu_job run is skipped\n");
+        UNIT_SKIP("MEDIA_DIR unset: the gpu_job run needs the sample media");
         return;
     }
     snprintf(path, sizeof(path), "%s/mkv_mpeg2_480i_tff_ac3.mkv", dir);
@@ -236,7 +245,7 @@ static void test_gpu_job(void)
         return;
     }
     /* the device is the one the test made; mf_gpu_job_open makes its own of the same type */
-    ret = mf_gpu_job_open(&g, AV_HWDEVICE_TYPE_VULKAN, &in, path, 0, err, sizeof(err));
+    ret = mf_gpu_job_open(&g, AV_HWDEVICE_TYPE_VULKAN, -1, &in, path, 0, err, sizeof(err));
     CHECK_INT_EQ(ret, 0);
     CHECK(g.hwdec_on);                  /* MPEG-2 has an NVDEC hwaccel in libavcodec */
     AVBufferRef *mine = seen.device;
@@ -295,8 +304,8 @@ int main(void)
     char err[512] = "";
     mf_avlog_capture();
     if (mf_hwdevice_open(&seen.device, AV_HWDEVICE_TYPE_VULKAN, -1, err, sizeof(err)) < 0) {
-        fprintf(stderr, "test_gpu_job: no Vulkan device here (%s): skipped\n", err);
-        return 77;
+        UNIT_SKIP("no Vulkan device here (%s)", err);
+        return UNIT_DONE();
     }
     test_one_rendition();
     test_gpu_job();

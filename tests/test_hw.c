@@ -72,7 +72,7 @@ static void test_nvdec_codecs(void)
     for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
         const AVCodec *d = avcodec_find_decoder_by_name(yes[i]);
         if (!d) {
-            fprintf(stderr, "test_hw: no %s decoder here, skipped\n", yes[i]);
+            UNIT_SKIP("no %s decoder in this libavcodec", yes[i]);
             continue;
         }
         if (!unit_report(mf_hwdecode_supported(d), __FILE__, __LINE__, "NVDEC offered"))

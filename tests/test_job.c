@@ -451,35 +451,6 @@ static void test_id(void)
     CHECK_STR_EQ(job.id, "1700000000000-0");
 }
 
-static void test_parse_bitrate(void)
-{
-    CHECK_INT_EQ(mf_parse_bitrate("800k"), 800000);
-    CHECK_INT_EQ(mf_parse_bitrate("800K"), 800000);
-    CHECK_INT_EQ(mf_parse_bitrate("1.5M"), 1500000);
-    CHECK_INT_EQ(mf_parse_bitrate("2G"), 2000000000);
-    CHECK_INT_EQ(mf_parse_bitrate("128000"), 128000);
-    CHECK_INT_EQ(mf_parse_bitrate("0"), 0);
-    CHECK_INT_EQ(mf_parse_bitrate("1.234k"), 1234);
-    CHECK_INT_EQ(mf_parse_bitrate("0.5k"), 500);
-    CHECK_INT_EQ(mf_parse_bitrate("1.50M"), 1500000);
-    CHECK_INT_EQ(mf_parse_bitrate("1.0005000k"), -1);     /* half a bit */
-    CHECK_INT_EQ(mf_parse_bitrate("1.5"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("1.0"), 1);
-    CHECK_INT_EQ(mf_parse_bitrate("9223372036854775807"), INT64_MAX);
-    CHECK_INT_EQ(mf_parse_bitrate("9223372036854775808"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("9223372036854776k"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("9223372036854775k"), 9223372036854775000LL);
-    CHECK_INT_EQ(mf_parse_bitrate(""), -1);
-    CHECK_INT_EQ(mf_parse_bitrate(NULL), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("-800k"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("+800k"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("800m"), -1);           /* milli or mega? refuse */
-    CHECK_INT_EQ(mf_parse_bitrate("800kb"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("M"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate(".5M"), -1);
-    CHECK_INT_EQ(mf_parse_bitrate("5.M"), -1);
-}
-
 static void test_validate(void)
 {
     struct mf_job job;
@@ -561,7 +532,6 @@ int main(void)
     test_invalid_json();
     test_io();
     test_id();
-    test_parse_bitrate();
     test_validate();
     test_small_error_buffer();
     return UNIT_DONE();

@@ -18,21 +18,12 @@
 #include <unistd.h>
 
 #include "mpegflow/storage.h"
+#include "unit.h"
 
 #define MEDIA "mp4_h264_aac_640x360_17s.mp4"
 
-static int failures;
 static const char *nginx_url, *nginx_log, *proxy_url, *proxy_log, *data_dir, *tmp, *media_dir;
 static char media[1024];
-
-#define CHECK(cond, ...) do {                                                   \
-    if (!(cond)) {                                                              \
-        failures++;                                                             \
-        fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);         \
-        fprintf(stderr, __VA_ARGS__);                                           \
-        fputc('\n', stderr);                                                    \
-    }                                                                           \
-} while (0)
 
 static const char *env(const char *name)
 {
@@ -424,8 +415,6 @@ static void test_cancel(void)
 
 int main(void)
 {
-    double t0 = now();
-
     nginx_url = env("MF_TEST_NGINX_URL");
     nginx_log = env("MF_TEST_NGINX_LOG");
     proxy_url = env("MF_TEST_PROXY_URL");
@@ -445,9 +434,5 @@ int main(void)
     test_limits();
     test_refused();
     test_cancel();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("storage http: all checks passed in %.1f s\n", now() - t0);
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }

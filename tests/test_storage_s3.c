@@ -3,7 +3,8 @@
  * MF_TEST_S3_URL, MF_TEST_S3_KEY, MF_TEST_S3_SECRET, MF_TEST_TMP, MEDIA_DIR).
  * s3rver parses the SigV4 Authorization header and requires x-amz-content-sha256
  * and a known access key id, but does not verify V4 signature values: that is
- * done by test_storage_unit, which recomputes them. An unknown key must be
+ * done by storage-sigv4 (test_storage_sigv4.c against tests/storage/
+ * s3_verify_server.py, which recomputes them with botocore). An unknown key must be
  * refused with 403 (InvalidAccessKeyId), named in the message, and not retried.
  */
 #include <stdio.h>
@@ -12,19 +13,9 @@
 #include <sys/stat.h>
 
 #include "mpegflow/storage.h"
+#include "unit.h"
 
 #define MEDIA "mp4_h264_aac_640x360_17s.mp4"
-
-static int failures;
-
-#define CHECK(cond, ...) do {                                                   \
-    if (!(cond)) {                                                              \
-        failures++;                                                             \
-        fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);         \
-        fprintf(stderr, __VA_ARGS__);                                           \
-        fputc('\n', stderr);                                                    \
-    }                                                                           \
-} while (0)
 
 static const char *env(const char *name)
 {
@@ -92,9 +83,5 @@ int main(void)
           "unknown key: %d %s", r, err);
     mf_storage_close(&st);
 
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("storage s3: all checks passed\n");
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }

@@ -22,17 +22,7 @@
 #include <libavutil/sha.h>
 
 #include "mpegflow/storage.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do {                                                   \
-    if (!(cond)) {                                                              \
-        failures++;                                                             \
-        fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);         \
-        fprintf(stderr, __VA_ARGS__);                                           \
-        fputc('\n', stderr);                                                    \
-    }                                                                           \
-} while (0)
+#include "unit.h"
 
 /* --- configuration ------------------------------------------------------------ */
 
@@ -94,24 +84,6 @@ static void test_config(void)
     CHECK(st, "open: %s", err);
     mf_storage_close(&st);
     CHECK(!st, "close clears the handle");
-
-    setenv("MPEGFLOW_STORAGE_URL", "https://s3.example/bkt", 1);
-    setenv("MPEGFLOW_STORAGE_AUTH", "sigv4", 1);
-    setenv("AWS_ACCESS_KEY_ID", "AKID", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "SECRET", 1);
-    unsetenv("AWS_REGION");
-    setenv("AWS_DEFAULT_REGION", "eu-west-1", 1);
-    setenv("MPEGFLOW_MAX_INPUT_BYTES", "10M", 1);
-    CHECK(mf_storage_config_from_env(&c, err, sizeof(err)) == 0, "%s", err);
-    CHECK(c.auth == MF_AUTH_SIGV4 && !strcmp(c.region, "eu-west-1") &&
-          c.max_input_bytes == 10 << 20 && !strcmp(c.url, "https://s3.example/bkt"), "from env");
-    setenv("MPEGFLOW_MAX_INPUT_BYTES", "lots", 1);
-    CHECK(mf_storage_config_from_env(&c, err, sizeof(err)) < 0 &&
-          strstr(err, "MPEGFLOW_MAX_INPUT_BYTES"), "%s", err);
-    setenv("MPEGFLOW_MAX_INPUT_BYTES", "", 1);
-    setenv("MPEGFLOW_STORAGE_AUTH", "basic", 1);
-    CHECK(mf_storage_config_from_env(&c, err, sizeof(err)) < 0 &&
-          strstr(err, "MPEGFLOW_STORAGE_AUTH"), "%s", err);
 }
 
 /* --- resolution --------------------------------------------------------------- */
@@ -339,7 +311,7 @@ static void check_signed(const struct capture *cap, const char *method, const ch
     char auth[1024], v[512], amz_date[32], sha_hdr[80], canon[4096] = "", want[65];
     char cred[128], signed_headers[256], sig[65], line[600], reqline[512];
     const char *p;
-    int failures_before = failures;
+    int failures_before = *unit_failures();
 
     snprintf(reqline, sizeof(reqline), "%s %s HTTP/1.1\r\n", method, uri);
     CHECK(!strncmp(cap->req, reqline, strlen(reqline) - 2), "request line: %.80s", cap->req);
@@ -348,7 +320,7 @@ static void check_signed(const struct capture *cap, const char *method, const ch
           "x-amz-date");
     CHECK(header(cap->req, "x-amz-content-sha256", sha_hdr, sizeof(sha_hdr)) &&
           !strcmp(sha_hdr, payload_hash), "x-amz-content-sha256 %s, want %s", sha_hdr, payload_hash);
-    if (failures > failures_before)
+    if (*unit_failures() > failures_before)
         return;
     CHECK(sscanf(auth, "AWS4-HMAC-SHA256 Credential=%127[^,], SignedHeaders=%255[^,], Signature=%64s",
                  cred, signed_headers, sig) == 3, "Authorization: %s", auth);
@@ -491,9 +463,5 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
     if (system(cmd))
         fprintf(stderr, "could not remove %s\n", tmp);
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("storage unit: all checks passed\n");
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }

@@ -17,15 +17,7 @@
 #include <libavutil/log.h>
 
 #include "mpegflow/encoder.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++; \
-        } \
-    } while (0)
+#include "unit.h"
 
 #define N_FRAMES 75
 #define GOP 25
@@ -164,7 +156,7 @@ static void test_encode(void)
     const char *dump = getenv("MF_X264_DUMP");
     int ret, keys = 0;
 
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (!enc)
         goto done;
     check_par(enc);
@@ -220,7 +212,7 @@ static void test_inband_headers(void)
     cfg.global_header = 0;
     cfg.preset = "ultrafast";   /* no B-frames: dts == pts */
     cfg.threads = 1;
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (!enc)
         goto done;
     CHECK(enc->par->extradata_size == 0);
@@ -258,7 +250,7 @@ static void test_profile_level(void)
     cfg.maxrate = 1000000;
     cfg.profile = "main";
     cfg.level = "3.0";
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (enc) {
         CHECK(enc->par->profile == FF_PROFILE_H264_MAIN);
         CHECK(enc->par->level == 30);
@@ -276,13 +268,13 @@ static void test_rejects(void)
     AVFrame *ok = new_frame(320, 240, AV_PIX_FMT_YUV420P);
 
     cfg.preset = "warpspeed";
-    CHECK(x264->open(&enc, &cfg) == AVERROR(EINVAL));
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == AVERROR(EINVAL));
     CHECK(enc == NULL);
     x264->close(&enc);          /* after a failed open: a no-op */
     x264->close(NULL);
 
     cfg = base();
-    CHECK(x264->open(&enc, &cfg) == 0);
+    CHECK(mf_encoder_open(x264, &enc, &cfg, NULL, 0) == 0);
     if (!enc)
         goto done;
     paint(big, 0);
@@ -311,14 +303,10 @@ int main(void)
     CHECK(x264 != NULL);
     if (!x264)
         return 1;
-    CHECK(x264->probe(why, sizeof(why)) == 0);
+    CHECK(x264->probe(&(struct mf_encoder_probe){ .codec = -1, .device = -1 }, why, sizeof(why)) == 0);
     test_encode();
     test_inband_headers();
     test_profile_level();
     test_rejects();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    else
-        printf("x264 encode: all checks passed\n");
-    return failures ? 1 : 0;
+    return UNIT_DONE();
 }

@@ -18,6 +18,8 @@
 #include "bench/bench.h"
 #include "commands.h"
 #include "common/self_exe.h"
+#include "common/quantity.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #define MAX_FILES 256
@@ -37,6 +39,8 @@ static void usage(FILE *f)
         "  --no-cascade      ours scales every rung from the source (encode --no-cascade)\n"
         "  --runs N          runs per side and file; medians with min/max (default 3)\n"
         "  --vs-ffmpeg       also run the ffmpeg CLI on the same work, alternating with ours\n"
+        "  --ffmpeg 'CMD'    the ffmpeg CLI to compare with (default ffmpeg), split at spaces;\n"
+        "                    'chroot DIR ffmpeg' runs it in DIR, where the files must lie\n"
         "  --no-quality      skip PSNR/SSIM (they take one extra decode per side and file)\n"
         "  --json FILE       write every figure as JSON\n"
         "  --chart FILE.svg  write a chart: speed ratio per file, bitrate vs PSNR per rendition\n"
@@ -51,7 +55,7 @@ static void usage(FILE *f)
 
 enum { OPT_MEDIA = 256, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_GOP, OPT_BACKEND,
        OPT_THREADS, OPT_RUNS, OPT_VS, OPT_NOQ, OPT_JSON, OPT_CHART, OPT_WORKDIR, OPT_WORKER,
-       OPT_NO_CASCADE };
+       OPT_NO_CASCADE, OPT_FFMPEG };
 
 static const struct option long_opts[] = {
     { "media", required_argument, NULL, OPT_MEDIA },     { "ladder", required_argument, NULL, OPT_LADDER },
@@ -62,13 +66,13 @@ static const struct option long_opts[] = {
     { "no-quality", no_argument, NULL, OPT_NOQ },        { "json", required_argument, NULL, OPT_JSON },
     { "chart", required_argument, NULL, OPT_CHART },     { "workdir", required_argument, NULL, OPT_WORKDIR },
     { "worker", no_argument, NULL, OPT_WORKER },         { "help", no_argument, NULL, 'h' },
-    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
+    { "no-cascade", no_argument, NULL, OPT_NO_CASCADE }, { "ffmpeg", required_argument, NULL, OPT_FFMPEG },
     { NULL, 0, NULL, 0 },
 };
 
 struct bench_args {
     struct mf_bench_settings st;
-    const char *media, *json, *chart;
+    const char *media, *json, *chart, *ffmpeg;
     const char *files[MAX_FILES];
     int n_files;
 };
@@ -96,71 +100,91 @@ static int parse_number(const char *s, double lo, double hi, double *v)
     return end != s && !*end && *v >= lo && *v <= hi ? 0 : -1;
 }
 
+/* A number flag in [lo, hi]; the message names the flag. */
+static int number_flag(const char *flag, const char *s, double lo, double hi, double *v)
+{
+    if (parse_number(s, lo, hi, v) == 0)
+        return 0;
+    fprintf(stderr, "mpegflow bench: --%s: must be a number from %g to %g, not '%s'\n", flag, lo, hi, s);
+    return -1;
+}
+
+/* One option from getopt_long: 0, 1 for --help, -1 after the message. */
+static int take_option(struct bench_args *a, int c, const char *arg)
+{
+    double v;
+    switch (c) {
+    case OPT_MEDIA: a->media = arg; return 0;
+    case OPT_LADDER:
+        if (parse_ladder(&a->st, arg) == 0)
+            return 0;
+        fprintf(stderr, "mpegflow bench: --ladder: expected heights like 720,480,360 (16..4320), got '%s'\n", arg);
+        return -1;
+    case OPT_PRESET: a->st.preset = arg; return 0;
+    case OPT_CRF:
+        a->st.bitrate = NULL;
+        return number_flag("crf", arg, 0, 51, &a->st.crf);
+    case OPT_BITRATE:
+        if (mf_parse_quantity(arg) <= 0) {
+            fprintf(stderr, "mpegflow bench: --bitrate: '%s' is not a bitrate like 2500k or 3M\n", arg);
+            return -1;
+        }
+        a->st.bitrate = arg;
+        a->st.crf = -1;
+        return 0;
+    case OPT_GOP: return number_flag("gop", arg, 0.5, 20, &a->st.gop);
+    case OPT_BACKEND: a->st.backend = arg; return 0;
+    case OPT_THREADS:
+        if (number_flag("threads", arg, 0, 128, &v) < 0)
+            return -1;
+        a->st.threads = (int)v;
+        return 0;
+    case OPT_RUNS:
+        if (number_flag("runs", arg, 1, MF_BENCH_MAX_RUNS, &v) < 0)
+            return -1;
+        a->st.runs = (int)v;
+        return 0;
+    case OPT_VS: a->st.vs_ffmpeg = 1; return 0;
+    case OPT_NOQ: a->st.quality = 0; return 0;
+    case OPT_JSON: a->json = arg; return 0;
+    case OPT_CHART: a->chart = arg; return 0;
+    case OPT_WORKDIR: a->st.workdir = arg; return 0;
+    case OPT_WORKER: a->st.worker = 1; return 0;
+    case OPT_NO_CASCADE: a->st.no_cascade = 1; return 0;
+    case OPT_FFMPEG: a->ffmpeg = arg; return 0;
+    case 'h': usage(stdout); return 1;
+    default: usage(stderr); return -1;
+    }
+}
+
+/* This binary (mpegflow-media) and the mpegflow next to it, which the bench runs. */
+static int find_binaries(struct mf_bench_settings *st)
+{
+    static char self[1024], cli[1024];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        fprintf(stderr, "mpegflow bench: cannot find our own binary (/proc/self/exe): %s\n", strerror(errno));
+        return -1;
+    }
+    self[n] = '\0';
+    st->self = self;
+    if (mf_sibling_exe("mpegflow", cli, sizeof(cli)) < 0) {
+        fprintf(stderr, "mpegflow bench: cannot find mpegflow next to %s\n", self);
+        return -1;
+    }
+    st->cli = cli;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct bench_args *a)
 {
-    static char self[1024];
-    double v;
-    int c;
+    int c, ret;
     a->st = (struct mf_bench_settings){ .preset = "veryfast", .crf = 23, .gop = 2, .runs = 3, .quality = 1 };
     parse_ladder(&a->st, "720,480,360");
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_MEDIA: a->media = optarg; break;
-        case OPT_LADDER:
-            if (parse_ladder(&a->st, optarg) < 0) {
-                fprintf(stderr, "mpegflow bench: --ladder: expected heights like 720,480,360 (16..4320), got '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_PRESET: a->st.preset = optarg; break;
-        case OPT_CRF:
-            if (parse_number(optarg, 0, 51, &a->st.crf) < 0) {
-                fprintf(stderr, "mpegflow bench: --crf: must be a number from 0 to 51, not '%s'\n", optarg);
-                return -1;
-            }
-            a->st.bitrate = NULL;
-            break;
-        case OPT_BITRATE:
-            if (mf_parse_bitrate(optarg) <= 0) {
-                fprintf(stderr, "mpegflow bench: --bitrate: '%s' is not a bitrate like 2500k or 3M\n", optarg);
-                return -1;
-            }
-            a->st.bitrate = optarg;
-            a->st.crf = -1;
-            break;
-        case OPT_GOP:
-            if (parse_number(optarg, 0.5, 20, &a->st.gop) < 0) {
-                fprintf(stderr, "mpegflow bench: --gop: must be 0.5 to 20 seconds, not '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_BACKEND: a->st.backend = optarg; break;
-        case OPT_THREADS:
-            if (parse_number(optarg, 0, 128, &v) < 0) {
-                fprintf(stderr, "mpegflow bench: --threads: must be 0 to 128, not '%s'\n", optarg);
-                return -1;
-            }
-            a->st.threads = (int)v;
-            break;
-        case OPT_RUNS:
-            if (parse_number(optarg, 1, MF_BENCH_MAX_RUNS, &v) < 0) {
-                fprintf(stderr, "mpegflow bench: --runs: must be 1 to %d, not '%s'\n", MF_BENCH_MAX_RUNS, optarg);
-                return -1;
-            }
-            a->st.runs = (int)v;
-            break;
-        case OPT_VS: a->st.vs_ffmpeg = 1; break;
-        case OPT_NOQ: a->st.quality = 0; break;
-        case OPT_JSON: a->json = optarg; break;
-        case OPT_CHART: a->chart = optarg; break;
-        case OPT_WORKDIR: a->st.workdir = optarg; break;
-        case OPT_WORKER: a->st.worker = 1; break;
-        case OPT_NO_CASCADE: a->st.no_cascade = 1; break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
-        }
-    }
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1)
+        if ((ret = take_option(a, c, optarg)) != 0)
+            return ret;
     for (int i = optind; i < argc && a->n_files < MAX_FILES; i++)
         a->files[a->n_files++] = argv[i];
     if (!a->n_files && !a->media) {
@@ -168,21 +192,15 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         usage(stderr);
         return -1;
     }
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) {
-        fprintf(stderr, "mpegflow bench: cannot find our own binary (/proc/self/exe): %s\n", strerror(errno));
+    if (find_binaries(&a->st) < 0)
         return -1;
-    }
-    self[n] = '\0';
-    a->st.self = self;
-    static char cli[1024];
-    if (mf_sibling_exe("mpegflow", cli, sizeof(cli)) < 0) {
-        fprintf(stderr, "mpegflow bench: cannot find mpegflow next to %s\n", self);
-        return -1;
-    }
-    a->st.cli = cli;
     if (!a->st.workdir)
         a->st.workdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char err[512];
+    if (a->st.vs_ffmpeg && mf_bench_ffmpeg_setup(&a->st, a->ffmpeg, a->st.workdir, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mpegflow bench: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -277,6 +295,11 @@ static int run_side(const struct mf_bench_settings *st, struct mf_bench_file *f,
         ? mf_bench_ours_argv(st, f, outdir, argv, store, sizeof(store))
         : mf_bench_ffmpeg_argv(st, f, f->side[MF_BENCH_OURS].rungs, f->side[MF_BENCH_OURS].n_rungs,
                                outdir, argv, store, sizeof(store));
+    if (ret == AVERROR(EXDEV)) {
+        mf_errf(s->error, sizeof(s->error), "ffmpeg: %s or the work folder is outside the --ffmpeg root %s "
+                "(bind-mount it there)", f->path, st->ffmpeg_root);
+        return ret;
+    }
     if (ret < 0) {
         mf_errf(s->error, sizeof(s->error), "%s: command line too long", who);
         return ret;

@@ -14,6 +14,10 @@
 #include "commands.h"
 #include "media/pipeline.h"
 #include "media/result.h"
+#include "mpegflow/encoder.h"
+#include "common/fs.h"
+#include "common/quantity.h"
+#include "common/suggest.h"
 #include "common/util.h"
 
 static atomic_int cancel_flag;
@@ -32,7 +36,8 @@ static void usage(FILE *f)
         "      --job FILE        job spec JSON (DESIGN section 4); flags below override it\n"
         "      --backend NAME    x264 | nvenc | x265 | auto (default: the job's, else auto:\n"
         "                        x264 for h264, x265 for hevc)\n"
-        "      --codec C         h264 | hevc (default: the job's, else h264)\n"
+        "      --codec C         h264 | hevc (default: the job's, else the backend's:\n"
+        "                        hevc for x265, h264 otherwise)\n"
         "      --fallback NAME   backend to use when the chosen one is unusable on this host\n"
         "                        (e.g. x264; 'none' = fail); default $MPEGFLOW_BACKEND_FALLBACK\n"
         "      --ladder H,H,...  rendition heights, e.g. 1080,720,480 (names become 1080p, ...)\n"
@@ -232,30 +237,6 @@ struct encode_args {
     int threads, progress, json, progress_fd, no_cascade, upscale, overwrite;
 };
 
-/* Edit distance of two short strings, for "did you mean" hints. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[33];
-    if (la > 32 || lb > 32)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* getopt has said what was wrong; add the nearest option, not the whole usage. */
 static void unknown_option(const char *arg)
 {
@@ -264,15 +245,12 @@ static void unknown_option(const char *arg)
         name++;
     char word[64];
     snprintf(word, sizeof(word), "%.*s", (int)strcspn(name, "="), name);
-    const char *best = NULL;
-    size_t best_d = 3;                    /* at most two edits away */
-    for (const struct option *o = long_opts; o->name; o++) {
-        size_t d = edit_distance(word, o->name);
-        if (d < best_d) {
-            best_d = d;
-            best = o->name;
-        }
-    }
+    const char *names[sizeof(long_opts) / sizeof(long_opts[0])];
+    size_t n = 0;
+    for (const struct option *o = long_opts; o->name; o++)
+        names[n++] = o->name;
+    names[n] = NULL;
+    const char *best = mf_suggest(word, names);
     if (best && strncmp(arg, "--", 2) == 0 && strcmp(word, best))
         fprintf(stderr, "mpegflow encode: did you mean --%s?\n", best);
     fprintf(stderr, "mpegflow encode: see 'mpegflow encode --help'\n");
@@ -357,7 +335,11 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
             return -1;
         }
         job->codec = !strcmp(a->codec, "hevc") ? MF_CODEC_HEVC : MF_CODEC_H264;
+        job->codec_given = 1;
     }
+    /* No codec from the job or --codec: the backend's (--backend x265 alone means hevc). */
+    if (!job->codec_given)
+        job->codec = mf_encoder_backend_default_codec(job->backend);
     if (a->gop > 0 || a->gop == 0)
         job->gop_seconds = a->gop;
     if (a->format) {
@@ -381,7 +363,7 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         mf_errf(err, err_len, "--crf and --bitrate: give one (constant quality or an average bitrate), not both");
         return -1;
     }
-    int64_t bitrate = a->bitrate ? mf_parse_bitrate(a->bitrate) : 0;
+    int64_t bitrate = a->bitrate ? mf_parse_quantity(a->bitrate) : 0;
     if (bitrate < 0) {
         mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
         return -1;

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "mpegflow/job.h"
 #include "mpegflow/queue.h"
+#include "common/clock.h"
 
 #define MAX_JOB_BYTES (1 << 20)
 
@@ -137,27 +138,66 @@ static int wait_job(struct mf_queue *q, const char *id, double timeout)
     }
 }
 
-int mf_cmd_submit(int argc, char **argv)
+struct submit_flags {
+    int wait, validate;
+    double timeout;
+};
+
+/* Take submit's own flags out of argv; the rest (the client's) go to args. Returns their count. */
+static int split_flags(int argc, char **argv, struct submit_flags *f, char **args)
 {
-    int wait = 0, validate = 1;
-    double timeout = 0;
-    char **args = calloc((size_t)argc + 1, sizeof(*args));
-    int n = 0, ret = MF_EXIT_USAGE;
-    if (!args)
-        return MF_EXIT_FAIL;
+    int n = 0;
+    *f = (struct submit_flags){ .validate = 1 };
     args[n++] = argv[0];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--wait"))
-            wait = 1;
+            f->wait = 1;
         else if (!strcmp(argv[i], "--no-validate"))
-            validate = 0;
+            f->validate = 0;
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
-            timeout = atof(argv[++i]);
+            f->timeout = atof(argv[++i]);
         else if (!strncmp(argv[i], "--timeout=", 10))
-            timeout = atof(argv[i] + 10);
+            f->timeout = atof(argv[i] + 10);
         else
             args[n++] = argv[i];
     }
+    return n;
+}
+
+/* Read the job file and, unless told not to, validate it as the worker will. job->id is
+ * the id the worker will use. The JSON text in *json (the caller frees it), or NULL. */
+static char *load_job(const char *path, int validate, struct mf_job *job, size_t *len)
+{
+    char err[MF_ERR_MAX];
+    char *json = read_all(path, len);
+    if (!json) {
+        fprintf(stderr, "mpegflow submit: %s: cannot read (missing, or over 1 MiB)\n", path);
+        return NULL;
+    }
+    if (validate && mf_job_parse(job, json, *len, 1, err, sizeof(err))) {
+        fprintf(stderr, "mpegflow submit: %s: %s\n", path, err);
+        free(json);
+        return NULL;
+    }
+    if (!validate) {
+        /* The worker names an unvalidated job the same way: its "id" when it has one. */
+        json_t *root = json_loadb(json, *len, 0, NULL);
+        const char *s = json_string_value(json_object_get(root, "id"));
+        snprintf(job->id, sizeof(job->id), "%s",
+                 s && strlen(s) < sizeof(job->id) && strcspn(s, " \t\r\n") == strlen(s) ? s : "");
+        json_decref(root);
+    }
+    return json;
+}
+
+int mf_cmd_submit(int argc, char **argv)
+{
+    struct submit_flags f;
+    char **args = calloc((size_t)argc + 1, sizeof(*args));
+    int ret = MF_EXIT_USAGE;
+    if (!args)
+        return MF_EXIT_FAIL;
+    int n = split_flags(argc, argv, &f, args);
     struct mf_client c;
     char *json = NULL, *pos[4];
     int npos = 0;
@@ -174,42 +214,22 @@ int mf_cmd_submit(int argc, char **argv)
         goto out_close;
     }
     size_t len = 0;
-    ret = MF_EXIT_FAIL;
-    if (!(json = read_all(pos[0], &len))) {
-        fprintf(stderr, "mpegflow submit: %s: cannot read (missing, or over 1 MiB)\n", pos[0]);
-        goto out_close;
-    }
     static struct mf_job job;
-    char err[MF_ERR_MAX];
-    if (validate && mf_job_parse(&job, json, len, 1, err, sizeof(err))) {
-        fprintf(stderr, "mpegflow submit: %s: %s\n", pos[0], err);
+    ret = MF_EXIT_FAIL;
+    if (!(json = load_job(pos[0], f.validate, &job, &len)))
         goto out_close;
-    }
-    if (!validate) {
-        /* The worker names an unvalidated job the same way: its "id" when it has one. */
-        json_t *root = json_loadb(json, len, 0, NULL);
-        const char *s = json_string_value(json_object_get(root, "id"));
-        snprintf(job.id, sizeof(job.id), "%s",
-                 s && strlen(s) < sizeof(job.id) && strcspn(s, " \t\r\n") == strlen(s) ? s : "");
-        json_decref(root);
-    }
     char now[40], entry[64], id[256];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t k = strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(now + k, sizeof(now) - k, ".%03ldZ", ts.tv_nsec / 1000000);
+    mf_now_iso(now, sizeof(now));
     if (mf_queue_submit(c.q, json, len, job.id, now, entry, sizeof(entry), id, sizeof(id))) {
         fprintf(stderr, "mpegflow submit: %s\n", mf_queue_errstr(c.q));
         goto out_close;
     }
-    if (!wait) {
+    if (!f.wait) {
         printf("%s\n", id);
         ret = MF_EXIT_OK;
     } else {
         fprintf(stderr, "mpegflow submit: job %s queued (entry %s)\n", id, entry);
-        ret = wait_job(c.q, id, timeout);
+        ret = wait_job(c.q, id, f.timeout);
     }
 out_close:
     mf_client_close(&c);

@@ -45,6 +45,8 @@ struct mf_job {
     char output_prefix[MF_KEY_MAX];
     unsigned format;               /* enum mf_format bits */
     enum mf_video_codec codec;
+    int codec_given;               /* video.codec was set; else the media side takes the
+                                      backend's (mf_encoder_backend_default_codec: x265 -> hevc) */
     char backend[16];              /* "auto" or a backend name */
     char preset[16];
     char tune[16];                 /* "" = none */
@@ -68,9 +70,6 @@ void mf_job_defaults(struct mf_job *job);
  */
 int mf_job_parse(struct mf_job *job, const char *json, size_t len,
                  int require_io, char *err, size_t err_len);
-
-/** Parse a size like "800k", "1.5M", "128000" into units (bits/s). -1 on error. */
-int64_t mf_parse_bitrate(const char *s);
 
 /** Validate a job built by hand (the CLI); same messages as mf_job_parse. */
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len);

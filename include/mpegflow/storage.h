@@ -33,16 +33,6 @@ struct mf_storage_config {
 
 struct mf_storage;
 
-/**
- * Fill cfg from the environment (DESIGN section 3): MPEGFLOW_STORAGE_URL,
- * MPEGFLOW_STORAGE_AUTH (none|bearer|sigv4), MPEGFLOW_STORAGE_TOKEN,
- * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (else AWS_DEFAULT_REGION),
- * MPEGFLOW_MAX_INPUT_BYTES. Strings point into the environment. Fields not set
- * there are zeroed (defaults). Returns 0, or -1 with err naming the variable.
- * Completeness (a token for bearer, ...) is checked by mf_storage_open().
- */
-int mf_storage_config_from_env(struct mf_storage_config *cfg, char *err, size_t err_len);
-
 /* Error classes, as negative return values. */
 #define MF_STORAGE_EPERM     (-1)  /* permanent: 4xx, key outside the endpoint, too large */
 #define MF_STORAGE_ERETRY    (-2)  /* retryable: retries exhausted on 5xx / network */

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "clock.h"
 
 static int log_json = 1;
 static const char *log_component = "mpegflow";
@@ -19,16 +20,6 @@ void mf_log_init(int json, const char *component)
     log_json = json;
     if (component)
         log_component = component;
-}
-
-static void timestamp(char *buf, size_t len)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
 /* A plain decimal number (not "007", not "1e5"): written unquoted in JSON. */
@@ -67,7 +58,7 @@ void mf_log(enum mf_log_level level, const char *job, const char *msg, ...)
 {
     char ts[40];
     va_list ap;
-    timestamp(ts, sizeof(ts));
+    mf_now_iso(ts, sizeof(ts));
     va_start(ap, msg);
     if (log_json) {
         json_t *o = json_object();

@@ -1,4 +1,4 @@
-/* Small helpers shared by the pipeline files. */
+/* Error and path formatting every layer uses. */
 #ifndef MF_UTIL_H
 #define MF_UTIL_H
 
@@ -12,13 +12,7 @@ void mf_errf(char *err, size_t err_len, const char *fmt, ...)
 int mf_path_fmt(char *dst, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Remove path and everything below it; missing paths are fine. 0 or -errno. */
-int mf_remove_tree(const char *path);
 
-/** mkdir -p. 0 or -errno. */
-int mf_mkdir_p(const char *path);
 
-/** Monotonic seconds. */
-double mf_now(void);
 
 #endif

@@ -41,7 +41,7 @@
  *     bitrate      bitrate, 16k..512k; default 128k
  *     channels     integer 1 | 2; default 2
  *
- * A bitrate is a string "800k", "1.5M", "2G", "128000" (see mf_parse_bitrate)
+ * A bitrate is a string "800k", "1.5M", "2G", "128000" (see common/quantity.h)
  * or a JSON integer, in bits per second.
  */
 #include <errno.h>
@@ -53,6 +53,9 @@
 #include <jansson.h>
 
 #include "mpegflow/job.h"
+
+#include "common/json_strict.h"
+#include "common/quantity.h"
 
 #define VIDEO_RATE_MIN 10000
 #define VIDEO_RATE_MAX 500000000
@@ -95,30 +98,6 @@ static const char *const rendition_fields[] = {
 };
 static const char *const audio_fields[] = { "mode", "bitrate", "channels", NULL };
 
-/* Where the one error message goes. */
-struct errbuf {
-    char *buf;
-    size_t len;
-};
-
-/* Write "obj.key: message" (or "key: ...", "obj: ...") and return -EINVAL. */
-static int fail(struct errbuf *e, const char *obj, const char *key, const char *fmt, ...)
-{
-    char msg[MF_ERR_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (!e->buf || !e->len)
-        return -EINVAL;
-    if (obj && *obj && key)
-        snprintf(e->buf, e->len, "%s.%s: %s", obj, key, msg);
-    else
-        snprintf(e->buf, e->len, "%s: %s", key ? key : obj, msg);
-    return -EINVAL;
-}
-
 /* strlen that stops at max, for fixed buffers a caller may have filled. */
 static size_t bounded_len(const char *s, size_t max)
 {
@@ -141,214 +120,8 @@ static int same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-static int list_index(const char *const *list, const char *s)
-{
-    for (int i = 0; list[i]; i++)
-        if (!strcmp(list[i], s))
-            return i;
-    return -1;
-}
-
-static void list_join(const char *const *list, char *out, size_t out_len)
-{
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (int i = 0; list[i] && used < out_len; i++)
-        used += snprintf(out + used, out_len - used, "%s%s", i ? ", " : "", list[i]);
-}
-
-static int fail_choice(struct errbuf *e, const char *obj, const char *key,
-                       const char *const *list)
-{
-    char names[256];
-
-    list_join(list, names, sizeof(names));
-    return fail(e, obj, key, "must be one of %s", names);
-}
-
-/* --- per-field checks, shared by the parser and mf_job_validate ----------- */
-
-static int check_id(struct errbuf *e, const char *s, size_t len)
-{
-    if (len == 0 || len > sizeof(((struct mf_job *)0)->id) - 1)
-        return fail(e, NULL, "id", "must be 1 to 127 characters long");
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == ':' || c == '-'))
-            return fail(e, NULL, "id", "may only contain letters, digits and . _ : -");
-    }
-    return 0;
-}
-
-static int check_name(struct errbuf *e, const char *obj, const char *s, size_t len)
-{
-    if (len == 0 || len > MF_NAME_MAX - 1)
-        return fail(e, obj, "name", "must be 1 to %d characters long", MF_NAME_MAX - 1);
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return fail(e, obj, "name", "may only contain letters, digits, _ and -");
-    }
-    return 0;
-}
-
-/* A storage key: not empty, short, printable, and no ".." segment that could
- * climb out of the assigned endpoint once the URL is normalised. */
-static int check_key(struct errbuf *e, const char *key, const char *s, size_t len)
-{
-    if (len == 0)
-        return fail(e, NULL, key, "must not be empty");
-    if (len > MF_KEY_MAX - 1)
-        return fail(e, NULL, key, "must be shorter than %d bytes", MF_KEY_MAX);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return fail(e, NULL, key, "must not contain NUL or control characters");
-    for (size_t i = 0; i < len; i++) {
-        int starts = i == 0 || s[i - 1] == '/';
-        int ends = i + 2 == len || (i + 2 < len && s[i + 2] == '/');
-        if (starts && s[i] == '.' && i + 1 < len && s[i + 1] == '.' && ends)
-            return fail(e, NULL, key, "must not contain \"..\" segments");
-    }
-    return 0;
-}
-
-static int check_height(struct errbuf *e, const char *obj, long long h)
-{
-    if (h < 16 || h > 4320)
-        return fail(e, obj, "height", "must be between 16 and 4320");
-    return 0;
-}
-
-static int check_crf(struct errbuf *e, const char *obj, double crf)
-{
-    if (!(crf >= 0 && crf <= 51))
-        return fail(e, obj, "crf", "must be between 0 and 51");
-    return 0;
-}
-
-static int check_video_rate(struct errbuf *e, const char *obj, const char *key, int64_t v)
-{
-    if (v < VIDEO_RATE_MIN || v > VIDEO_RATE_MAX)
-        return fail(e, obj, key, "must be between 10k and 500M");
-    return 0;
-}
-
-static int check_audio_rate(struct errbuf *e, int64_t v)
-{
-    if (v < AUDIO_RATE_MIN || v > AUDIO_RATE_MAX)
-        return fail(e, "audio", "bitrate", "must be between 16k and 512k");
-    return 0;
-}
-
-static int check_gop(struct errbuf *e, double v)
-{
-    if (!(v >= 0.5 && v <= 20))
-        return fail(e, "video", "gop_seconds", "must be between 0.5 and 20");
-    return 0;
-}
-
-static int check_channels(struct errbuf *e, long long v)
-{
-    if (v != 1 && v != 2)
-        return fail(e, "audio", "channels", "must be 1 or 2");
-    return 0;
-}
-
-static const char *const *profiles_for(enum mf_video_codec codec)
-{
-    return codec == MF_CODEC_HEVC ? hevc_profiles : h264_profiles;
-}
-
-static int check_profile(struct errbuf *e, const char *obj, enum mf_video_codec codec,
-                         const char *s)
-{
-    if (list_index(profiles_for(codec), s) >= 0)
-        return 0;
-    return fail_choice(e, obj, "profile", profiles_for(codec));
-}
-
-/* "4.0" is level 4; anything else must be spelled as in the table. */
-static int check_level(struct errbuf *e, const char *obj, enum mf_video_codec codec,
-                       const char *s)
-{
-    const char *const *levels = codec == MF_CODEC_HEVC ? hevc_levels : h264_levels;
-    char whole[4];
-    size_t len = strlen(s);
-
-    if (list_index(levels, s) >= 0)
-        return 0;
-    if (len == 3 && s[1] == '.' && s[2] == '0') {
-        snprintf(whole, sizeof(whole), "%c", s[0]);
-        if (list_index(levels, whole) >= 0)
-            return 0;
-    }
-    return fail(e, obj, "level", "must be an %s level such as \"3.1\", \"4.0\" or \"5.1\"",
-                codec == MF_CODEC_HEVC ? "HEVC" : "H.264");
-}
-
-/* --- parsing helpers: each returns 1 when the field is present and read,
- *     0 when absent, -EINVAL on a type error. ------------------------------ */
-
-static int get_string(struct errbuf *e, json_t *obj, const char *path, const char *key,
-                      const char **s, size_t *len)
-{
-    json_t *v = json_object_get(obj, key);
-
-    if (!v)
-        return 0;
-    if (!json_is_string(v))
-        return fail(e, path, key, "must be a string");
-    *s = json_string_value(v);
-    *len = json_string_length(v);
-    /* The text is loaded with JSON_ALLOW_NUL so that this names the field. */
-    if (strlen(*s) != *len)
-        return fail(e, path, key, "must not contain NUL or control characters");
-    return 1;
-}
-
-static int get_number(struct errbuf *e, json_t *obj, const char *path, const char *key,
-                      double *d)
-{
-    json_t *v = json_object_get(obj, key);
-
-    if (!v)
-        return 0;
-    if (!json_is_number(v))
-        return fail(e, path, key, "must be a number");
-    *d = json_number_value(v);
-    return 1;
-}
-
-static int get_integer(struct errbuf *e, json_t *obj, const char *path, const char *key,
-                       long long *i)
-{
-    json_t *v = json_object_get(obj, key);
-
-    if (!v)
-        return 0;
-    if (!json_is_integer(v))
-        return fail(e, path, key, "must be an integer");
-    *i = json_integer_value(v);
-    return 1;
-}
-
-static int get_bool(struct errbuf *e, json_t *obj, const char *path, const char *key, int *b)
-{
-    json_t *v = json_object_get(obj, key);
-
-    if (!v)
-        return 0;
-    if (!json_is_boolean(v))
-        return fail(e, path, key, "must be true or false");
-    *b = json_is_true(v);
-    return 1;
-}
-
 /* A bitrate is "800k"-style text or a JSON integer of bits per second. */
-static int get_bitrate(struct errbuf *e, json_t *obj, const char *path, const char *key,
+static int get_bitrate(struct mf_errbuf *e, json_t *obj, const char *path, const char *key,
                        int64_t *rate)
 {
     json_t *v = json_object_get(obj, key);
@@ -360,108 +133,142 @@ static int get_bitrate(struct errbuf *e, json_t *obj, const char *path, const ch
         return 1;
     }
     if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v)) {
-        *rate = mf_parse_bitrate(json_string_value(v));
+        *rate = mf_parse_quantity(json_string_value(v));
         if (*rate >= 0)
             return 1;
     }
-    return fail(e, path, key, "must be a bitrate such as \"800k\", \"1.5M\" or 800000");
+    return mf_fail(e, path, key, "must be a bitrate such as \"800k\", \"1.5M\" or 800000");
 }
 
-/* Choice fields land in small fixed buffers: check before copying. */
-static int get_choice(struct errbuf *e, json_t *obj, const char *path, const char *key,
-                      const char *const *list, int *index)
+/* --- per-field checks, shared by the parser and mf_job_validate ----------- */
+
+static int check_id(struct mf_errbuf *e, const char *s, size_t len)
 {
-    const char *s = NULL;
-    size_t len = 0;
-    int ret = get_string(e, obj, path, key, &s, &len);
-
-    if (ret <= 0)
-        return ret;
-    *index = list_index(list, s);
-    return *index < 0 ? fail_choice(e, path, key, list) : 1;
-}
-
-static int get_choice_copy(struct errbuf *e, json_t *obj, const char *path, const char *key,
-                           const char *const *list, char *out, size_t out_len)
-{
-    int index = 0;
-    int ret = get_choice(e, obj, path, key, list, &index);
-
-    if (ret > 0)
-        snprintf(out, out_len, "%s", list[index]);
-    return ret;
-}
-
-/* Edit distance of two short strings, for "did you mean" hints. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[33];
-
-    if (la > 32 || lb > 32)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* Field names from the job go into logs: keep them short and printable. */
-static void printable_key(const char *key, char *out, size_t out_len)
-{
-    size_t i = 0;
-
-    for (; key[i] && i + 4 < out_len; i++)
-        out[i] = (key[i] >= 0x20 && key[i] < 0x7f) ? key[i] : '?';
-    if (key[i]) {
-        memcpy(out + i, "...", 3);
-        i += 3;
-    }
-    out[i] = '\0';
-}
-
-static int reject_unknown(struct errbuf *e, json_t *obj, const char *path,
-                          const char *const *known)
-{
-    const char *key;
-    json_t *value;
-
-    json_object_foreach(obj, key, value) {
-        char shown[48];
-        const char *hint = NULL;
-
-        if (list_index(known, key) >= 0)
-            continue;
-        for (int i = 0; known[i]; i++)
-            if (edit_distance(key, known[i]) <= 2)
-                hint = known[i];
-        printable_key(key, shown, sizeof(shown));
-        if (hint)
-            return fail(e, path, shown, "unknown field (did you mean \"%s\"?)", hint);
-        return fail(e, path, shown, "unknown field");
+    if (len == 0 || len > sizeof(((struct mf_job *)0)->id) - 1)
+        return mf_fail(e, NULL, "id", "must be 1 to 127 characters long");
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-'))
+            return mf_fail(e, NULL, "id", "may only contain letters, digits and . _ : -");
     }
     return 0;
 }
 
+static int check_name(struct mf_errbuf *e, const char *obj, const char *s, size_t len)
+{
+    if (len == 0 || len > MF_NAME_MAX - 1)
+        return mf_fail(e, obj, "name", "must be 1 to %d characters long", MF_NAME_MAX - 1);
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return mf_fail(e, obj, "name", "may only contain letters, digits, _ and -");
+    }
+    return 0;
+}
+
+/* A storage key: not empty, short, printable, and no ".." segment that could
+ * climb out of the assigned endpoint once the URL is normalised. */
+static int check_key(struct mf_errbuf *e, const char *key, const char *s, size_t len)
+{
+    if (len == 0)
+        return mf_fail(e, NULL, key, "must not be empty");
+    if (len > MF_KEY_MAX - 1)
+        return mf_fail(e, NULL, key, "must be shorter than %d bytes", MF_KEY_MAX);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return mf_fail(e, NULL, key, "must not contain NUL or control characters");
+    for (size_t i = 0; i < len; i++) {
+        int starts = i == 0 || s[i - 1] == '/';
+        int ends = i + 2 == len || (i + 2 < len && s[i + 2] == '/');
+        if (starts && s[i] == '.' && i + 1 < len && s[i + 1] == '.' && ends)
+            return mf_fail(e, NULL, key, "must not contain \"..\" segments");
+    }
+    return 0;
+}
+
+static int check_height(struct mf_errbuf *e, const char *obj, long long h)
+{
+    if (h < 16 || h > 4320)
+        return mf_fail(e, obj, "height", "must be between 16 and 4320");
+    return 0;
+}
+
+static int check_crf(struct mf_errbuf *e, const char *obj, double crf)
+{
+    if (!(crf >= 0 && crf <= 51))
+        return mf_fail(e, obj, "crf", "must be between 0 and 51");
+    return 0;
+}
+
+static int check_video_rate(struct mf_errbuf *e, const char *obj, const char *key, int64_t v)
+{
+    if (v < VIDEO_RATE_MIN || v > VIDEO_RATE_MAX)
+        return mf_fail(e, obj, key, "must be between 10k and 500M");
+    return 0;
+}
+
+static int check_audio_rate(struct mf_errbuf *e, int64_t v)
+{
+    if (v < AUDIO_RATE_MIN || v > AUDIO_RATE_MAX)
+        return mf_fail(e, "audio", "bitrate", "must be between 16k and 512k");
+    return 0;
+}
+
+static int check_gop(struct mf_errbuf *e, double v)
+{
+    if (!(v >= 0.5 && v <= 20))
+        return mf_fail(e, "video", "gop_seconds", "must be between 0.5 and 20");
+    return 0;
+}
+
+static int check_channels(struct mf_errbuf *e, long long v)
+{
+    if (v != 1 && v != 2)
+        return mf_fail(e, "audio", "channels", "must be 1 or 2");
+    return 0;
+}
+
+static const char *const *profiles_for(enum mf_video_codec codec)
+{
+    return codec == MF_CODEC_HEVC ? hevc_profiles : h264_profiles;
+}
+
+static int check_profile(struct mf_errbuf *e, const char *obj, enum mf_video_codec codec,
+                         const char *s)
+{
+    if (mf_list_index(profiles_for(codec), s) >= 0)
+        return 0;
+    return mf_fail_choice(e, obj, "profile", profiles_for(codec));
+}
+
+/* "4.0" is level 4; anything else must be spelled as in the table. */
+static int check_level(struct mf_errbuf *e, const char *obj, enum mf_video_codec codec,
+                       const char *s)
+{
+    const char *const *levels = codec == MF_CODEC_HEVC ? hevc_levels : h264_levels;
+    char whole[4];
+    size_t len = strlen(s);
+
+    if (mf_list_index(levels, s) >= 0)
+        return 0;
+    if (len == 3 && s[1] == '.' && s[2] == '0') {
+        snprintf(whole, sizeof(whole), "%c", s[0]);
+        if (mf_list_index(levels, whole) >= 0)
+            return 0;
+    }
+    return mf_fail(e, obj, "level", "must be an %s level such as \"3.1\", \"4.0\" or \"5.1\"",
+                codec == MF_CODEC_HEVC ? "HEVC" : "H.264");
+}
+
 /* --- the parser ------------------------------------------------------------ */
 
-static int parse_key(struct errbuf *e, json_t *root, const char *key, char *out)
+static int parse_key(struct mf_errbuf *e, json_t *root, const char *key, char *out)
 {
     const char *s = NULL;
     size_t len = 0;
-    int ret = get_string(e, root, "", key, &s, &len);
+    int ret = mf_json_string(e, root, "", key, &s, &len);
 
     if (ret <= 0)
         return ret;
@@ -471,7 +278,7 @@ static int parse_key(struct errbuf *e, json_t *root, const char *key, char *out)
     return 1;
 }
 
-static int parse_rate_fields(struct errbuf *e, json_t *r, const char *path,
+static int parse_rate_fields(struct mf_errbuf *e, json_t *r, const char *path,
                              struct mf_rendition *rd)
 {
     static const char *const keys[] = { "bitrate", "maxrate", "bufsize" };
@@ -493,7 +300,7 @@ static int parse_rate_fields(struct errbuf *e, json_t *r, const char *path,
     return 0;
 }
 
-static int parse_rendition(struct errbuf *e, json_t *r, int index, const struct mf_job *job,
+static int parse_rendition(struct mf_errbuf *e, json_t *r, int index, const struct mf_job *job,
                            int upscale, struct mf_rendition *rd)
 {
     char path[32];
@@ -504,27 +311,27 @@ static int parse_rendition(struct errbuf *e, json_t *r, int index, const struct 
 
     snprintf(path, sizeof(path), "video.renditions[%d]", index);
     if (!json_is_object(r))
-        return fail(e, path, NULL, "must be an object");
-    if ((ret = reject_unknown(e, r, path, rendition_fields)) < 0)
+        return mf_fail(e, path, NULL, "must be an object");
+    if ((ret = mf_json_reject_unknown(e, r, path, rendition_fields)) < 0)
         return ret;
 
-    if ((ret = get_string(e, r, path, "name", &s, &len)) < 0)
+    if ((ret = mf_json_string(e, r, path, "name", &s, &len)) < 0)
         return ret;
     if (!ret)
-        return fail(e, path, "name", "required");
+        return mf_fail(e, path, "name", "required");
     if ((ret = check_name(e, path, s, len)) < 0)
         return ret;
     memcpy(rd->name, s, len + 1);
 
-    if ((ret = get_integer(e, r, path, "height", &height)) < 0)
+    if ((ret = mf_json_integer(e, r, path, "height", &height)) < 0)
         return ret;
     if (!ret)
-        return fail(e, path, "height", "required");
+        return mf_fail(e, path, "height", "required");
     if ((ret = check_height(e, path, height)) < 0)
         return ret;
     rd->height = (int)height;
 
-    if ((has_crf = get_number(e, r, path, "crf", &rd->crf)) < 0)
+    if ((has_crf = mf_json_number(e, r, path, "crf", &rd->crf)) < 0)
         return has_crf;
     if (has_crf && (ret = check_crf(e, path, rd->crf)) < 0)
         return ret;
@@ -533,14 +340,14 @@ static int parse_rendition(struct errbuf *e, json_t *r, int index, const struct 
     if (!has_crf && !rd->bitrate)
         rd->crf = DEFAULT_CRF;
 
-    if ((ret = get_string(e, r, path, "profile", &s, &len)) < 0)
+    if ((ret = mf_json_string(e, r, path, "profile", &s, &len)) < 0)
         return ret;
     if (ret) {
         if ((ret = check_profile(e, path, job->codec, s)) < 0)
             return ret;
         memcpy(rd->profile, s, len + 1);
     }
-    if ((ret = get_string(e, r, path, "level", &s, &len)) < 0)
+    if ((ret = mf_json_string(e, r, path, "level", &s, &len)) < 0)
         return ret;
     if (ret) {
         if ((ret = check_level(e, path, job->codec, s)) < 0)
@@ -549,23 +356,23 @@ static int parse_rendition(struct errbuf *e, json_t *r, int index, const struct 
     }
 
     rd->upscale = upscale;
-    ret = get_bool(e, r, path, "upscale", &rd->upscale);
+    ret = mf_json_bool(e, r, path, "upscale", &rd->upscale);
     return ret < 0 ? ret : 0;
 }
 
-static int parse_renditions(struct errbuf *e, json_t *video, struct mf_job *job, int upscale)
+static int parse_renditions(struct mf_errbuf *e, json_t *video, struct mf_job *job, int upscale)
 {
     json_t *list = json_object_get(video, "renditions");
     size_t n;
     int ret;
 
     if (!list)
-        return fail(e, "video", "renditions", "required");
+        return mf_fail(e, "video", "renditions", "required");
     if (!json_is_array(list))
-        return fail(e, "video", "renditions", "must be an array");
+        return mf_fail(e, "video", "renditions", "must be an array");
     n = json_array_size(list);
     if (n < 1 || n > MF_MAX_RENDITIONS)
-        return fail(e, "video", "renditions", "must have between 1 and %d entries",
+        return mf_fail(e, "video", "renditions", "must have between 1 and %d entries",
                     MF_MAX_RENDITIONS);
     for (size_t i = 0; i < n; i++) {
         struct mf_rendition *rd = &job->renditions[i];
@@ -576,39 +383,41 @@ static int parse_renditions(struct errbuf *e, json_t *video, struct mf_job *job,
     return 0;
 }
 
-static int parse_video(struct errbuf *e, json_t *root, struct mf_job *job)
+static int parse_video(struct mf_errbuf *e, json_t *root, struct mf_job *job)
 {
     json_t *video = json_object_get(root, "video");
     int ret, codec = 0, upscale = 0;
 
     if (!video)
-        return fail(e, NULL, "video", "required");
+        return mf_fail(e, NULL, "video", "required");
     if (!json_is_object(video))
-        return fail(e, NULL, "video", "must be an object");
-    if ((ret = reject_unknown(e, video, "video", video_fields)) < 0)
+        return mf_fail(e, NULL, "video", "must be an object");
+    if ((ret = mf_json_reject_unknown(e, video, "video", video_fields)) < 0)
         return ret;
     /* codec first: profile and level of the renditions depend on it. */
-    if ((ret = get_choice(e, video, "video", "codec", codecs, &codec)) < 0)
+    if ((ret = mf_json_choice(e, video, "video", "codec", codecs, &codec)) < 0)
         return ret;
-    if (ret)
+    if (ret) {
         job->codec = codec == 1 ? MF_CODEC_HEVC : MF_CODEC_H264;
-    if ((ret = get_choice_copy(e, video, "video", "backend", backends, job->backend,
+        job->codec_given = 1;
+    }
+    if ((ret = mf_json_choice_copy(e, video, "video", "backend", backends, job->backend,
                                sizeof(job->backend))) < 0 ||
-        (ret = get_choice_copy(e, video, "video", "preset", presets, job->preset,
+        (ret = mf_json_choice_copy(e, video, "video", "preset", presets, job->preset,
                                sizeof(job->preset))) < 0 ||
-        (ret = get_choice_copy(e, video, "video", "tune", tunes, job->tune,
+        (ret = mf_json_choice_copy(e, video, "video", "tune", tunes, job->tune,
                                sizeof(job->tune))) < 0)
         return ret;
-    if ((ret = get_number(e, video, "video", "gop_seconds", &job->gop_seconds)) < 0)
+    if ((ret = mf_json_number(e, video, "video", "gop_seconds", &job->gop_seconds)) < 0)
         return ret;
     if (ret && (ret = check_gop(e, job->gop_seconds)) < 0)
         return ret;
-    if ((ret = get_bool(e, video, "video", "upscale", &upscale)) < 0)
+    if ((ret = mf_json_bool(e, video, "video", "upscale", &upscale)) < 0)
         return ret;
     return parse_renditions(e, video, job, upscale);
 }
 
-static int parse_audio(struct errbuf *e, json_t *root, struct mf_job *job)
+static int parse_audio(struct mf_errbuf *e, json_t *root, struct mf_job *job)
 {
     json_t *audio = json_object_get(root, "audio");
     long long channels = 0;
@@ -617,10 +426,10 @@ static int parse_audio(struct errbuf *e, json_t *root, struct mf_job *job)
     if (!audio)
         return 0;
     if (!json_is_object(audio))
-        return fail(e, NULL, "audio", "must be an object");
-    if ((ret = reject_unknown(e, audio, "audio", audio_fields)) < 0)
+        return mf_fail(e, NULL, "audio", "must be an object");
+    if ((ret = mf_json_reject_unknown(e, audio, "audio", audio_fields)) < 0)
         return ret;
-    if ((ret = get_choice(e, audio, "audio", "mode", audio_modes, &mode)) < 0)
+    if ((ret = mf_json_choice(e, audio, "audio", "mode", audio_modes, &mode)) < 0)
         return ret;
     if (ret)
         job->audio_mode = (enum mf_audio_mode)mode;
@@ -628,7 +437,7 @@ static int parse_audio(struct errbuf *e, json_t *root, struct mf_job *job)
         return ret;
     if (ret && (ret = check_audio_rate(e, job->audio_bitrate)) < 0)
         return ret;
-    if ((ret = get_integer(e, audio, "audio", "channels", &channels)) <= 0)
+    if ((ret = mf_json_integer(e, audio, "audio", "channels", &channels)) <= 0)
         return ret;
     /* Checked before narrowing to int. */
     if ((ret = check_channels(e, channels)) < 0)
@@ -637,17 +446,17 @@ static int parse_audio(struct errbuf *e, json_t *root, struct mf_job *job)
     return 0;
 }
 
-static int parse_root(struct errbuf *e, json_t *root, struct mf_job *job)
+static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
 {
     const char *s = NULL;
     size_t len = 0;
     int ret, format = 0;
 
     if (!json_is_object(root))
-        return fail(e, NULL, "job", "must be a JSON object");
-    if ((ret = reject_unknown(e, root, "", root_fields)) < 0)
+        return mf_fail(e, NULL, "job", "must be a JSON object");
+    if ((ret = mf_json_reject_unknown(e, root, "", root_fields)) < 0)
         return ret;
-    if ((ret = get_string(e, root, "", "id", &s, &len)) < 0)
+    if ((ret = mf_json_string(e, root, "", "id", &s, &len)) < 0)
         return ret;
     if (ret) {
         if ((ret = check_id(e, s, len)) < 0)
@@ -657,7 +466,7 @@ static int parse_root(struct errbuf *e, json_t *root, struct mf_job *job)
     if ((ret = parse_key(e, root, "input", job->input)) < 0 ||
         (ret = parse_key(e, root, "output_prefix", job->output_prefix)) < 0)
         return ret;
-    if ((ret = get_choice(e, root, "", "format", formats, &format)) < 0)
+    if ((ret = mf_json_choice(e, root, "", "format", formats, &format)) < 0)
         return ret;
     if (ret)
         job->format = format_bits[format];
@@ -684,7 +493,7 @@ void mf_job_defaults(struct mf_job *job)
 int mf_job_parse(struct mf_job *job, const char *json, size_t len, int require_io,
                  char *err, size_t err_len)
 {
-    struct errbuf e = { err, err_len };
+    struct mf_errbuf e = { err, err_len };
     json_error_t jerr;
     json_t *root;
     int ret;
@@ -693,13 +502,13 @@ int mf_job_parse(struct mf_job *job, const char *json, size_t len, int require_i
         err[0] = '\0';
     mf_job_defaults(job);
     if (!json)
-        return fail(&e, NULL, "job", "no JSON text");
+        return mf_fail(&e, NULL, "job", "no JSON text");
     /* DECODE_ANY so that a scalar gets "must be a JSON object", ALLOW_NUL so
      * that "\u0000" in a string is reported against its field. */
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL,
                       &jerr);
     if (!root)
-        return fail(&e, NULL, "job", "invalid JSON at line %d, column %d: %s",
+        return mf_fail(&e, NULL, "job", "invalid JSON at line %d, column %d: %s",
                     jerr.line, jerr.column, jerr.text);
     ret = parse_root(&e, root, job);
     json_decref(root);
@@ -710,14 +519,14 @@ int mf_job_parse(struct mf_job *job, const char *json, size_t len, int require_i
 
 /* --- validation of a whole job (parsed or built by hand) ------------------ */
 
-static int validate_rates(struct errbuf *e, const char *path, const struct mf_rendition *rd)
+static int validate_rates(struct mf_errbuf *e, const char *path, const struct mf_rendition *rd)
 {
     int ret;
 
     if (rd->crf >= 0 && rd->bitrate)
-        return fail(e, path, "bitrate", "cannot be combined with crf (set one of them)");
+        return mf_fail(e, path, "bitrate", "cannot be combined with crf (set one of them)");
     if (rd->crf < 0 && !rd->bitrate)
-        return fail(e, path, "crf", "required when bitrate is not set");
+        return mf_fail(e, path, "crf", "required when bitrate is not set");
     if (rd->crf >= 0 && (ret = check_crf(e, path, rd->crf)) < 0)
         return ret;
     if (rd->bitrate && (ret = check_video_rate(e, path, "bitrate", rd->bitrate)) < 0)
@@ -727,13 +536,13 @@ static int validate_rates(struct errbuf *e, const char *path, const struct mf_re
     if (rd->bufsize && (ret = check_video_rate(e, path, "bufsize", rd->bufsize)) < 0)
         return ret;
     if (rd->maxrate && rd->bitrate && rd->maxrate < rd->bitrate)
-        return fail(e, path, "maxrate", "must be at least the bitrate");
+        return mf_fail(e, path, "maxrate", "must be at least the bitrate");
     if (rd->bufsize && !rd->maxrate)
-        return fail(e, path, "bufsize", "requires maxrate");
+        return mf_fail(e, path, "bufsize", "requires maxrate");
     return 0;
 }
 
-static int validate_rendition(struct errbuf *e, const struct mf_job *job, int i)
+static int validate_rendition(struct mf_errbuf *e, const struct mf_job *job, int i)
 {
     const struct mf_rendition *rd = &job->renditions[i];
     char path[32];
@@ -744,14 +553,14 @@ static int validate_rendition(struct errbuf *e, const struct mf_job *job, int i)
         return ret;
     for (int j = 0; j < i; j++)
         if (same_name(job->renditions[j].name, rd->name))
-            return fail(e, path, "name", "\"%s\" is already used by video.renditions[%d]",
+            return mf_fail(e, path, "name", "\"%s\" is already used by video.renditions[%d]",
                         rd->name, j);
     if ((ret = check_height(e, path, rd->height)) < 0)
         return ret;
     if ((ret = validate_rates(e, path, rd)) < 0)
         return ret;
     if (bounded_len(rd->profile, sizeof(rd->profile)) == sizeof(rd->profile))
-        return fail_choice(e, path, "profile", profiles_for(job->codec));
+        return mf_fail_choice(e, path, "profile", profiles_for(job->codec));
     if (rd->profile[0] && (ret = check_profile(e, path, job->codec, rd->profile)) < 0)
         return ret;
     if (bounded_len(rd->level, sizeof(rd->level)) == sizeof(rd->level))
@@ -761,7 +570,7 @@ static int validate_rendition(struct errbuf *e, const struct mf_job *job, int i)
     return 0;
 }
 
-static int validate_io(struct errbuf *e, const struct mf_job *job, int require_io)
+static int validate_io(struct mf_errbuf *e, const struct mf_job *job, int require_io)
 {
     static const char *const keys[] = { "input", "output_prefix" };
     const char *values[] = { job->input, job->output_prefix };
@@ -770,7 +579,7 @@ static int validate_io(struct errbuf *e, const struct mf_job *job, int require_i
     for (int i = 0; i < 2; i++) {
         size_t len = bounded_len(values[i], MF_KEY_MAX);
         if (!len && require_io)
-            return fail(e, NULL, keys[i], "required");
+            return mf_fail(e, NULL, keys[i], "required");
         if (len && (ret = check_key(e, keys[i], values[i], len)) < 0)
             return ret;
     }
@@ -780,22 +589,22 @@ static int validate_io(struct errbuf *e, const struct mf_job *job, int require_i
 /* The short string fields must be terminated inside their buffers. */
 #define TERMINATED(field) (bounded_len(field, sizeof(field)) < sizeof(field))
 
-static int validate_video(struct errbuf *e, const struct mf_job *job)
+static int validate_video(struct mf_errbuf *e, const struct mf_job *job)
 {
     int ret;
 
     if (job->codec != MF_CODEC_H264 && job->codec != MF_CODEC_HEVC)
-        return fail_choice(e, "video", "codec", codecs);
-    if (!TERMINATED(job->backend) || list_index(backends, job->backend) < 0)
-        return fail_choice(e, "video", "backend", backends);
-    if (!TERMINATED(job->preset) || list_index(presets, job->preset) < 0)
-        return fail_choice(e, "video", "preset", presets);
-    if (!TERMINATED(job->tune) || (job->tune[0] && list_index(tunes, job->tune) < 0))
-        return fail_choice(e, "video", "tune", tunes);
+        return mf_fail_choice(e, "video", "codec", codecs);
+    if (!TERMINATED(job->backend) || mf_list_index(backends, job->backend) < 0)
+        return mf_fail_choice(e, "video", "backend", backends);
+    if (!TERMINATED(job->preset) || mf_list_index(presets, job->preset) < 0)
+        return mf_fail_choice(e, "video", "preset", presets);
+    if (!TERMINATED(job->tune) || (job->tune[0] && mf_list_index(tunes, job->tune) < 0))
+        return mf_fail_choice(e, "video", "tune", tunes);
     if ((ret = check_gop(e, job->gop_seconds)) < 0)
         return ret;
     if (job->n_renditions < 1 || job->n_renditions > MF_MAX_RENDITIONS)
-        return fail(e, "video", "renditions", "must have between 1 and %d entries",
+        return mf_fail(e, "video", "renditions", "must have between 1 and %d entries",
                     MF_MAX_RENDITIONS);
     for (int i = 0; i < job->n_renditions; i++)
         if ((ret = validate_rendition(e, job, i)) < 0)
@@ -803,13 +612,13 @@ static int validate_video(struct errbuf *e, const struct mf_job *job)
     return 0;
 }
 
-static int validate_audio(struct errbuf *e, const struct mf_job *job)
+static int validate_audio(struct mf_errbuf *e, const struct mf_job *job)
 {
     int ret;
 
     if (job->audio_mode != MF_AUDIO_AAC && job->audio_mode != MF_AUDIO_COPY &&
         job->audio_mode != MF_AUDIO_NONE)
-        return fail_choice(e, "audio", "mode", audio_modes);
+        return mf_fail_choice(e, "audio", "mode", audio_modes);
     if ((ret = check_audio_rate(e, job->audio_bitrate)) < 0)
         return ret;
     return check_channels(e, job->audio_channels);
@@ -817,7 +626,7 @@ static int validate_audio(struct errbuf *e, const struct mf_job *job)
 
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len)
 {
-    struct errbuf e = { err, err_len };
+    struct mf_errbuf e = { err, err_len };
     size_t id_len = bounded_len(job->id, sizeof(job->id));
     int ret;
 
@@ -829,71 +638,8 @@ int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t 
         return ret;
     if (job->format != MF_FORMAT_MP4 && job->format != MF_FORMAT_HLS &&
         job->format != MF_FORMAT_BOTH)
-        return fail_choice(&e, NULL, "format", formats);
+        return mf_fail_choice(&e, NULL, "format", formats);
     if ((ret = validate_video(&e, job)) < 0)
         return ret;
     return validate_audio(&e, job);
-}
-
-/* --- bitrates -------------------------------------------------------------- */
-
-static int64_t suffix_scale(char c, int *digits)
-{
-    switch (c) {
-    case 'k': case 'K': *digits = 3; return 1000;
-    case 'M':           *digits = 6; return 1000000;
-    case 'G':           *digits = 9; return 1000000000;
-    default:            *digits = -1; return 0;
-    }
-}
-
-/*
- * Decimal digits, an optional fraction, an optional suffix k/K (10^3),
- * M (10^6) or G (10^9). Parsed by hand, not with strtod: no locale, no sign,
- * no spaces, no exponent, and the result must be a whole number of bits
- * ("1.5k" is fine, "1.5" and "1.0005k" are not).
- */
-int64_t mf_parse_bitrate(const char *s)
-{
-    const char *p = s, *frac = NULL;
-    size_t n_int = 0, n_frac = 0;
-    int64_t whole = 0, scale = 1, part = 0;
-    int digits = 0;
-
-    if (!s)
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++, n_int++) {
-        if (whole > (INT64_MAX - (*p - '0')) / 10)
-            return -1;
-        whole = whole * 10 + (*p - '0');
-    }
-    if (!n_int)
-        return -1;
-    if (*p == '.') {
-        frac = ++p;
-        while (*p >= '0' && *p <= '9')
-            p++, n_frac++;
-        if (!n_frac)
-            return -1;
-    }
-    if (*p) {
-        scale = suffix_scale(*p++, &digits);
-        if (!scale || *p)
-            return -1;
-    }
-    /* The fraction's digits past the scale's must be zeros. */
-    for (size_t i = 0; i < n_frac; i++) {
-        int d = frac[i] - '0';
-        if ((int)i >= digits) {
-            if (d)
-                return -1;
-            continue;
-        }
-        part = part * 10 + d;
-    }
-    for (int i = (int)(n_frac < (size_t)digits ? n_frac : (size_t)digits); i < digits; i++)
-        part *= 10;
-    if (whole > (INT64_MAX - part) / scale)
-        return -1;
-    return whole * scale + part;
 }

@@ -7,13 +7,13 @@
 #include "common/util.h"
 #include "video_filter.h"
 
-int mf_gpu_job_open(struct mf_gpu_job *g, enum AVHWDeviceType type, struct mf_input *in,
+int mf_gpu_job_open(struct mf_gpu_job *g, enum AVHWDeviceType type, int index, struct mf_input *in,
                     const char *path, int64_t max_pixels, char *err, size_t err_len)
 {
     int ret;
     memset(g, 0, sizeof(*g));
-    ret = type == AV_HWDEVICE_TYPE_CUDA ? mf_hwdevice_open_cuda(&g->device, err, err_len)
-                                        : mf_hwdevice_open(&g->device, type, -1, err, err_len);
+    ret = type == AV_HWDEVICE_TYPE_CUDA && index < 0 ? mf_hwdevice_open_cuda(&g->device, err, err_len)
+                                                     : mf_hwdevice_open(&g->device, type, index, err, err_len);
     if (ret < 0)
         return ret;
     const AVCodec *dec = in->vdec->codec;

@@ -30,13 +30,14 @@ struct mf_gpu_job {
 };
 
 /**
- * Create the device (CUDA: MPEGFLOW_GPU's index) and reopen in's video
+ * Create the device of type with index (the one the backend's probe chose;
+ * -1: CUDA MPEGFLOW_GPU's, else FFmpeg's default) and reopen in's video
  * decoder for NVDEC when libavcodec has a CUDA hwaccel for its codec.
  * @return 0, or a negative AVERROR with err one line (the device's error
  *         names the device type and FFmpeg's reason). mf_gpu_job_close
  *         must be called either way.
  */
-int mf_gpu_job_open(struct mf_gpu_job *g, enum AVHWDeviceType type, struct mf_input *in,
+int mf_gpu_job_open(struct mf_gpu_job *g, enum AVHWDeviceType type, int index, struct mf_input *in,
                     const char *path, int64_t max_pixels, char *err, size_t err_len);
 
 /**

@@ -7,12 +7,8 @@
 
 #include <libavutil/error.h>
 
-#include "config.h"
 #include "avlog.h"
 #include "common/util.h"
-#if HAVE_NVENC
-#include "backends/nvenc_probe.h"
-#endif
 
 int mf_hwdevice_parse_index(const char *s, int *index)
 {
@@ -66,15 +62,6 @@ int mf_hwdevice_open_cuda(AVBufferRef **dev, char *err, size_t err_len)
         mf_errf(err, err_len, "CUDA: MPEGFLOW_GPU='%s' is not a GPU index (0..255)", s);
         return AVERROR(EINVAL);
     }
-#if HAVE_NVENC
-    if (index < 0) {
-        /* Unset: the first GPU with NVENC, the one `mpegflow probe` found usable
-         * and the nvenc backend picks (backends/nvenc.c); device 0 when none has. */
-        struct mf_nvenc_host host;
-        char why[256];
-        index = mf_nvenc_probe_host(-1, -1, &host, why, sizeof(why)) == 0 ? host.gpu : 0;
-    }
-#endif
     return mf_hwdevice_open(dev, AV_HWDEVICE_TYPE_CUDA, index, err, err_len);
 }
 

@@ -33,7 +33,10 @@ int mf_hwdevice_parse_index(const char *s, int *index);
 int mf_hwdevice_open(AVBufferRef **dev, enum AVHWDeviceType type, int index,
                      char *err, size_t err_len);
 
-/** The CUDA device for this job: MPEGFLOW_GPU's index (unset: device 0). Same returns. */
+/**
+ * The CUDA device MPEGFLOW_GPU names (unset: device 0). A job on nvenc
+ * opens the device its probe chose instead (mf_gpu_job_open). Same returns.
+ */
 int mf_hwdevice_open_cuda(AVBufferRef **dev, char *err, size_t err_len);
 
 /**

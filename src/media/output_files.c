@@ -10,6 +10,7 @@
 #include "codec_string.h"
 #include "hls_master.h"
 #include "rendition.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 static int join(char *dst, const char *a, const char *b)

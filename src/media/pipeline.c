@@ -11,19 +11,23 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <libavutil/cpu.h>
 
 #include "audio.h"
+#include "avlog.h"
 #include "gpu_job.h"
 #include "hls_master.h"
-#include "result.h"
+#include "hwdevice.h"
 #include "input.h"
 #include "ladder.h"
 #include "output_files.h"
+#include "result.h"
 #include "rendition.h"
+#include "common/clock.h"
 #include "common/util.h"
 
 struct pipeline {
@@ -33,6 +37,7 @@ struct pipeline {
     struct mf_input in;
     struct mf_plan plan;
     const struct mf_encoder_backend *backend;
+    int device;                   /* the device its probe chose (-1: none) */
     struct mf_rendition_run runs[MF_MAX_RENDITIONS];
     int n_runs;                   /* runs[0..n_runs) may have been started */
     int parent[MF_MAX_RENDITIONS]; /* the run rendition i scales from; -1: the decoder */
@@ -51,62 +56,38 @@ struct pipeline {
     size_t err_len;
 };
 
-/* Why backend name cannot encode this job here: not built or its probe's
- * reason (a negative AVERROR), wrong codec (1). 0 when it can. */
-static int backend_usable(const struct pipeline *p, const char *name,
-                          const struct mf_encoder_backend **out, char *why, size_t why_len)
+/* The backend for this job (backends/select.c): the caller's (--backend,
+ * the pool's), else the job's; "auto" picks by codec; the fallback when the
+ * first is unusable here. A job that asks for a codec its backend does not
+ * encode fails with EINVAL (the job's error, not the host's). */
+static int select_backend(struct pipeline *p)
 {
-    const struct mf_encoder_backend *b = mf_encoder_backend_find(name);
-    *out = b;
-    if (!b) {
-        mf_errf(why, why_len, "not built into this mpegflow%s",
-                p->job->codec == MF_CODEC_HEVC ? " (HEVC needs the x265 or nvenc backend)" : "");
-        return AVERROR(ENOSYS);
+    const char *gpu = getenv("MPEGFLOW_GPU");
+    struct mf_encoder_request req = {
+        .codec = p->job->codec,
+        .name = p->opts->backend && strcmp(p->opts->backend, "auto") ? p->opts->backend : p->job->backend,
+        .fallback = p->opts->fallback_backend,
+    };
+    struct mf_encoder_selection sel;
+    char why[MF_ERR_MAX];
+    int bad_gpu = mf_hwdevice_parse_index(gpu, &req.device) < 0;
+    int ret = mf_encoder_backend_select(&req, &sel, why, sizeof(why));
+    if (ret < 0) {
+        mf_errf(p->err, p->err_len, "%s%s", ret == AVERROR(EINVAL) ? "video.codec: " : "", why);
+        return ret;
     }
-    if ((!strcmp(b->name, "x264") && p->job->codec != MF_CODEC_H264) ||
-        (!strcmp(b->name, "x265") && p->job->codec != MF_CODEC_HEVC)) {
-        mf_errf(why, why_len, "encodes %s only, the job asks for %s",
-                !strcmp(b->name, "x264") ? "h264" : "hevc",
-                p->job->codec == MF_CODEC_HEVC ? "hevc" : "h264");
-        return 1;
+    if (bad_gpu && sel.backend->hw_device != AV_HWDEVICE_TYPE_NONE) {
+        mf_errf(p->err, p->err_len, "%s: MPEGFLOW_GPU='%s' is not a GPU index (0..255)",
+                sel.backend->name, gpu);
+        return AVERROR(EINVAL);
     }
-    why[0] = '\0';
-    int ret = b->probe(why, why_len);
-    if (ret != 0 && !why[0])
-        mf_errf(why, why_len, "its probe failed: %s", av_err2str(ret));
-    return ret > 0 ? AVERROR(ENOSYS) : ret;   /* probes return 0 or an AVERROR */
-}
-
-static const struct mf_encoder_backend *select_backend(struct pipeline *p, int *code)
-{
-    const char *name = p->opts->backend && strcmp(p->opts->backend, "auto") ? p->opts->backend
-                                                                             : p->job->backend;
-    if (!strcmp(name, "auto"))
-        name = p->job->codec == MF_CODEC_HEVC ? "x265" : "x264";
-    const struct mf_encoder_backend *b, *fb;
-    char why[256], fwhy[256];
-    int ret = backend_usable(p, name, &b, why, sizeof(why));
-    if (ret == 0)
-        return b;
-    const char *fallback = p->opts->fallback_backend;
-    /* A job that asks for the wrong codec is the job's error, not the host's. */
-    if (ret > 0 || !fallback || !fallback[0] || !strcmp(fallback, name)) {
-        *code = ret > 0 ? AVERROR(EINVAL) : ret;
-        if (ret > 0)
-            mf_errf(p->err, p->err_len, "video.codec: the %s backend %s", name, why);
-        else
-            mf_errf(p->err, p->err_len, "%s: unusable on this host: %s", name, why);
-        return NULL;
+    p->backend = sel.backend;
+    p->device = sel.device;
+    if (sel.fallback_from) {
+        snprintf(p->result->fallback_from, sizeof(p->result->fallback_from), "%s", sel.fallback_from);
+        snprintf(p->result->fallback_reason, sizeof(p->result->fallback_reason), "%s", sel.reason);
     }
-    if ((ret = backend_usable(p, fallback, &fb, fwhy, sizeof(fwhy))) != 0) {
-        *code = ret > 0 ? AVERROR(EINVAL) : ret;
-        mf_errf(p->err, p->err_len, "%s: unusable on this host: %s; fallback %s: %s",
-                name, why, fallback, fwhy);
-        return NULL;
-    }
-    snprintf(p->result->fallback_from, sizeof(p->result->fallback_from), "%s", name);
-    snprintf(p->result->fallback_reason, sizeof(p->result->fallback_reason), "%s", why);
-    return fb;
+    return 0;
 }
 
 static void report_progress(struct pipeline *p, int final)
@@ -322,6 +303,7 @@ static void encoder_config(const struct pipeline *p, const struct mf_rendition *
          * limit stays out of the way, even for variable frame rates. */
         .gop_frames = (int)fmax(2, 2 * ceil(p->job->gop_seconds * fps)),
         .threads = threads, .global_header = 1,
+        .device = p->device, .ffmpeg_error = mf_avlog_take,
         .color_primaries = tonemap ? AVCOL_PRI_BT709 : d->color_primaries,
         .color_trc = tonemap ? AVCOL_TRC_BT709 : d->color_trc,
         .colorspace = tonemap ? AVCOL_SPC_BT709 : d->colorspace,
@@ -478,18 +460,19 @@ static int plan_ladder(struct pipeline *p)
     return mf_ladder_plan(p->job, &g, &p->plan, p->err, p->err_len);
 }
 
-/* nvenc: the job's CUDA device, and NVDEC for the decoder when libavcodec
- * has a CUDA hwaccel for the codec. Other codecs decode on the CPU; each
- * rendition then uploads its filtered frames once (src/video_filter.c). */
+/* A backend on a device (nvenc): the job's device, the one the backend's
+ * probe chose, and NVDEC for the decoder when libavcodec has a hwaccel for
+ * the codec. Other codecs decode on the CPU; each rendition then uploads
+ * its filtered frames once (video_filter.c). */
 static int open_gpu(struct pipeline *p, const char *input)
 {
     char why[MF_ERR_MAX];
-    if (strcmp(p->backend->name, "nvenc"))
+    if (p->backend->hw_device == AV_HWDEVICE_TYPE_NONE)
         return 0;
-    int ret = mf_gpu_job_open(&p->gpu, AV_HWDEVICE_TYPE_CUDA, &p->in, input, p->opts->max_pixels,
-                              why, sizeof(why));
+    int ret = mf_gpu_job_open(&p->gpu, p->backend->hw_device, p->device, &p->in, input,
+                              p->opts->max_pixels, why, sizeof(why));
     if (ret < 0)
-        mf_errf(p->err, p->err_len, "nvenc: %s", why);
+        mf_errf(p->err, p->err_len, "%s: %s", p->backend->name, why);
     return ret;
 }
 
@@ -502,9 +485,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         return ret;
     if ((ret = plan_ladder(p)) < 0)
         return ret;
-    int code = 0;
-    if (!(p->backend = select_backend(p, &code)))
-        return code < 0 ? code : AVERROR(EINVAL);
+    if ((ret = select_backend(p)) < 0)
+        return ret;
     if ((ret = open_gpu(p, input)) < 0)
         return ret;
     const AVStream *vst = p->in.fmt->streams[p->in.video_index];

@@ -195,13 +195,13 @@ int mf_rendition_start(struct mf_rendition_run *r, const struct mf_rendition_set
     r->pkt = av_packet_alloc();
     if (!r->filtered || !r->pkt)
         return AVERROR(ENOMEM);
+    char why[MF_ERR_MAX];
     mf_avlog_take();
-    ret = s->backend->open(&r->enc, &s->enc);
+    ret = mf_encoder_open(s->backend, &r->enc, &s->enc, why, sizeof(why));
     r->setup.enc.hw_frames = NULL;          /* borrowed for the open only */
     if (ret < 0) {
-        const char *why = mf_avlog_take();    /* the backend's or encoder's own words */
         mf_errf(err, err_len, "%s: cannot open the %s encoder for %dx%d: %s", s->name,
-                s->backend->name, s->enc.width, s->enc.height, why[0] ? why : av_err2str(ret));
+                s->backend->name, s->enc.width, s->enc.height, why);
         return ret;
     }
     struct mf_mux_stream video = { r->enc->par, r->enc->time_base, s->enc.frame_rate };

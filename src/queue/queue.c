@@ -18,6 +18,7 @@
 
 #include "mpegflow/queue.h"
 #include "redis_url.h"
+#include "common/clock.h"
 
 struct mf_queue {
     struct mf_redis_url url;
@@ -44,13 +45,6 @@ struct argv {
     char nums[16][24];             /* storage for formatted numbers */
     int n_nums;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_err(struct mf_queue *q, const char *fmt, ...)
 {
@@ -145,7 +139,7 @@ static void schedule_retry(struct mf_queue *q)
         d = q->backoff_max_ms;
     d = d / 2 + rand_r(&q->rng) % (d / 2 + 1);
     q->failures++;
-    q->next_try_ms = mono_ms() + d;
+    q->next_try_ms = mf_mono_ms() + d;
 }
 
 static redisReply *command(struct mf_queue *q, const struct argv *a, const char *what);
@@ -173,7 +167,7 @@ int mf_queue_connect(struct mf_queue *q)
 {
     if (q->ctx)
         return 0;
-    if (mono_ms() < q->next_try_ms)
+    if (mf_mono_ms() < q->next_try_ms)
         return MF_QUEUE_ECONN;
     struct timeval ct = { q->connect_timeout_ms / 1000, (q->connect_timeout_ms % 1000) * 1000 };
     redisContext *c = q->url.socket[0] ? redisConnectUnixWithTimeout(q->url.socket, ct)
@@ -240,7 +234,7 @@ int mf_queue_ping(struct mf_queue *q)
 
 int mf_queue_retry_in_ms(const struct mf_queue *q)
 {
-    int64_t d = q->next_try_ms - mono_ms();
+    int64_t d = q->next_try_ms - mf_mono_ms();
     return d > 0 ? (int)d : 0;
 }
 

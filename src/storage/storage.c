@@ -64,62 +64,6 @@ struct xfer {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* --- configuration ----------------------------------------------------------- */
-
-static int parse_bytes(const char *s, int64_t *out)
-{
-    char *end;
-    long long v;
-    int shift = 0;
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (end == s || errno || v < 0)
-        return -1;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    }
-    if (*end || (shift && v > (INT64_MAX >> shift)))
-        return -1;
-    *out = (int64_t)v << shift;
-    return 0;
-}
-
-int mf_storage_config_from_env(struct mf_storage_config *cfg, char *err, size_t err_len)
-{
-    const char *v;
-
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->url = getenv("MPEGFLOW_STORAGE_URL");
-    v = getenv("MPEGFLOW_STORAGE_AUTH");
-    if (!v || !*v || !strcmp(v, "none")) {
-        cfg->auth = MF_AUTH_NONE;
-    } else if (!strcmp(v, "bearer")) {
-        cfg->auth = MF_AUTH_BEARER;
-    } else if (!strcmp(v, "sigv4")) {
-        cfg->auth = MF_AUTH_SIGV4;
-    } else {
-        snprintf(err, err_len, "MPEGFLOW_STORAGE_AUTH: must be none, bearer or sigv4");
-        return -1;
-    }
-    cfg->token = getenv("MPEGFLOW_STORAGE_TOKEN");
-    cfg->access_key = getenv("AWS_ACCESS_KEY_ID");
-    cfg->secret_key = getenv("AWS_SECRET_ACCESS_KEY");
-    cfg->region = getenv("AWS_REGION");
-    if (!cfg->region || !*cfg->region)
-        cfg->region = getenv("AWS_DEFAULT_REGION");
-    v = getenv("MPEGFLOW_MAX_INPUT_BYTES");
-    if (v && *v && parse_bytes(v, &cfg->max_input_bytes)) {
-        snprintf(err, err_len, "MPEGFLOW_MAX_INPUT_BYTES: not a byte count "
-                 "(a number, optionally with K, M, G or T)");
-        return -1;
-    }
-    return 0;
-}
-
 struct mf_storage *mf_storage_open(const struct mf_storage_config *cfg, char *err, size_t err_len)
 {
     struct mf_storage *st;

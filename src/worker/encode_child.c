@@ -14,6 +14,7 @@
 
 #include "common/exit_codes.h"
 #include "common/self_exe.h"
+#include "common/clock.h"
 
 #define PROGRESS_FD 3
 #define KILL_GRACE_MS 15000        /* after SIGTERM, before SIGKILL */
@@ -42,13 +43,6 @@ void mf_last_line(const char *path, char *line, size_t len)
     if (!strncmp(start, prefix, sizeof(prefix) - 1))
         start += sizeof(prefix) - 1;
     snprintf(line, len, "%s", start);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
@@ -207,10 +201,10 @@ enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char 
     while (!eof) {
         if (c->cancel && atomic_load(c->cancel) && !term_at) {
             kill(pid, SIGTERM);
-            term_at = mono_ms();
+            term_at = mf_mono_ms();
             cancelled = 1;
         }
-        if (term_at && mono_ms() - term_at > KILL_GRACE_MS) {
+        if (term_at && mf_mono_ms() - term_at > KILL_GRACE_MS) {
             kill(pid, SIGKILL);
             term_at = INT64_MAX / 2;   /* once */
         }

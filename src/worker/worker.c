@@ -24,26 +24,10 @@
 #include "metrics.h"
 #include "worker.h"
 #include "worker_internal.h"
+#include "common/clock.h"
 
 #define READ_BLOCK_MS 1000         /* how often an idle job thread looks up: drain, takeover */
 #define TICK_MS 250
-
-int64_t mf_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void mf_now_iso(char *buf, size_t len)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
 
 static void deadline_in(struct timespec *ts, int ms)
 {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "worker_config.h"
+
+#include "common/quantity.h"
 #include "queue/redis_url.h"
 
 enum opt_type { T_STR, T_INT, T_SECONDS, T_SIZE, T_PIXELS, T_ENUM };
@@ -72,36 +74,6 @@ static const struct opt opts[] = {
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
-
-int64_t mf_parse_size(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || v < 0 || !isfinite(v))
-        return -1;
-    double m = 1;
-    if (*end) {
-        int bin = end[1] == 'i' || end[1] == 'I';
-        double k = bin ? 1024 : 1000;
-        switch (toupper((unsigned char)*end)) {
-        case 'K': m = k; break;
-        case 'M': m = k * k; break;
-        case 'G': m = k * k * k; break;
-        case 'T': m = k * k * k * k; break;
-        default: return -1;
-        }
-        end += bin ? 2 : 1;
-        if (*end == 'B' || *end == 'b')
-            end++;
-        if (*end)
-            return -1;
-    }
-    v *= m;
-    if (v > 9e18)
-        return -1;
-    return (int64_t)v;
-}
 
 static int in_choices(const char *choices, const char *v, int *index)
 {
@@ -176,7 +148,7 @@ static int set_opt(struct mf_config *c, const struct opt *o, const char *name, c
         return 0;
     }
     case T_SIZE: {
-        int64_t n = mf_parse_size(v);
+        int64_t n = mf_parse_quantity(v);
         if (n < 0) {
             snprintf(err, err_len, "%s: must be a size in bytes such as 20G or 512Mi (got '%s')", name, v);
             return -EINVAL;

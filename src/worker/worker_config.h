@@ -55,7 +55,5 @@ int mf_config_load(struct mf_config *c, enum mf_config_mode mode, int argc, char
 /** The flag and environment help text for mode. */
 void mf_config_usage(enum mf_config_mode mode, FILE *f);
 
-/** Parse "10G", "512Mi", "1000" into bytes; -1 on error. */
-int64_t mf_parse_size(const char *s);
 
 #endif

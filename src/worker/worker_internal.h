@@ -9,6 +9,7 @@
 #include "worker_config.h"
 #include "mpegflow/queue.h"
 #include "mpegflow/storage.h"
+#include "common/clock.h"
 
 #define MF_MAX_CONCURRENCY 64
 
@@ -53,9 +54,6 @@ struct mf_worker {
     atomic_int finished;
 };
 
-int64_t mf_mono_ms(void);
-/** ISO 8601 UTC with milliseconds. */
-void mf_now_iso(char *buf, size_t len);
 /** Sleep up to ms, waking early when the worker starts draining. */
 void mf_worker_nap(struct mf_worker *w, int ms);
 

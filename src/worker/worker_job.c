@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "mpegflow/job.h"
 #include "worker_internal.h"
+#include "common/fs.h"
 
 enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
 
@@ -61,21 +62,6 @@ static void progress_cb(double percent, double fps, void *opaque)
     slot->fps = fps;
     slot->progress_dirty = 1;
     pthread_mutex_unlock(&slot->w->lock);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-    if (dir[0])
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Files of the output dir, relative paths, sorted; top-level result.json left out. */
@@ -532,7 +518,8 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     }
 
 done:
-    remove_tree(r->scratch);
+    if (r->scratch[0])
+        mf_remove_tree(r->scratch);
     pthread_mutex_lock(&w->lock);
     slot->busy = 0;
     pthread_mutex_unlock(&w->lock);

@@ -121,5 +121,37 @@ def test_worker():
               f"pickup {1e3 * w['pickup']['median']:.0f} ms")
 
 
+def test_ffmpeg_command():
+    """bench --ffmpeg 'CMD': the CLI compared with is a command prefix (chroot DIR ffmpeg for
+    FFmpeg 7.1 in a Debian 13 root); its version is recorded; under a chroot, files outside
+    DIR are refused with a message that says what to do."""
+    with tempfile.TemporaryDirectory() as d:
+        clip, js = os.path.join(d, "clip.mp4"), os.path.join(d, "bench.json")
+        make_clip(clip)
+        r = run([MPEGFLOW, "bench", clip, "--vs-ffmpeg", "--runs", "1", "--no-quality", "--ladder", "240",
+                 "--ffmpeg", "env ffmpeg", "--json", js, "--workdir", d], timeout=120)
+        check(r.returncode == 0, f"bench --ffmpeg 'env ffmpeg' failed ({r.returncode}): {r.stderr[-2000:]}")
+        with open(js) as f:
+            doc = json.load(f)
+        ff = doc["settings"]["ffmpeg"]
+        check(ff["command"] == ["env", "ffmpeg"], f"command recorded: {ff}")
+        check(ff["version"].startswith("ffmpeg version "), f"version recorded: {ff}")
+        check("ffmpeg CLI: ffmpeg version" in r.stdout, f"no version line in the table: {r.stdout[:400]}")
+        check(doc["files"][0]["ffmpeg"]["ok"], f"the ffmpeg side did not run: {doc['files'][0]}")
+        root = os.path.join(d, "root")
+        os.makedirs(os.path.join(root, "work"))
+        r = run([MPEGFLOW, "bench", clip, "--vs-ffmpeg", "--runs", "1", "--no-quality", "--ladder", "240",
+                 "--ffmpeg", f"chroot {root} ffmpeg", "--workdir", d], timeout=60)
+        check(r.returncode == 2 and "--workdir" in r.stderr and "must lie inside it" in r.stderr,
+              f"a work folder outside the chroot: ({r.returncode}) {r.stderr[-500:]}")
+        if os.geteuid() == 0 and shutil.which("chroot"):
+            # A root without ffmpeg: '-version' fails there, and the message says so.
+            r = run([MPEGFLOW, "bench", clip, "--vs-ffmpeg", "--runs", "1", "--no-quality",
+                     "--ffmpeg", f"chroot {root} ffmpeg", "--workdir", os.path.join(root, "work")], timeout=60)
+            check(r.returncode == 2 and "'-version' failed" in r.stderr,
+                  f"a chroot without ffmpeg: ({r.returncode}) {r.stderr[-500:]}")
+
+
 if __name__ == "__main__":
-    main(test_worker if sys.argv[1:] == ["worker"] else test)
+    which = {"worker": test_worker, "ffmpeg_command": test_ffmpeg_command}
+    main(which.get(sys.argv[1] if sys.argv[1:] else "", test))

@@ -7,6 +7,8 @@
   test_hevc.py quality       against `ffmpeg -c:v libx265` with the same preset, CRF and
                              keyframe cadence on a 6 s clip: PSNR within 0.3 dB at no
                              more than 10% more bits
+  test_hevc.py implied       --backend x265 with no codec (flag or job) encodes HEVC; an
+                             explicit h264 with x265 fails with one line naming video.codec
 """
 import json
 import math
@@ -157,8 +159,44 @@ def case_quality():
         check(b_ours <= 1.10 * b_ff, f"{b_ours:.0f} bytes vs ffmpeg {b_ff:.0f}")
 
 
+def case_implied():
+    """The backend names the codec when nothing else does (x265 encodes HEVC only)."""
+    src = os.path.join(MEDIA_DIR, "h264_jvt_sva_ba1_176x144.264")
+    if not os.path.exists(src):
+        raise SkipTest(f"{src} not found")
+    common = ["--ladder", "144", "--preset", "ultrafast", "--audio", "none", "--format", "mp4"]
+
+    def codec_of(out):
+        v = [s for s in streams(os.path.join(out, "144p.mp4"))["streams"] if s["codec_type"] == "video"]
+        return v[0]["codec_name"] if len(v) == 1 else v
+
+    with tempfile.TemporaryDirectory() as out:
+        r = encode(src, out, "--backend", "x265", *common)
+        check(r.returncode == 0, f"--backend x265 alone: exit {r.returncode}: {r.stderr}")
+        check(json.loads(r.stdout)["backend"] == "x265", r.stdout[:200])
+        check(codec_of(out) == "hevc", f"--backend x265 alone gave {codec_of(out)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        job, out = os.path.join(tmp, "job.json"), os.path.join(tmp, "out")
+        with open(job, "w") as f:
+            json.dump({"format": "mp4", "video": {"backend": "x265", "renditions": [
+                {"name": "144p", "height": 144, "crf": 30}]}, "audio": {"mode": "none"}}, f)
+        r = encode(src, out, "--job", job)
+        check(r.returncode == 0, f"job with backend x265, no codec: exit {r.returncode}: {r.stderr}")
+        check(codec_of(out) == "hevc", f"job with backend x265 gave {codec_of(out)}")
+    with tempfile.TemporaryDirectory() as out:
+        r = encode(src, out, "--backend", "x265", "--codec", "h264", *common)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == 1 and len(lines) == 1, f"exit {r.returncode}, stderr {lines}")
+        check("video.codec: the x265 backend encodes hevc only, the job asks for h264" in lines[0], lines[0])
+    with tempfile.TemporaryDirectory() as out:     # x264's codec is still the default
+        r = encode(src, out, "--backend", "x264", *common)
+        check(r.returncode == 0 and codec_of(out) == "h264", f"exit {r.returncode}: {r.stderr}")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "ladder":
         main(lambda: case_ladder(sys.argv[2]))
+    elif sys.argv[1] == "implied":
+        main(case_implied)
     else:
         main(case_quality)

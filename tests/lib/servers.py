@@ -68,34 +68,19 @@ class RedisServer:
         self.kill()
 
 
-NGINX_CONF = """\
-daemon off;
-master_process off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-{user}
-events {{ worker_connections 256; }}
-http {{
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy_temp;
-    fastcgi_temp_path {tmp}/fastcgi_temp;
-    uwsgi_temp_path {tmp}/uwsgi_temp;
-    scgi_temp_path {tmp}/scgi_temp;
-    client_max_body_size 0;
-    default_type application/octet-stream;
-    server {{
-        listen 127.0.0.1:{port};
-        root {data};
-        location /media/ {{
-            dav_methods PUT;
-            create_full_put_path on;
-            dav_access user:rw group:r all:r;
-        }}
-    }}
-}}
-"""
+# The one nginx config of every loopback run (also the bench's, built into the binary).
+NGINX_TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "bench",
+                              "nginx-storage.conf.in")
+
+
+def nginx_conf(tmp, data, port, user="", master="off", access_log=None):
+    """The storage endpoint's nginx.conf: DAV PUT under /media/ of data, on 127.0.0.1:port."""
+    with open(NGINX_TEMPLATE) as f:
+        conf = f.read()
+    for key, value in (("TMP", tmp), ("DATA", data), ("PORT", str(port)), ("USER", user),
+                       ("MASTER", master), ("ACCESS_LOG", access_log or f"{tmp}/access.log")):
+        conf = conf.replace(f"@{key}@", value)
+    return conf
 
 
 class Nginx:
@@ -123,13 +108,10 @@ class Nginx:
         return dst
 
     def start(self):
-        user = ""
-        if os.geteuid() == 0:
-            # Without a master process nginx keeps running as root: the data dir is root's.
-            user = ""
+        # Without a master process nginx keeps running as its caller (root here): no user line.
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(tmp=self.dir, data=self.data, port=self.port, user=user))
+            f.write(nginx_conf(self.dir, self.data, self.port))
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir, "-e", os.path.join(self.dir, "error.log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      preexec_fn=die_with_parent)

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Run a storage test against real servers on 127.0.0.1, then stop them.
 
-  servers.py [--nginx] [--s3rver] -- TEST [ARGS...]
+  servers.py [--nginx] [--s3rver] [--sigv4] -- TEST [ARGS...]
 
 --nginx   nginx with its own config (dav PUT), on a free port, in a temp dir,
           plus the fault-injecting proxy (faultproxy.py) in front of it.
 --s3rver  s3rver from npm (pinned, installed into a cache dir when absent;
           the test is skipped, exit 77, when that is impossible).
+--sigv4   s3_verify_server.py: an S3-like server that verifies every SigV4
+          signature with botocore (skipped, exit 77, without python3-botocore),
+          with a fresh access key and secret per run.
 
 TEST gets the servers through MF_TEST_* variables (see below). Everything
 started here is stopped on every exit path, also on SIGTERM/SIGINT (meson's
@@ -15,6 +18,7 @@ Set MF_TEST_KEEP=1 to keep the temp dir for a post-mortem.
 """
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -23,43 +27,15 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from servers import die_with_parent, free_port, wait_port  # noqa: E402  (tests/lib/servers.py)
+from servers import die_with_parent, free_port, nginx_conf, wait_port  # noqa: E402  (tests/lib/servers.py)
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 from faultproxy import FaultProxy  # noqa: E402
 
 S3RVER_VERSION = "3.7.1"
 SKIP = 77
 
-NGINX_CONF = """\
-daemon off;
-master_process on;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log info;
-{user}
-events {{ worker_connections 64; }}
-http {{
-    log_format mf '$request_method $request_uri $status range=$http_range';
-    access_log {tmp}/access.log mf;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy_temp;
-    fastcgi_temp_path {tmp}/fastcgi_temp;
-    uwsgi_temp_path {tmp}/uwsgi_temp;
-    scgi_temp_path {tmp}/scgi_temp;
-    client_max_body_size 0;
-    default_type application/octet-stream;
-    server {{
-        listen 127.0.0.1:{port};
-        root {data};
-        location /media/ {{
-            dav_methods PUT;
-            create_full_put_path on;
-            dav_access user:rw group:r all:r;
-        }}
-    }}
-}}
-"""
 
 
 def stop(proc, sig=signal.SIGTERM):
@@ -90,7 +66,7 @@ def start_nginx(tmp, env):
     port = free_port()
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, data=data, port=port, user=user))
+        f.write(nginx_conf(tmp, data, port, user, master="on", access_log=f"{tmp}/access.log mf"))
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, 15, "nginx")
@@ -134,9 +110,46 @@ def start_s3rver(tmp, env):
                             start_new_session=True, preexec_fn=die_with_parent)
     wait_port(port, proc, 15, "s3rver")
     # s3rver knows one account, S3RVER/S3RVER; it parses SigV4 headers but does not
-    # verify V4 signature values (test_storage_unit recomputes those).
+    # verify V4 signature values (test_storage_unit recomputes them; --sigv4 checks them).
     env.update(MF_TEST_S3_URL="http://127.0.0.1:%d/media" % port, MF_TEST_S3_KEY="S3RVER",
                MF_TEST_S3_SECRET="S3RVER", MF_TEST_S3_DATA=data)
+    return proc
+
+
+def botocore_python():
+    """An interpreter that has botocore: this one, or Debian's (python3-botocore installs
+    there, and a machine's python3 may be another build). None without one."""
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if exe and os.path.exists(exe) and subprocess.run(
+                [exe, "-c", "import botocore"], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL).returncode == 0:
+            return exe
+    return None
+
+
+def start_sigv4(tmp, env):
+    python = botocore_python()
+    if not python:
+        print("SKIP: python3-botocore not installed", file=sys.stderr)
+        return None
+    port = free_port()
+    data = os.path.join(tmp, "sigv4")
+    key = "AKIDMFTEST" + secrets.token_hex(5).upper()
+    # real secrets hold '/' and '+': so does this one
+    secret = secrets.token_urlsafe(15) + "/+" + secrets.token_urlsafe(6)
+    log = os.path.join(tmp, "sigv4.jsonl")
+    out = open(os.path.join(tmp, "sigv4.log"), "w")
+    proc = subprocess.Popen([python, os.path.join(HERE, "s3_verify_server.py"),
+                             "--port", str(port), "--data", data, "--access-key=" + key,
+                             "--secret=" + secret, "--region", "us-east-1", "--bucket", "media",
+                             "--log", log],           # "=": a secret may start with '-'
+                            stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=die_with_parent)
+    wait_port(port, proc, 15, "s3_verify_server")
+    env.update(MF_TEST_SIGV4_PYTHON=python)
+    env.update(MF_TEST_SIGV4_URL="http://127.0.0.1:%d/media" % port, MF_TEST_SIGV4_KEY=key,
+               MF_TEST_SIGV4_SECRET=secret, MF_TEST_SIGV4_REGION="us-east-1",
+               MF_TEST_SIGV4_DATA=os.path.join(data, "media"), MF_TEST_SIGV4_LOG=log)
     return proc
 
 
@@ -149,7 +162,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mf-storage-")
     os.chmod(tmp, 0o755)  # nginx's workers run as nobody when we are root
     env = dict(os.environ, MF_TEST_TMP=tmp)
-    nginx = s3 = test = proxy = None
+    nginx = s3 = sigv4 = test = proxy = None
     rc = 1
     try:
         if "--nginx" in opts:
@@ -163,11 +176,16 @@ def main():
             if not s3:
                 rc = SKIP
                 return
+        if "--sigv4" in opts:
+            sigv4 = start_sigv4(tmp, env)
+            if not sigv4:
+                rc = SKIP
+                return
         test = subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent)
         rc = test.wait()
     except Exception as e:  # noqa: BLE001 - report and fail
         print("servers.py: %s" % e, file=sys.stderr)
-        for name in ("error.log", "s3rver.log"):
+        for name in ("error.log", "s3rver.log", "sigv4.log"):
             p = os.path.join(tmp, name)
             if os.path.exists(p):
                 sys.stderr.write(open(p).read()[-2000:])
@@ -179,6 +197,9 @@ def main():
             proxy.stop()
         stop(nginx, signal.SIGTERM)
         stop(s3)
+        stop(sigv4)
+        if sigv4 is not None and os.path.getsize(os.path.join(tmp, "sigv4.log")):
+            sys.stderr.write(open(os.path.join(tmp, "sigv4.log")).read()[-4000:])
         if os.environ.get("MF_TEST_KEEP"):
             print("servers.py: kept %s" % tmp, file=sys.stderr)
         else:

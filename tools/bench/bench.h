@@ -12,6 +12,7 @@
 #include "mpegflow/job.h"
 
 #define MF_BENCH_MAX_RUNS 64
+#define MF_BENCH_FFMPEG_WORDS 16
 
 enum { MF_BENCH_OURS = 0, MF_BENCH_FFMPEG = 1, MF_BENCH_SIDES = 2 };
 
@@ -33,6 +34,13 @@ struct mf_bench_settings {
     const char *self;              /* our binary (mpegflow-media): encode */
     const char *cli;               /* mpegflow next to it: worker, submit, status */
     const char *workdir;           /* temp outputs go below */
+    /* The ffmpeg CLI we compare with: --ffmpeg 'CMD' split at spaces, e.g. "chroot DIR ffmpeg"
+     * for FFmpeg 7.1 in a Debian 13 root. Under chroot, ffmpeg_root is DIR: the files ffmpeg
+     * reads and writes must lie inside it, and it is given their paths as seen from there. */
+    char *ffmpeg[MF_BENCH_FFMPEG_WORDS];
+    int n_ffmpeg;
+    const char *ffmpeg_root;       /* NULL: no chroot */
+    char ffmpeg_version[160];      /* first line of `CMD -version` */
 };
 
 /* One child process. */
@@ -104,6 +112,12 @@ int mf_bench_start(char *const argv[], char *const envp[], const char *log_path,
 int mf_bench_reap(pid_t pid, double t0, struct mf_bench_sample *s);
 /** The last line of a log file that is not empty, for error messages. */
 void mf_bench_log_tail(const char *log_path, char *buf, size_t len);
+/**
+ * Split --ffmpeg's command into st->ffmpeg (at spaces; no quoting), find a chroot's
+ * root, and read the version line. 0, or -1 with a message in err.
+ */
+int mf_bench_ffmpeg_setup(struct mf_bench_settings *st, const char *cmd, const char *workdir,
+                          char *err, size_t err_len);
 
 /* bench_media.c */
 /** Size, frame rate (as the pipeline guesses it), duration, audio presence. */

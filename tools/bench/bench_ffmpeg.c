@@ -7,13 +7,17 @@
  */
 #include "bench.h"
 
-#include <libavutil/error.h>
-
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <libavutil/error.h>
+
+#include "common/util.h"
 
 struct argv_builder {
     char **argv;
@@ -95,6 +99,94 @@ int mf_bench_ours_argv(const struct mf_bench_settings *st, const struct mf_bench
     return b.failed ? AVERROR(E2BIG) : 0;
 }
 
+/* A path as the ffmpeg CLI sees it: under a chroot, relative to its root. -1 outside it. */
+static int ffmpeg_path(const struct mf_bench_settings *st, const char *path, char *out, size_t len)
+{
+    if (!st->ffmpeg_root) {
+        snprintf(out, len, "%s", path);
+        return 0;
+    }
+    char root[1024], real[1024];
+    if (!realpath(st->ffmpeg_root, root) || !realpath(path, real)) {
+        /* An output does not exist yet: its directory does. */
+        char dir[1024];
+        snprintf(dir, sizeof(dir), "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (!slash || !realpath(st->ffmpeg_root, root))
+            return -1;
+        *slash = '\0';
+        char rdir[1024];
+        if (!realpath(dir, rdir))
+            return -1;
+        if (mf_path_fmt(real, sizeof(real), "%s/%s", rdir, slash + 1) < 0)
+            return -1;
+    }
+    size_t n = strlen(root);
+    if (!strcmp(root, "/"))
+        n = 0;
+    else if (strncmp(real, root, n) || real[n] != '/')
+        return -1;
+    snprintf(out, len, "%s", real + n);
+    return 0;
+}
+
+int mf_bench_ffmpeg_setup(struct mf_bench_settings *st, const char *cmd, const char *workdir,
+                          char *err, size_t err_len)
+{
+    static char words[1024];
+    snprintf(words, sizeof(words), "%s", cmd ? cmd : "ffmpeg");
+    st->n_ffmpeg = 0;
+    for (char *save = NULL, *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (st->n_ffmpeg == MF_BENCH_FFMPEG_WORDS) {
+            mf_errf(err, err_len, "--ffmpeg: at most %d words", MF_BENCH_FFMPEG_WORDS);
+            return -1;
+        }
+        st->ffmpeg[st->n_ffmpeg++] = w;
+    }
+    if (!st->n_ffmpeg) {
+        mf_errf(err, err_len, "--ffmpeg: empty command");
+        return -1;
+    }
+    const char *base = strrchr(st->ffmpeg[0], '/');
+    st->ffmpeg_root = !strcmp(base ? base + 1 : st->ffmpeg[0], "chroot") && st->n_ffmpeg >= 3
+        ? st->ffmpeg[1] : NULL;
+    if (st->ffmpeg_root) {
+        char probe[1100], seen[1100];
+        snprintf(probe, sizeof(probe), "%s/x", workdir);
+        if (ffmpeg_path(st, probe, seen, sizeof(seen)) < 0) {
+            mf_errf(err, err_len, "--ffmpeg runs in %s: --workdir %s must lie inside it "
+                    "(e.g. --workdir %s/work, or mount --bind the folder there)",
+                    st->ffmpeg_root, workdir, st->ffmpeg_root);
+            return -1;
+        }
+    }
+    /* The version line, for the table and the JSON: CMD -version, its first line. */
+    char *argv[MF_BENCH_FFMPEG_WORDS + 3], log[1100];
+    int n = 0;
+    for (int i = 0; i < st->n_ffmpeg; i++)
+        argv[n++] = st->ffmpeg[i];
+    argv[n++] = "-hide_banner";
+    argv[n++] = "-version";
+    argv[n] = NULL;
+    snprintf(log, sizeof(log), "%s/ffmpeg-version.txt", workdir);
+    struct mf_bench_sample s;
+    if (mf_bench_spawn(argv, log, &s) != 0) {
+        char tail[300];
+        mf_bench_log_tail(log, tail, sizeof(tail));
+        mf_errf(err, err_len, "--ffmpeg '%s': '-version' failed: %s", cmd ? cmd : "ffmpeg", tail);
+        return -1;
+    }
+    FILE *fp = fopen(log, "r");
+    st->ffmpeg_version[0] = '\0';
+    if (fp) {
+        if (fgets(st->ffmpeg_version, sizeof(st->ffmpeg_version), fp))
+            st->ffmpeg_version[strcspn(st->ffmpeg_version, "\r\n")] = '\0';
+        fclose(fp);
+    }
+    unlink(log);
+    return 0;
+}
+
 int mf_bench_ffmpeg_argv(const struct mf_bench_settings *st, const struct mf_bench_file *f,
                          const struct mf_bench_rung *rungs, int n_rungs, const char *outdir,
                          char **argv, char *store, size_t store_len)
@@ -102,7 +194,11 @@ int mf_bench_ffmpeg_argv(const struct mf_bench_settings *st, const struct mf_ben
     struct argv_builder b = { argv, 0, store, 0, store_len, 0 };
     char graph[2048];
     size_t g = 0;
-    add(&b, "ffmpeg");
+    char in[1100];
+    if (ffmpeg_path(st, f->path, in, sizeof(in)) < 0)
+        return AVERROR(EXDEV);
+    for (int i = 0; i < st->n_ffmpeg; i++)
+        add(&b, "%s", st->ffmpeg[i]);
     add(&b, "-hide_banner");
     add(&b, "-nostdin");
     add(&b, "-nostats");
@@ -110,7 +206,7 @@ int mf_bench_ffmpeg_argv(const struct mf_bench_settings *st, const struct mf_ben
     add(&b, "error");
     add(&b, "-y");
     add(&b, "-i");
-    add(&b, "%s", f->path);
+    add(&b, "%s", in);
     /* One decode, split to every rung, as our pipeline does. The pipeline
      * deinterlaces interlaced sources with bwdif before scaling. */
     g += (size_t)snprintf(graph + g, sizeof(graph) - g, "[0:v]%s",
@@ -166,9 +262,11 @@ int mf_bench_ffmpeg_argv(const struct mf_bench_settings *st, const struct mf_ben
         add(&b, "%d", gop_frames(st, f));
         add(&b, "-movflags");
         add(&b, "+faststart");
-        char path[1200];
+        char path[1200], seen[1200];
         mf_bench_output_path(path, sizeof(path), outdir, MF_BENCH_FFMPEG, &rungs[i]);
-        add(&b, "%s", path);
+        if (ffmpeg_path(st, path, seen, sizeof(seen)) < 0)
+            return AVERROR(EXDEV);
+        add(&b, "%s", seen);
     }
     return b.failed ? AVERROR(E2BIG) : 0;
 }

@@ -132,6 +132,13 @@ int mf_bench_write_json(const char *path, const struct mf_bench_settings *st,
         json_object_set_new(settings, "crf", json_real(st->crf));
     json_object_set_new(settings, "threads", json_integer(st->threads));
     json_object_set_new(settings, "cascade", json_boolean(!st->no_cascade));
+    if (st->vs_ffmpeg) {
+        json_t *cmd = json_array();
+        for (int i = 0; i < st->n_ffmpeg; i++)
+            json_array_append_new(cmd, json_string(st->ffmpeg[i]));
+        json_object_set_new(settings, "ffmpeg", json_pack("{s:o, s:s}", "command", cmd,
+                                                          "version", st->ffmpeg_version));
+    }
     json_t *root = json_pack("{s:o, s:{s:I, s:[f,f,f], s:[f,f,f], s:f, s:f}, s:o, s:o}", "settings", settings,
                              "host", "cores", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
                              "load_before", load[0][0], load[0][1], load[0][2],

@@ -85,6 +85,9 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
            "CPU pressure (some, avg60) %.0f%% before, %.0f%% after\n",
            sysconf(_SC_NPROCESSORS_ONLN), load[0][0], load[0][1], load[0][2], load[1][0], load[1][1],
            load[1][2], load[0][3], load[1][3]);
+    if (vs)
+        printf("ffmpeg CLI: %s (%s)\n", st->ffmpeg_version[0] ? st->ffmpeg_version : "version unknown",
+               st->ffmpeg_root ? st->ffmpeg_root : "this system's");
     printf("wall and CPU: median (min-max) seconds; rss: median peak MB; ratio: mpegflow / ffmpeg\n");
     /* The two sides do not scale alike then: say so next to the PSNR. */
     if (vs && !st->no_cascade && strchr(st->ladder, ','))

@@ -9,6 +9,7 @@
 #include <libavutil/error.h>
 
 #include "bench.h"
+#include "nginx_conf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,15 +27,9 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
+#include "common/fs.h"
 #include "common/util.h"
-
-#define NGINX_CONF \
-    "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n" \
-    "error_log %s/error.log warn;\nevents { worker_connections 256; }\nhttp {\n" \
-    "  access_log off;\n  client_body_temp_path %s/client_body;\n  client_max_body_size 0;\n" \
-    "  default_type application/octet-stream;\n  server {\n    listen 127.0.0.1:%d;\n    root %s/data;\n" \
-    "    location /media/ { dav_methods PUT; create_full_put_path on; dav_access user:rw group:r all:r; }\n" \
-    "  }\n}\n"
 
 struct servers {
     char dir[1024];
@@ -106,9 +101,30 @@ static int copy_file(const char *from, const char *to)
     return ret;
 }
 
+/* The template with each @KEY@ of vars replaced by its value. */
+static int write_template(FILE *f, const char *t, const char *const vars[][2])
+{
+    while (*t) {
+        const char *at = *t == '@' ? strchr(t + 1, '@') : NULL;
+        int done = 0;
+        for (int i = 0; at && vars[i][0] && !done; i++) {
+            size_t n = strlen(vars[i][0]);
+            if ((size_t)(at - t - 1) == n && !strncmp(t + 1, vars[i][0], n)) {
+                if (fputs(vars[i][1], f) < 0)
+                    return -1;
+                t = at + 1;
+                done = 1;
+            }
+        }
+        if (!done && fputc(*t++, f) == EOF)
+            return -1;
+    }
+    return 0;
+}
+
 static int start_servers(struct servers *s, const char *self, char **env, char *err, size_t err_len)
 {
-    char path[1200], conf[8192], port[16], rdir[1100];
+    char path[1200], port[16], rdir[1100];
     snprintf(path, sizeof(path), "%s/scratch", s->dir);
     mf_mkdir_p(path);
     snprintf(rdir, sizeof(rdir), "%s/redis", s->dir);
@@ -123,10 +139,16 @@ static int start_servers(struct servers *s, const char *self, char **env, char *
     }
     char nd[1100];
     snprintf(nd, sizeof(nd), "%s/nginx", s->dir);
-    snprintf(conf, sizeof(conf), NGINX_CONF, nd, nd, nd, s->nginx_port, nd);
+    char nport[16], data[1200];
+    snprintf(nport, sizeof(nport), "%d", s->nginx_port);
+    snprintf(data, sizeof(data), "%s/data", nd);
+    const char *const vars[][2] = {
+        { "TMP", nd }, { "DATA", data }, { "PORT", nport }, { "USER", "" }, { "MASTER", "off" },
+        { "ACCESS_LOG", "off" }, { NULL, NULL },
+    };
     snprintf(path, sizeof(path), "%s/nginx.conf", nd);
     FILE *f = fopen(path, "w");
-    if (!f || fputs(conf, f) < 0 || fclose(f) != 0) {
+    if (!f || write_template(f, nginx_storage_conf, vars) < 0 || fclose(f) != 0) {
         mf_errf(err, err_len, "%s: cannot write", path);
         return AVERROR(EIO);
     }

@@ -1,0 +1,15 @@
+/* The clocks: monotonic for timeouts and rates, UTC wall time for what people read. */
+#ifndef MF_CLOCK_H
+#define MF_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Monotonic seconds. */
+double mf_now(void);
+/** Monotonic milliseconds. */
+int64_t mf_mono_ms(void);
+/** Now as ISO 8601 UTC with milliseconds, "2026-12-02T07:14:50.123Z" (len >= 25). */
+void mf_now_iso(char *buf, size_t len);
+
+#endif

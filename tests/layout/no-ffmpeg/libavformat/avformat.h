@@ -1,0 +1,2 @@
+/* On the include path of the worker-side header tests only: reaching it is the failure. */
+#error "an FFmpeg header (libavformat/avformat.h) reached from the worker side, which links no FFmpeg"

@@ -1,0 +1,2 @@
+/* On the include path of the worker-side header tests only: reaching it is the failure. */
+#error "an FFmpeg header (libavutil/buffer.h) reached from the worker side, which links no FFmpeg"
