@@ -22,3 +22,11 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The player suite: Debian's Chromium (plays H.264/AAC; no HEVC) and the npm packages
+# pinned by tests/player/package-lock.json, into tests/player/node_modules.
+dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || {
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+(cd "$(dirname "$0")/../tests/player" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)

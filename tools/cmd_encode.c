@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libavutil/error.h>
 
 #include "commands.h"
@@ -15,6 +17,7 @@
 #include "mpegflow/encoder.h"
 #include "common/fs.h"
 #include "common/quantity.h"
+#include "common/suggest.h"
 #include "common/util.h"
 
 static atomic_int cancel_flag;
@@ -41,18 +44,23 @@ static void usage(FILE *f)
         "      --preset P        x264 preset name (default veryfast)\n"
         "      --crf N           constant quality for every rendition (default 23)\n"
         "      --bitrate R       average bitrate for every rendition, e.g. 2500k\n"
-        "      --format F        mp4 | hls | both (default both)\n"
+        "      --format F        mp4 | hls | both (default both; with --job, the job's\n"
+        "                        format, whose default is hls as for the worker)\n"
         "      --audio MODE      aac | copy | none (default aac)\n"
         "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
         "      --threads N       encoder threads per rendition (default: automatic)\n"
+        "      --upscale         also encode renditions taller than the source\n"
         "      --no-cascade      scale every rendition from the source, not from the next\n"
         "                        larger rendition\n"
-        "      --progress        show progress even when stderr is not a terminal\n"
+        "      --progress[=lines] show progress even when stderr is not a terminal; =lines:\n"
+        "                        one 'progress=... fps=... speed=... eta=...' line per percent\n"
         "      --json            print the result manifest (JSON) on stdout\n"
         "      --max-pixels N    refuse sources larger than N pixels: a count or WxH such as\n"
         "                        8192x4320 (0 = no limit)\n"
         "      --max-duration S  refuse sources longer than S seconds (0 = no limit)\n"
         "      --progress-fd FD  write 'PERCENT FPS' lines to file descriptor FD (used by the worker)\n"
+        "  -y, --overwrite       replace the outputs of an earlier run in OUTDIR (and remove\n"
+        "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
         "OUTDIR/hls/audio/index.m3u8 and OUTDIR/result.json. Exit status 0 only on success;\n"
@@ -129,26 +137,77 @@ static int parse_pixels(const char *v, long long *out)
 }
 
 struct progress_state {
-    int show;
+    int show;                      /* a bar redrawn with \r (a terminal, or --progress) */
+    int lines;                     /* --progress=lines: one key=value line per step, for logs */
     int fd;                        /* --progress-fd, or -1 */
+    int last_step;                 /* lines: the last whole percent printed */
 };
+
+static int terminal_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    return c && atoi(c) > 0 ? atoi(c) : 80;
+}
 
 static void print_progress(const struct mf_progress *p, void *opaque)
 {
     struct progress_state *ps = opaque;
     if (ps->fd >= 0)
         dprintf(ps->fd, "%.2f %.2f\n", p->percent, p->fps);
-    if (!ps->show)
-        return;
     char eta[32] = "--:--";
     if (p->eta_seconds >= 0)
         snprintf(eta, sizeof(eta), "%d:%02d", (int)p->eta_seconds / 60, (int)p->eta_seconds % 60);
-    int filled = (int)(p->percent / 5);
-    fprintf(stderr, "\r[%.*s%*s] %5.1f%%  %6.1f fps  %5.2fx  ETA %s  ", filled,
-            "####################", 20 - filled, "", p->percent, p->fps, p->speed, eta);
-    if (p->percent >= 100)
-        fputc('\n', stderr);
+    if (ps->lines) {
+        int step = (int)p->percent;
+        if (step > ps->last_step) {
+            ps->last_step = step;
+            fprintf(stderr, "progress=%.1f frames=%lld fps=%.1f speed=%.2fx eta=%s\n", p->percent,
+                    (long long)p->frames, p->fps, p->speed, p->percent >= 100 ? "0:00" : eta);
+        }
+        return;
+    }
+    if (!ps->show)
+        return;
+    char text[96];
+    int n = snprintf(text, sizeof(text), " %5.1f%%  %6.1f fps  %5.2fx  ETA %s", p->percent, p->fps,
+                     p->speed, p->percent >= 100 ? "0:00" : eta);
+    /* the bar takes what the terminal has left, so the line never wraps */
+    int bar = terminal_width() - 1 - n - 2;
+    if (bar > 40)
+        bar = 40;
+    if (bar >= 8) {
+        int filled = (int)(p->percent / 100 * bar + 0.5);
+        char cells[41];
+        memset(cells, '#', (size_t)filled);
+        memset(cells + filled, ' ', (size_t)(bar - filled));
+        cells[bar] = '\0';
+        fprintf(stderr, "\r[%s]%s\033[K", cells, text);
+    } else {                       /* too narrow for a bar: the figures that fit */
+        snprintf(text, sizeof(text), "%.1f%% %.1fx ETA %s", p->percent, p->speed,
+                 p->percent >= 100 ? "0:00" : eta);
+        fprintf(stderr, "\r%.*s\033[K", terminal_width() - 1, text);
+    }
     fflush(stderr);
+}
+
+/* One closing line, as ffmpeg and HandBrakeCLI end: what, where, how long, how fast. */
+static void print_summary(const char *outdir, const struct mf_result *r, int bar)
+{
+    int mp4 = 0, hls = 0;
+    int64_t bytes = 0;
+    for (int i = 0; i < r->n_outputs; i++) {
+        mp4 += !strcmp(r->outputs[i].kind, "mp4");
+        hls += !strcmp(r->outputs[i].kind, "master");
+        bytes += r->outputs[i].bytes;
+    }
+    if (bar)
+        fputc('\n', stderr);
+    fprintf(stderr, "mpegflow encode: wrote %d MP4%s%s to %s/ (%.1f MB) in %.1f s, %.2fx realtime, %s\n",
+            mp4, mp4 == 1 ? "" : "s", hls ? " and an HLS master playlist" : "", outdir, bytes / 1e6,
+            r->wall_seconds, r->wall_seconds > 0 ? r->duration / r->wall_seconds : 0, r->backend);
 }
 
 static int write_result(const char *outdir, const struct mf_job *job, const struct mf_result *res,
@@ -171,7 +230,7 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
-       OPT_PROGRESS_FD, OPT_NO_CASCADE };
+       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -180,12 +239,14 @@ static const struct option long_opts[] = {
     { "preset", required_argument, NULL, OPT_PRESET }, { "crf", required_argument, NULL, OPT_CRF },
     { "bitrate", required_argument, NULL, OPT_BITRATE }, { "format", required_argument, NULL, OPT_FORMAT },
     { "audio", required_argument, NULL, OPT_AUDIO },   { "gop", required_argument, NULL, OPT_GOP },
-    { "threads", required_argument, NULL, OPT_THREADS }, { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "threads", required_argument, NULL, OPT_THREADS }, { "progress", optional_argument, NULL, OPT_PROGRESS },
     { "json", no_argument, NULL, OPT_JSON },           { "help", no_argument, NULL, 'h' },
     { "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
     { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
     { "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
     { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
+    { "upscale", no_argument, NULL, OPT_UPSCALE },
+    { "overwrite", no_argument, NULL, 'y' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -194,15 +255,34 @@ struct encode_args {
                *format, *audio;
     double crf, gop, max_duration;
     long long max_pixels;
-    int threads, progress, json, progress_fd, no_cascade;
+    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite;
 };
+
+/* getopt has said what was wrong; add the nearest option, not the whole usage. */
+static void unknown_option(const char *arg)
+{
+    const char *name = arg;
+    while (*name == '-')
+        name++;
+    char word[64];
+    snprintf(word, sizeof(word), "%.*s", (int)strcspn(name, "="), name);
+    const char *names[sizeof(long_opts) / sizeof(long_opts[0])];
+    size_t n = 0;
+    for (const struct option *o = long_opts; o->name; o++)
+        names[n++] = o->name;
+    names[n] = NULL;
+    const char *best = mf_suggest(word, names);
+    if (best && strncmp(arg, "--", 2) == 0 && strcmp(word, best))
+        fprintf(stderr, "mpegflow encode: did you mean --%s?\n", best);
+    fprintf(stderr, "mpegflow encode: see 'mpegflow encode --help'\n");
+}
 
 static int parse_args(int argc, char **argv, struct encode_args *a)
 {
     *a = (struct encode_args){ .crf = -1, .gop = -1, .progress_fd = -1 };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:hy", long_opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->outdir = optarg; break;
         case OPT_JOB: a->job_file = optarg; break;
@@ -217,7 +297,13 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_AUDIO: a->audio = optarg; break;
         case OPT_GOP: a->gop = strtod(optarg, NULL); break;
         case OPT_THREADS: a->threads = atoi(optarg); break;
-        case OPT_PROGRESS: a->progress = 1; break;
+        case OPT_PROGRESS:
+            if (optarg && strcmp(optarg, "lines") && strcmp(optarg, "bar")) {
+                fprintf(stderr, "mpegflow encode: --progress: 'bar' or 'lines', not '%s'\n", optarg);
+                return -1;
+            }
+            a->progress = optarg && !strcmp(optarg, "lines") ? 2 : 1;
+            break;
         case OPT_JSON: a->json = 1; break;
         case OPT_MAX_PIXELS:
             if (parse_pixels(optarg, &a->max_pixels) < 0) {
@@ -229,8 +315,10 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_MAX_DURATION: a->max_duration = strtod(optarg, NULL); break;
         case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
         case OPT_NO_CASCADE: a->no_cascade = 1; break;
+        case OPT_UPSCALE: a->upscale = 1; break;
+        case 'y': a->overwrite = 1; break;
         case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
+        default: unknown_option(argv[optind - 1]); return -1;
         }
     }
     if (optind != argc - 1 || !a->outdir) {
@@ -298,12 +386,18 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         }
         job->audio_mode = m;
     }
+    if (a->crf >= 0 && a->bitrate) {
+        mf_errf(err, err_len, "--crf and --bitrate: give one (constant quality or an average bitrate), not both");
+        return -1;
+    }
     int64_t bitrate = a->bitrate ? mf_parse_quantity(a->bitrate) : 0;
     if (bitrate < 0) {
         mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
         return -1;
     }
     for (int i = 0; i < job->n_renditions; i++) {
+        if (a->upscale)
+            job->renditions[i].upscale = 1;
         if (bitrate > 0) {
             job->renditions[i].bitrate = bitrate;
             job->renditions[i].crf = -1;
@@ -313,6 +407,57 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         }
     }
     return mf_job_validate(job, 0, err, err_len);
+}
+
+/* What an earlier run left in outdir: its result.json, hls/, or an MP4
+ * this job would write. */
+static const char *earlier_output(const char *outdir, const struct mf_job *job, char *path, size_t len)
+{
+    snprintf(path, len, "%s/result.json", outdir);
+    if (access(path, F_OK) == 0)
+        return "result.json";
+    snprintf(path, len, "%s/hls", outdir);
+    if (access(path, F_OK) == 0)
+        return "hls/";
+    for (int i = 0; i < job->n_renditions; i++) {
+        snprintf(path, len, "%s/%s.mp4", outdir, job->renditions[i].name);
+        if (access(path, F_OK) == 0)
+            return strrchr(path, '/') + 1;
+    }
+    return NULL;
+}
+
+/* -y: remove the earlier run's outputs, so that no rendition of it stays
+ * beside a master playlist that no longer lists it: the MP4s its
+ * result.json names, hls/ and result.json. */
+static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
+{
+    char path[MF_PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/result.json", outdir);
+    json_t *old = json_load_file(path, 0, NULL);
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(old, "outputs"), i, o) {
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        const char *rel = json_string_value(json_object_get(o, "path"));
+        if (kind && rel && !strcmp(kind, "mp4") && !strchr(rel, '/') && rel[0] != '.') {
+            char mp4[MF_PATH_MAX + 32];
+            snprintf(mp4, sizeof(mp4), "%s/%s", outdir, rel);
+            unlink(mp4);
+        }
+    }
+    json_decref(old);
+    snprintf(path, sizeof(path), "%s/hls", outdir);
+    if (access(path, F_OK) == 0 && mf_remove_tree(path) < 0) {
+        mf_errf(err, err_len, "%s: cannot remove the earlier run's HLS output: %s", path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/result.json", outdir);
+    if (unlink(path) < 0 && errno != ENOENT) {
+        mf_errf(err, err_len, "%s: cannot remove: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 int mf_cmd_encode(int argc, char **argv)
@@ -327,6 +472,17 @@ int mf_cmd_encode(int argc, char **argv)
         fprintf(stderr, "mpegflow encode: %s\n", err);
         return MF_EXIT_USAGE;
     }
+    char found[MF_PATH_MAX + 32];
+    const char *earlier = earlier_output(a.outdir, &job, found, sizeof(found));
+    if (earlier && !a.overwrite) {
+        fprintf(stderr, "mpegflow encode: %s: holds the outputs of an earlier run (%s); "
+                "pass -y/--overwrite to replace them\n", a.outdir, earlier);
+        return MF_EXIT_USAGE;
+    }
+    if (earlier && remove_earlier_run(a.outdir, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mpegflow encode: %s\n", err);
+        return MF_EXIT_FAIL;
+    }
     if (access(a.outdir, F_OK) < 0 && mf_mkdir_p(a.outdir) < 0) {
         fprintf(stderr, "mpegflow encode: %s: cannot create the output directory: %s\n", a.outdir, strerror(errno));
         return MF_EXIT_FAIL;
@@ -334,7 +490,8 @@ int mf_cmd_encode(int argc, char **argv)
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct progress_state ps = { .show = a.progress || isatty(STDERR_FILENO), .fd = a.progress_fd };
+    struct progress_state ps = { .lines = a.progress == 2, .fd = a.progress_fd, .last_step = -1,
+                                 .show = a.progress == 1 || (!a.progress && isatty(STDERR_FILENO)) };
     if (ps.fd >= 0)
         signal(SIGPIPE, SIG_IGN);  /* a reader gone away must not kill the encode */
     /* --fallback, else the environment the worker also reads; "none" turns it off. */
@@ -349,7 +506,7 @@ int mf_cmd_encode(int argc, char **argv)
     static struct mf_result result;
     ret = mf_pipeline_run(a.input, &job, a.outdir, &opts, &result, err, sizeof(err));
     if (ret < 0) {
-        if (ps.show)
+        if (ps.show && !ps.lines)
             fputc('\n', stderr);
         fprintf(stderr, "mpegflow encode: %s\n", err);
         if (atomic_load(&cancel_flag))
@@ -370,7 +527,9 @@ int mf_cmd_encode(int argc, char **argv)
         fprintf(stderr, "mpegflow encode: %s/result.json: cannot write: %s\n", a.outdir, strerror(errno));
         return MF_EXIT_FAIL;
     }
-    for (int i = 0; ps.show && i < result.n_skipped; i++)
+    for (int i = 0; (ps.show || ps.lines) && i < result.n_skipped; i++)
         fprintf(stderr, "skipped %s: %s\n", result.skipped[i].rendition, result.skipped[i].reason);
+    if (ps.show || ps.lines)
+        print_summary(a.outdir, &result, ps.show);
     return MF_EXIT_OK;
 }

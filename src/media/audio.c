@@ -15,13 +15,36 @@
 
 #define OUT_RATE 48000
 
-static int open_copy(struct mf_audio *a, const AVStream *st, const char *path, char *err, size_t err_len)
+/* Audio codecs the players we target play from each output kind (RFC 8216
+ * and Apple's HLS authoring rules for fMP4; browsers' MSE): an MP4 may
+ * carry more than an HLS rendition may. */
+static int hls_playable(enum AVCodecID id)
+{
+    return id == AV_CODEC_ID_AAC || id == AV_CODEC_ID_AC3 || id == AV_CODEC_ID_EAC3;
+}
+
+static int mp4_playable(enum AVCodecID id)
+{
+    return hls_playable(id) || id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_OPUS ||
+           id == AV_CODEC_ID_FLAC || id == AV_CODEC_ID_ALAC;
+}
+
+static int open_copy(struct mf_audio *a, const AVStream *st, const struct mf_job *job,
+                     const char *path, char *err, size_t err_len)
 {
     enum AVCodecID id = st->codecpar->codec_id;
     const AVOutputFormat *mp4 = av_guess_format("mp4", NULL, NULL);
-    if (avformat_query_codec(mp4, id, FF_COMPLIANCE_NORMAL) != 1) {
-        mf_errf(err, err_len, "%s: audio.mode \"copy\": %s audio cannot be stored in MP4; use \"aac\"",
+    if ((job->format & MF_FORMAT_MP4) &&
+        (avformat_query_codec(mp4, id, FF_COMPLIANCE_NORMAL) != 1 || !mp4_playable(id))) {
+        mf_errf(err, err_len, "%s: audio.mode \"copy\": %s audio cannot be stored in MP4 for "
+                "players (MP4 takes AAC, MP3, AC-3, E-AC-3, Opus, FLAC, ALAC); use \"aac\"",
                 path, avcodec_get_name(id));
+        return AVERROR(EINVAL);
+    }
+    if ((job->format & MF_FORMAT_HLS) && !hls_playable(id)) {
+        mf_errf(err, err_len, "%s: audio.mode \"copy\": %s audio cannot go into HLS (HLS players "
+                "take AAC, AC-3, E-AC-3); use \"aac\"%s",
+                path, avcodec_get_name(id), mp4_playable(id) ? ", or format \"mp4\" to keep it" : "");
         return AVERROR(EINVAL);
     }
     a->copy = 1;
@@ -113,7 +136,7 @@ int mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *
                             .copy_end = AV_NOPTS_VALUE, .report = report };
     int ret;
     if (job->audio_mode == MF_AUDIO_COPY) {
-        ret = open_copy(a, st, path, err, err_len);
+        ret = open_copy(a, st, job, path, err, err_len);
     } else {
         ret = open_encoder(a, job);
         if (ret < 0) {

@@ -15,6 +15,34 @@ static int64_t file_size(const char *dir, int dirlen, const char *name)
     return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
+/* RFC 8216 4.3.4.2: the peak segment bit rate is the largest bit rate of
+ * any contiguous run of segments whose total duration is between 0.5 and
+ * 1.5 times the target duration. With no such run (a playlist shorter than
+ * half the target), the whole playlist's rate. A short last segment alone
+ * does not count, which is what kept BANDWIDTH from lying high. */
+static int64_t peak_bps(const double *dur, const int64_t *bytes, int n, double target)
+{
+    double peak = 0, all_d = 0;
+    int64_t all_b = 0;
+    for (int i = 0; i < n; i++) {
+        double d = 0;
+        int64_t b = 0;
+        all_d += dur[i];
+        all_b += bytes[i];
+        for (int j = i; j < n; j++) {
+            d += dur[j];
+            b += bytes[j];
+            if (d > 1.5 * target + 1e-9)
+                break;
+            if (d >= 0.5 * target - 1e-9 && b * 8 / d > peak)
+                peak = b * 8 / d;
+        }
+    }
+    if (peak <= 0 && all_d > 0)
+        peak = all_b * 8 / all_d;
+    return (int64_t)(peak + 0.5);
+}
+
 int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
 {
     FILE *f = fopen(playlist, "r");
@@ -24,15 +52,19 @@ int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
     int dirlen = slash ? (int)(slash - playlist) : 1;
     const char *dir = slash ? playlist : ".";
     char line[1024];
-    double extinf = -1;
-    int64_t seg_bytes = 0;
-    int ret = 0;
+    double extinf = -1, target = 0, *durs = NULL;
+    int64_t seg_bytes = 0, *sizes = NULL;
+    int ret = 0, cap = 0;
     *st = (struct mf_hls_stats){ 0 };
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\r\n")] = '\0';
         const char *uri;
         if (!strncmp(line, "#EXTINF:", 8)) {
             extinf = strtod(line + 8, NULL);
+            continue;
+        }
+        if (!strncmp(line, "#EXT-X-TARGETDURATION:", 22)) {
+            target = strtod(line + 22, NULL);
             continue;
         }
         if ((uri = strstr(line, "#EXT-X-MAP:URI=\""))) {
@@ -51,15 +83,31 @@ int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
             ret = -ENOENT;
             break;
         }
+        if (st->segments == cap) {
+            cap = cap ? 2 * cap : 64;
+            double *d = realloc(durs, cap * sizeof(*durs));
+            int64_t *b = d ? realloc(sizes, cap * sizeof(*sizes)) : NULL;
+            if (d)
+                durs = d;
+            if (!b) {
+                ret = -ENOMEM;
+                break;
+            }
+            sizes = b;
+        }
+        durs[st->segments] = extinf;
+        sizes[st->segments] = sz;
         st->segments++;
         st->duration += extinf;
         st->bytes += sz;
         seg_bytes += sz;
-        if (extinf > 0 && sz * 8 / extinf > st->peak_bps)
-            st->peak_bps = (int64_t)(sz * 8 / extinf);
         extinf = -1;
     }
     fclose(f);
+    if (ret == 0)
+        st->peak_bps = peak_bps(durs, sizes, st->segments, target);
+    free(durs);
+    free(sizes);
     if (st->duration > 0)
         st->avg_bps = (int64_t)(seg_bytes * 8 / st->duration);
     return ret;

@@ -9,7 +9,7 @@ struct mf_hls_stats {
     double duration;        /* sum of EXTINF */
     int64_t bytes;          /* init + segments */
     int64_t avg_bps;        /* segment bytes * 8 / duration */
-    int64_t peak_bps;       /* highest single segment bitrate */
+    int64_t peak_bps;       /* RFC 8216 4.3.4.2 peak segment bit rate */
     int segments;
 };
 

@@ -1,6 +1,8 @@
 #include "mux.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -40,6 +42,11 @@ static void hls_options(AVDictionary **opts, const char *path, double hls_time)
     av_dict_set(opts, "hls_segment_filename", seg, 0);
     av_dict_set(opts, "hls_fmp4_init_filename", "init.mp4", 0);
     av_dict_set(opts, "hls_flags", "independent_segments", 0);
+    /* MSE and FFmpeg's HLS demuxer ignore the init segment's edit list, so
+     * the B-frame delay must not be in the fragments' timeline: with signed
+     * composition offsets (trun v1) the first picture is presented at 0,
+     * the time its audio starts. */
+    av_dict_set(opts, "hls_segment_options", "movflags=+negative_cts_offsets", 0);
 }
 
 int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
@@ -56,8 +63,14 @@ int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
         goto fail;
     if (audio && (ret = add_stream(m, audio, &m->audio_index)) < 0)
         goto fail;
+    m->hls = kind == MF_MUX_HLS;
     if (kind == MF_MUX_HLS) {
         hls_options(&opts, path, hls_time);
+        /* Video: keep the negative DTS of the first pictures (the fMP4 muxer
+         * shifts DTS by the composition delay itself); audio: shift priming
+         * samples to 0 as before. */
+        if (video)
+            m->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     } else {
         /* moov first, for progressive playback. */
         av_dict_set(&opts, "movflags", "+faststart", 0);
@@ -79,6 +92,40 @@ fail:
     return ret;
 }
 
+static int write_now(struct mf_muxer *m, AVPacket *p, int index, char *err, size_t err_len)
+{
+    p->stream_index = index;
+    av_packet_rescale_ts(p, m->in_tb[index], m->oc->streams[index]->time_base);
+    int ret = av_interleaved_write_frame(m->oc, p);
+    if (ret < 0)
+        mf_errf(err, err_len, "%s: write failed: %s", m->path, av_err2str(ret));
+    return ret;
+}
+
+/* Give the oldest held packet the span to the next picture in presentation
+ * order (the HLS muxer sums packet durations into EXTINF; encoders give
+ * none, or the nominal rate's), and write it. */
+static int release_oldest(struct mf_muxer *m, char *err, size_t err_len)
+{
+    AVPacket *p = m->held[0];
+    int64_t next = INT64_MAX;
+    /* the next picture may be held or already written (a P before its Bs) */
+    for (int i = 0; i < m->n_seen && i < MF_MUX_SEEN; i++)
+        if (m->seen[i] > p->pts && m->seen[i] < next)
+            next = m->seen[i];
+    if (next != INT64_MAX)
+        m->last_duration = next - p->pts;
+    else if (m->last_duration <= 0)
+        m->last_duration = p->duration;
+    p->duration = m->last_duration;
+    if (p->pts + p->duration > m->end_pts)
+        m->end_pts = p->pts + p->duration;
+    memmove(m->held, m->held + 1, --m->n_held * sizeof(*m->held));
+    int ret = write_now(m, p, m->video_index, err, err_len);
+    av_packet_free(&p);
+    return ret;
+}
+
 int mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *err, size_t err_len)
 {
     int index = is_audio ? m->audio_index : m->video_index;
@@ -87,19 +134,87 @@ int mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *
     AVPacket *p = av_packet_clone(pkt);
     if (!p)
         return AVERROR(ENOMEM);
-    p->stream_index = index;
-    av_packet_rescale_ts(p, m->in_tb[index], m->oc->streams[index]->time_base);
-    int ret = av_interleaved_write_frame(m->oc, p);
-    av_packet_free(&p);
-    if (ret < 0)
-        mf_errf(err, err_len, "%s: write failed: %s", m->path, av_err2str(ret));
+    if (is_audio || p->pts == AV_NOPTS_VALUE) {
+        int ret = write_now(m, p, index, err, err_len);
+        av_packet_free(&p);
+        return ret;
+    }
+    m->seen[m->n_seen++ % MF_MUX_SEEN] = p->pts;
+    m->held[m->n_held++] = p;
+    return m->n_held == MF_MUX_REORDER ? release_oldest(m, err, err_len) : 0;
+}
+
+/* FFmpeg 5.1's HLS muxer gives the last segment the durations it summed
+ * plus one packet's more (and its split segments the span between their
+ * keyframes, which is right). For video, rewrite the last EXTINF as what
+ * remains of the presentation; for both, keep the target duration at
+ * least 1 and no less than that EXTINF rounded. */
+static int fix_last_extinf(struct mf_muxer *m)
+{
+    FILE *f = fopen(m->path, "r");
+    if (!f)
+        return AVERROR(errno);
+    char buf[1 << 16], *text = NULL;
+    size_t len = 0, n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        char *t = realloc(text, len + n + 1);
+        if (!t) {
+            free(text);
+            fclose(f);
+            return AVERROR(ENOMEM);
+        }
+        text = t;
+        memcpy(text + len, buf, n);
+        len += n;
+    }
+    fclose(f);
+    if (!text)
+        return 0;
+    text[len] = '\0';
+    double before = 0;
+    double end = m->video_index >= 0 ? m->end_pts * av_q2d(m->in_tb[m->video_index]) : 0;
+    char *last = NULL;
+    for (char *p = strstr(text, "#EXTINF:"); p; p = strstr(p + 1, "#EXTINF:")) {
+        if (last)
+            before += strtod(last + 8, NULL);
+        last = p;
+    }
+    int ret = 0;
+    char *target = strstr(text, "#EXT-X-TARGETDURATION:");
+    long tgt = target ? strtol(target + 22, NULL, 10) : 0;
+    double dur = last ? strtod(last + 8, NULL) : 0;
+    if (last && m->video_index >= 0 && end > before)
+        dur = end - before;
+    /* EXTINF rounded must not exceed it; and 0 (a clip under half a second)
+     * is legal but stalls hls.js at the end. */
+    long want = (long)(dur + 0.5) > tgt ? (long)(dur + 0.5) : tgt < 1 ? 1 : tgt;
+    char *eol = target ? strchr(target, '\n') : NULL;
+    if (last && eol && eol < last) {
+        char *tail = strchr(last, ',');
+        f = fopen(m->path, "w");
+        if (!f) {
+            free(text);
+            return AVERROR(errno);
+        }
+        fprintf(f, "%.*s#EXT-X-TARGETDURATION:%ld%.*s#EXTINF:%f%s", (int)(target - text), text,
+                want, (int)(last - eol), eol, dur, tail ? tail : ",\n");
+        ret = fclose(f) ? AVERROR(errno) : 0;
+    }
+    free(text);
     return ret;
 }
 
 int mf_muxer_finish(struct mf_muxer *m, char *err, size_t err_len)
 {
-    int ret = av_write_trailer(m->oc);
+    int ret = 0;
+    while (m->n_held && ret >= 0)
+        ret = release_oldest(m, err, err_len);
+    if (ret < 0)
+        return ret;
+    ret = av_write_trailer(m->oc);
     m->open_segment = 0;
+    if (ret >= 0 && m->hls)
+        ret = fix_last_extinf(m);
     if (ret < 0)
         mf_errf(err, err_len, "%s: cannot finish the file: %s", m->path, av_err2str(ret));
     return ret;
@@ -107,6 +222,8 @@ int mf_muxer_finish(struct mf_muxer *m, char *err, size_t err_len)
 
 void mf_muxer_close(struct mf_muxer *m)
 {
+    while (m->n_held)
+        av_packet_free(&m->held[--m->n_held]);
     if (!m->oc)
         return;
     /* FFmpeg 5.1's HLS muxer frees its in-progress segment buffer only in

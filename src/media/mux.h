@@ -18,8 +18,20 @@ struct mf_mux_stream {
     AVRational frame_rate;         /* video only */
 };
 
+/* Packets held back (decode order) until the next picture in presentation
+ * order is known, which gives each its real duration. */
+#define MF_MUX_REORDER 32
+#define MF_MUX_SEEN (2 * MF_MUX_REORDER)
+
 struct mf_muxer {
     AVFormatContext *oc;
+    int hls;
+    AVPacket *held[MF_MUX_REORDER];
+    int n_held;
+    int64_t seen[MF_MUX_SEEN];     /* the PTS of the last packets, held or written */
+    int n_seen;
+    int64_t end_pts;               /* end of the last picture, input time base */
+    int64_t last_duration;         /* in the input time base, for the last picture */
     int video_index, audio_index;  /* -1 when absent */
     AVRational in_tb[2];           /* by our stream index */
     char path[512];

@@ -135,14 +135,21 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
     struct mf_hls_variant variants[MF_MAX_RENDITIONS];
     char codecs[MF_MAX_RENDITIONS][64], audio_codecs[64] = "";
     char uris[MF_MAX_RENDITIONS][MF_NAME_MAX + 16];
+    if (audio && mf_codec_string(audio->par, audio_codecs, sizeof(audio_codecs)) < 0)
+        snprintf(audio_codecs, sizeof(audio_codecs), "%s", avcodec_get_name(audio->par->codec_id));
     for (int i = 0; i < n; i++) {
         const struct mf_rendition_run *r = &runs[i];
         const char *name = r->setup.name;
         int w = r->setup.enc.width, h = r->setup.enc.height;
         double dur = mf_rendition_duration(r);
+        if (mf_codec_string(r->enc->par, codecs[i], sizeof(codecs[i])) < 0)
+            snprintf(codecs[i], sizeof(codecs[i]), "%s", avcodec_get_name(r->enc->par->codec_id));
         if (f->mp4) {
             struct stat st;
             struct mf_output *o = add_output(result, name, "mp4", f, f->path[i][0]);
+            if (o)
+                snprintf(o->codecs, sizeof(o->codecs), "%.63s%s%.31s", codecs[i], audio ? "," : "",
+                         audio ? audio_codecs : "");
             if (o) {
                 o->width = w; o->height = h; o->duration = dur;
                 o->bytes = stat(f->path[i][0], &st) == 0 ? st.st_size : 0;
@@ -161,23 +168,27 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
                 o->width = w; o->height = h; o->bytes = s.bytes; o->duration = s.duration;
                 o->bitrate = s.avg_bps; o->peak_bitrate = s.peak_bps;
             }
-            if (mf_codec_string(r->enc->par, codecs[i], sizeof(codecs[i])) < 0)
-                snprintf(codecs[i], sizeof(codecs[i]), "%s", avcodec_get_name(r->enc->par->codec_id));
+            if (o)
+                snprintf(o->codecs, sizeof(o->codecs), "%.63s", codecs[i]);
             snprintf(uris[i], sizeof(uris[i]), "%s/index.m3u8", name);
-            variants[i] = (struct mf_hls_variant){ uris[i], w, h, frame_rate_of(frame_rate), codecs[i], s };
+            /* FRAME-RATE: the average (frames over the playlist's duration),
+             * not the container's nominal rate (a ms time base reads 1000 or
+             * 60; soft telecine 29.97 for 23.976 pictures). */
+            double fps = s.duration > 0 && r->frames_out > 0 ? r->frames_out / s.duration
+                                                               : frame_rate_of(frame_rate);
+            variants[i] = (struct mf_hls_variant){ uris[i], w, h, fps, codecs[i], s };
         }
     }
     if (f->hls) {
         struct mf_hls_audio a = { .uri = "audio/index.m3u8", .codecs = audio_codecs };
         if (audio) {
             a.channels = audio->par->ch_layout.nb_channels;
-            if (mf_codec_string(audio->par, audio_codecs, sizeof(audio_codecs)) < 0)
-                snprintf(audio_codecs, sizeof(audio_codecs), "%s", avcodec_get_name(audio->par->codec_id));
             mf_hls_playlist_stats(f->audio_playlist, &a.stats);
             struct mf_output *o = add_output(result, "audio", "hls", f, f->audio_playlist);
             if (o) {
                 o->bytes = a.stats.bytes; o->duration = a.stats.duration;
                 o->bitrate = a.stats.avg_bps; o->peak_bitrate = a.stats.peak_bps;
+                snprintf(o->codecs, sizeof(o->codecs), "%.63s", audio_codecs);
             }
         } else {
             remove_parent(f->audio_playlist);

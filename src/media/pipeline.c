@@ -25,6 +25,7 @@
 #include "input.h"
 #include "ladder.h"
 #include "output_files.h"
+#include "result.h"
 #include "rendition.h"
 #include "timeline.h"
 #include "common/clock.h"
@@ -598,6 +599,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
         result->duration = p->media_seconds;
         result->has_audio = p->has_audio;
+        mf_result_set_source(result, &p->in);
         mf_gpu_job_report(&p->gpu, result);
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
                                      p->in.frame_rate, result, err, err_len);

@@ -44,7 +44,8 @@ struct mf_output {
     int64_t bytes;                 /* for "hls": playlist + init + segments */
     double duration;               /* seconds */
     int64_t bitrate;               /* average bits/s */
-    int64_t peak_bitrate;          /* HLS: highest segment bitrate, bits/s */
+    int64_t peak_bitrate;          /* HLS: RFC 8216 peak segment bitrate, bits/s */
+    char codecs[96];               /* RFC 6381 CODECS of what it holds ("" when unknown) */
 };
 
 struct mf_skipped {
@@ -75,6 +76,10 @@ struct mf_result {
     struct mf_timeline_report timeline; /* splices: what was re-based, trimmed, filled */
     int source_video_stream;       /* stream index used in the input */
     int source_audio_stream;       /* -1 when none */
+    char source_codec[32];         /* the source's video codec, e.g. "h264" */
+    char source_audio_codec[32];   /* "" when none */
+    int source_width, source_height;
+    double source_duration;        /* the container's, seconds (0 when unknown) */
     double duration;               /* seconds of source encoded */
     double wall_seconds;
     int has_audio;

@@ -1,8 +1,11 @@
 #include "result.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <jansson.h>
+
+#include "config.h"
 
 static json_t *output_json(const struct mf_output *o)
 {
@@ -16,7 +19,22 @@ static json_t *output_json(const struct mf_output *o)
     }
     if (j && o->peak_bitrate > 0)
         json_object_set_new(j, "peak_bitrate", json_integer(o->peak_bitrate));
+    if (j && o->codecs[0])
+        json_object_set_new(j, "codecs", json_string(o->codecs));
     return j;
+}
+
+void mf_result_set_source(struct mf_result *r, const struct mf_input *in)
+{
+    const AVCodecParameters *v = in->fmt->streams[in->video_index]->codecpar;
+    snprintf(r->source_codec, sizeof(r->source_codec), "%s", avcodec_get_name(v->codec_id));
+    r->source_width = v->width;
+    r->source_height = v->height;
+    r->source_duration = in->duration;
+    r->source_audio_codec[0] = '\0';
+    if (r->source_audio_stream >= 0)
+        snprintf(r->source_audio_codec, sizeof(r->source_audio_codec), "%s",
+                 avcodec_get_name(in->fmt->streams[r->source_audio_stream]->codecpar->codec_id));
 }
 
 char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
@@ -35,6 +53,17 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
                              "frames_dropped", (json_int_t)r->frames_dropped, "duration", r->duration,
                              "wall_seconds", r->wall_seconds, "has_audio", r->has_audio,
                              "outputs", outputs, "skipped", skipped);
+    json_t *src = root ? json_object_get(root, "source") : NULL;
+    if (src && r->source_codec[0]) {   /* added after the stream indexes: readers of those keep working */
+        json_object_set_new(src, "codec", json_string(r->source_codec));
+        json_object_set_new(src, "width", json_integer(r->source_width));
+        json_object_set_new(src, "height", json_integer(r->source_height));
+        json_object_set_new(src, "duration", json_real(r->source_duration));
+        if (r->source_audio_codec[0])
+            json_object_set_new(src, "audio_codec", json_string(r->source_audio_codec));
+    }
+    if (root)
+        json_object_set_new(root, "version", json_string(MPEGFLOW_VERSION));
     if (root && r->fallback_from[0])   /* only when it happened: the usual manifest is unchanged */
         json_object_set_new(root, "fallback", json_pack("{s:s, s:s, s:s}", "from", r->fallback_from,
                                                         "to", r->backend, "reason", r->fallback_reason));
@@ -56,7 +85,7 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
             "audio_gaps_kept", t->audio_gaps_kept, "audio_gaps_kept_s", t->audio_gaps_kept_s));
     if (!root)
         return NULL;
-    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
     json_decref(root);
     return s;
 }

@@ -45,7 +45,7 @@ static const struct opt opts[] = {
     { "AWS_ACCESS_KEY_ID", NULL, T_STR, OFF(aws_access_key), 0, 0, NULL, 0, "SigV4 access key (environment only)" },
     { "AWS_SECRET_ACCESS_KEY", NULL, T_STR, OFF(aws_secret_key), 0, 0, NULL, 0, "SigV4 secret key (environment only)" },
     { "AWS_REGION", "--aws-region", T_STR, OFF(aws_region), 0, 0, NULL, 0, "SigV4 region" },
-    { "MPEGFLOW_BACKEND", "--backend", T_STR, OFF(backend), 0, 0, "x264|nvenc|auto", 0,
+    { "MPEGFLOW_BACKEND", "--backend", T_STR, OFF(backend), 0, 0, "x264|x265|nvenc|auto", 0,
       "x264 | nvenc | auto (default auto: the first usable)" },
     { "MPEGFLOW_BACKEND_FALLBACK", "--backend-fallback", T_STR, OFF(backend_fallback), 0, 0, "none|x264|nvenc", 0,
       "backend to use when MPEGFLOW_BACKEND is unusable on this host, or none to fail at start (default none)" },

@@ -125,7 +125,8 @@ def segment_starts_with_key(playlist, seg_uri):
 
 
 def encode(inp, outdir, *extra):
-    return run([MPEGFLOW, "encode", inp, "-o", outdir, "--json", *extra])
+    # -y: tests encode again into the same folder (the refusal has its own test)
+    return run([MPEGFLOW, "encode", inp, "-o", outdir, "--json", "-y", *extra])
 
 
 def main(fn):

@@ -42,7 +42,7 @@ def source():
 
 
 def encode(out, *extra, **envs):
-    return run([MPEGFLOW, "encode", source(), "-o", out, "--ladder", "144", "--preset", "ultrafast",
+    return run([MPEGFLOW, "encode", source(), "-o", out, "-y", "--ladder", "144", "--preset", "ultrafast",
                 "--audio", "none", "--json", *extra], env=env(**envs), timeout=120)
 
 
@@ -107,7 +107,7 @@ def case_fallback():
             json.dump({"format": "mp4", "video": {"backend": "nvenc", "renditions": [{"name": "144p", "height": 144, "crf": 23}]},
                        "audio": {"mode": "none"}}, f)
         try:
-            r = run([MPEGFLOW, "encode", source(), "-o", out, "--job", job, "--json", "--fallback", "x264"],
+            r = run([MPEGFLOW, "encode", source(), "-o", out, "-y", "--job", job, "--json", "--fallback", "x264"],
                     env=env(), timeout=120)
             check_fallback(r, out, reason)
         finally:

@@ -69,6 +69,7 @@ int mf_bench_ours_argv(const struct mf_bench_settings *st, const struct mf_bench
     add(&b, "%s", f->path);
     add(&b, "-o");
     add(&b, "%s/ours", outdir);
+    add(&b, "-y");                 /* each run writes over the last one's outputs */
     add(&b, "--ladder");
     add(&b, "%s", st->ladder);
     add(&b, "--preset");
