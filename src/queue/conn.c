@@ -1,0 +1,293 @@
+/*
+ * The Redis connection of a queue handle: open/close, connect (AUTH, SELECT,
+ * the consumer group), reconnection backoff, and the command runner the
+ * operations share (stream.c for the worker, client_ops.c for submit/status).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "queue_internal.h"
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mf_queue_set_err(struct mf_queue *q, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q->errstr, sizeof(q->errstr), fmt, ap);
+    va_end(ap);
+}
+
+static void mark(struct mf_queue *q, int up)
+{
+    if (q->reachable)
+        atomic_store(q->reachable, up);
+}
+
+static void set_timeout(struct mf_queue *q, int ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    redisSetTimeout(q->ctx, tv);
+}
+
+static void drop_connection(struct mf_queue *q)
+{
+    if (q->ctx)
+        redisFree(q->ctx);
+    q->ctx = NULL;
+    mark(q, 0);
+}
+
+static void schedule_retry(struct mf_queue *q)
+{
+    /* Exponential from 100 ms to the cap, "equal jitter": half fixed, half random,
+     * so a fleet restarted together does not reconnect in lockstep. */
+    int64_t d = 100;
+    for (int i = 0; i < q->failures && d < q->backoff_max_ms; i++)
+        d *= 2;
+    if (d > q->backoff_max_ms)
+        d = q->backoff_max_ms;
+    d = d / 2 + rand_r(&q->rng) % (d / 2 + 1);
+    q->failures++;
+    q->next_try_ms = mono_ms() + d;
+}
+
+static int create_group(struct mf_queue *q)
+{
+    /* "0", not "$": after Redis lost its data, entries added since must all be read. */
+    const char *argvv[] = { "XGROUP", "CREATE", q->stream, MF_QUEUE_GROUP, "0", "MKSTREAM" };
+    redisReply *r = redisCommandArgv(q->ctx, 6, argvv, NULL);
+    if (!r) {
+        mf_queue_set_err(q, "XGROUP CREATE %s: %s", q->stream, q->ctx->errstr);
+        return MF_QUEUE_ECONN;
+    }
+    int ret = 0;
+    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9)) {
+        mf_queue_set_err(q, "XGROUP CREATE %s: %s", q->stream, r->str);
+        ret = MF_QUEUE_EREPLY;
+    }
+    freeReplyObject(r);
+    return ret;
+}
+
+int mf_queue_connect(struct mf_queue *q)
+{
+    if (q->ctx)
+        return 0;
+    if (mono_ms() < q->next_try_ms)
+        return MF_QUEUE_ECONN;
+    struct timeval ct = { q->connect_timeout_ms / 1000, (q->connect_timeout_ms % 1000) * 1000 };
+    redisContext *c = q->url.socket[0] ? redisConnectUnixWithTimeout(q->url.socket, ct)
+                                       : redisConnectWithTimeout(q->url.host, q->url.port, ct);
+    if (!c || c->err) {
+        mf_queue_set_err(q, "connect to Redis %s:%d: %s", q->url.socket[0] ? q->url.socket : q->url.host,
+                q->url.socket[0] ? 0 : q->url.port, c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        schedule_retry(q);
+        mark(q, 0);
+        return MF_QUEUE_ECONN;
+    }
+    /* Timeouts are per connection: re-applied after every reconnect. */
+    q->ctx = c;
+    set_timeout(q, q->command_timeout_ms);
+    if (!q->url.socket[0])
+        redisEnableKeepAlive(c);
+    redisReply *r = NULL;
+    if (q->url.password[0]) {
+        r = q->url.user[0] ? redisCommand(c, "AUTH %s %s", q->url.user, q->url.password)
+                           : redisCommand(c, "AUTH %s", q->url.password);
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            mf_queue_set_err(q, "AUTH: %s", r ? r->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(r);
+    }
+    if (q->url.db) {
+        r = redisCommand(c, "SELECT %d", q->url.db);
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            mf_queue_set_err(q, "SELECT %d: %s", q->url.db, r ? r->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(r);
+    }
+    r = NULL;
+    if (create_group(q))
+        goto fail;
+    q->failures = 0;
+    q->next_try_ms = 0;
+    mark(q, 1);
+    return 0;
+fail:
+    if (r)
+        freeReplyObject(r);
+    drop_connection(q);
+    schedule_retry(q);
+    return MF_QUEUE_ECONN;
+}
+
+int mf_queue_ping(struct mf_queue *q)
+{
+    struct argv a = { 0 };
+    int ret = MF_QUEUE_ENOMEM;
+    if (arg(&a, "PING") == 0) {
+        redisReply *r = mf_queue_command(q, &a, "PING");
+        if ((ret = mf_queue_check(&r)) == 0)
+            freeReplyObject(r);
+    }
+    arg_free(&a);
+    return ret;
+}
+
+int mf_queue_retry_in_ms(const struct mf_queue *q)
+{
+    int64_t d = q->next_try_ms - mono_ms();
+    return d > 0 ? (int)d : 0;
+}
+
+const char *mf_queue_errstr(const struct mf_queue *q)
+{
+    return q->errstr;
+}
+
+const char *mf_queue_stream_key(const struct mf_queue *q)
+{
+    return q->stream;
+}
+
+int mf_queue_job_key(const struct mf_queue *q, const char *job_id, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%sjob:%s", q->prefix, job_id);
+    return n < 0 || (size_t)n >= len ? MF_QUEUE_EINVAL : 0;
+}
+
+/*
+ * Run a command, connecting first if needed. A NULL reply (I/O error, timeout,
+ * EOF) drops the connection: the next call reconnects at once, then backs off.
+ * An error reply naming NOGROUP (Redis lost its data) recreates the group and
+ * the command is run once more.
+ */
+redisReply *mf_queue_command(struct mf_queue *q, const struct argv *a, const char *what)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (mf_queue_connect(q))
+            return NULL;
+        redisReply *r = redisCommandArgv(q->ctx, a->n, a->v, a->l);
+        if (!r) {
+            mf_queue_set_err(q, "%s: %s", what, q->ctx->errstr);
+            drop_connection(q);
+            return NULL;
+        }
+        mark(q, 1);
+        if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOGROUP") && attempt == 0) {
+            freeReplyObject(r);
+            int e = create_group(q);
+            if (e == MF_QUEUE_ECONN) {
+                drop_connection(q);
+                return NULL;
+            }
+            continue;
+        }
+        if (r->type == REDIS_REPLY_ERROR)
+            mf_queue_set_err(q, "%s: %s", what, r->str);
+        return r;
+    }
+    return NULL;
+}
+
+/* NULL reply → ECONN, error reply → EREPLY (reply freed), else 0. */
+int mf_queue_check(redisReply **r)
+{
+    if (!*r)
+        return MF_QUEUE_ECONN;
+    if ((*r)->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(*r);
+        *r = NULL;
+        return MF_QUEUE_EREPLY;
+    }
+    return 0;
+}
+
+int mf_queue_open(struct mf_queue **qp, const struct mf_queue_config *cfg, char *err, size_t err_len)
+{
+    *qp = NULL;
+    struct mf_queue *q = calloc(1, sizeof(*q));
+    if (!q) {
+        snprintf(err, err_len, "out of memory");
+        return MF_QUEUE_ENOMEM;
+    }
+    if (mf_redis_url_parse(cfg->url, &q->url, err, err_len)) {
+        free(q);
+        return MF_QUEUE_EINVAL;
+    }
+    if (cfg->password && *cfg->password) {
+        if (strlen(cfg->password) >= sizeof(q->url.password)) {
+            snprintf(err, err_len, "Redis password too long");
+            free(q);
+            return MF_QUEUE_EINVAL;
+        }
+        strcpy(q->url.password, cfg->password);
+    }
+    const char *prefix = cfg->prefix ? cfg->prefix : "mpegflow:";
+    const char *pool = cfg->pool ? cfg->pool : "default";
+    const char *consumer = cfg->consumer ? cfg->consumer : "mpegflow";
+    if (strlen(prefix) >= sizeof(q->prefix) || strlen(pool) >= sizeof(q->pool) || !*pool
+        || strlen(consumer) >= sizeof(q->consumer)) {
+        snprintf(err, err_len, "Redis key prefix, pool or consumer name too long");
+        free(q);
+        return MF_QUEUE_EINVAL;
+    }
+    strcpy(q->prefix, prefix);
+    strcpy(q->pool, pool);
+    strcpy(q->consumer, consumer);
+    snprintf(q->stream, sizeof(q->stream), "%squeue:%s", prefix, pool);
+    snprintf(q->events, sizeof(q->events), "%sevents", prefix);
+    snprintf(q->dead, sizeof(q->dead), "%sdead:%s", prefix, pool);
+    q->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 3000;
+    q->command_timeout_ms = cfg->command_timeout_ms > 0 ? cfg->command_timeout_ms : 10000;
+    q->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 5000;
+    q->reachable = cfg->reachable;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    q->rng = (unsigned)ts.tv_nsec ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)q;
+    *qp = q;
+    return 0;
+}
+
+void mf_queue_close(struct mf_queue **qp)
+{
+    if (!*qp)
+        return;
+    if ((*qp)->ctx)
+        redisFree((*qp)->ctx);
+    free(*qp);
+    *qp = NULL;
+}
+
+
+/*
+ * A command that blocks in Redis for up to block_ms (XREAD[GROUP] BLOCK): the
+ * socket's read timeout must outlast the block, so it is raised by block_ms for
+ * this command only. Connects first, so that a fresh connection gets it too.
+ */
+redisReply *mf_queue_blocking_command(struct mf_queue *q, const struct argv *a, const char *what,
+                                    int block_ms)
+{
+    if (mf_queue_connect(q))
+        return NULL;
+    set_timeout(q, q->command_timeout_ms + block_ms);
+    redisReply *r = mf_queue_command(q, a, what);
+    if (q->ctx)
+        set_timeout(q, q->command_timeout_ms);
+    return r;
+}
