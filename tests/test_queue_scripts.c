@@ -64,16 +64,22 @@ static long long deliveries(const char *id)
     return v;
 }
 
-static struct mf_queue *open_queue(const char *consumer)
+static struct mf_queue *open_queue_with(const char *consumer, int64_t ttl, int64_t events, int64_t dead)
 {
     char err[256];
     struct mf_queue *q = NULL;
-    struct mf_queue_config c = { .url = getenv("MF_TEST_REDIS_URL"), .prefix = "t:", .consumer = consumer };
+    struct mf_queue_config c = { .url = getenv("MF_TEST_REDIS_URL"), .prefix = "t:", .consumer = consumer,
+                                 .job_ttl_s = ttl, .events_maxlen = events, .dead_maxlen = dead };
     if (mf_queue_open(&q, &c, err, sizeof(err))) {
         fprintf(stderr, "mf_queue_open: %s\n", err);
         exit(1);
     }
     return q;
+}
+
+static struct mf_queue *open_queue(const char *consumer)
+{
+    return open_queue_with(consumer, 0, 0, 0);
 }
 
 static void reset(void)
@@ -292,6 +298,39 @@ static void test_events(struct mf_queue *a)
     CHECK_INT_EQ(mf_queue_events_wait(a, "j1", id, sizeof(id), 50, 10), 0);   /* timed out */
 }
 
+/* Retention: the completion script sets the hash's TTL; events and dead letters stay capped. */
+static void test_retention(struct mf_queue *a)
+{
+    reset();
+    struct mf_queue *c = open_queue_with("c", 100, 10, 5);
+    struct mf_queue_entry e;
+    /* Small stream nodes, so that MAXLEN ~ trims close to the cap. */
+    freeReplyObject(cmd("CONFIG SET stream-node-max-entries 2"));
+    for (int i = 0; i < 30; i++) {
+        char jid[16];
+        snprintf(jid, sizeof(jid), "r%d", i);
+        submit_and_read(c, jid, &e);
+        CHECK_INT_EQ(num("TTL t:job:%s", jid), -1);              /* no TTL while queued/running */
+        CHECK_INT_EQ(mf_queue_finish(c, e.id, jid, (mf_fields){ "state", "failed", NULL }, NULL,
+                                     (mf_fields){ "job", jid, NULL }), 1);
+        long long ttl = num("TTL t:job:%s", jid);
+        CHECK(ttl > 90 && ttl <= 100);
+        mf_queue_entry_clear(&e);
+    }
+    CHECK(num("XLEN %s", EVENTS) >= 10 && num("XLEN %s", EVENTS) <= 12);
+    CHECK(num("XLEN %s", DEAD) >= 5 && num("XLEN %s", DEAD) <= 7);
+    /* ttl 0 keeps the hash; a resubmit clears a finished job's TTL. */
+    submit_and_read(a, "keep", &e);
+    CHECK_INT_EQ(mf_queue_finish(a, e.id, "keep", done, NULL, NULL), 1);
+    CHECK_INT_EQ(num("TTL t:job:keep"), -1);
+    mf_queue_entry_clear(&e);
+    char eid[48], jid[64];
+    CHECK_INT_EQ(mf_queue_submit(c, "{}", 2, "r0", "t", eid, sizeof(eid), jid, sizeof(jid)), 0);
+    CHECK_INT_EQ(num("TTL t:job:r0"), -1);
+    freeReplyObject(cmd("CONFIG SET stream-node-max-entries 100"));
+    mf_queue_close(&c);
+}
+
 int main(void)
 {
     const char *url = getenv("MF_TEST_REDIS_URL");
@@ -313,6 +352,7 @@ int main(void)
     test_finish(a, b);
     test_release(a, b);
     test_events(a);
+    test_retention(a);
     mf_queue_close(&a);
     mf_queue_close(&b);
     redisFree(raw);

@@ -7,11 +7,12 @@
  *                          so XLEN = queued + in flight.
  *   <prefix>job:<id>       hash: state (queued|running|succeeded|failed), progress,
  *                          fps, attempt, worker, error, result, created_at,
- *                          started_at, finished_at.
+ *                          started_at, finished_at. Expires job_ttl_s after the
+ *                          job finished (the completion script sets it).
  *   <prefix>events         stream of every state change: job, state, worker,
- *                          attempt, error (capped near MF_QUEUE_EVENTS_MAXLEN).
+ *                          attempt, error (capped near events_maxlen, MAXLEN ~).
  *   <prefix>dead:<pool>    dead-letter stream: job, id, entry, reason, attempts,
- *                          worker, failed_at.
+ *                          worker, failed_at (capped near dead_maxlen).
  *
  * Attempts are the entry's delivery count: XREADGROUP delivers with 1, each
  * XAUTOCLAIM takeover adds one. A job that must be retried later, or handed
@@ -31,8 +32,9 @@
 #include <stdint.h>
 
 #define MF_QUEUE_GROUP "workers"
-#define MF_QUEUE_EVENTS_MAXLEN 100000
-#define MF_QUEUE_DEAD_MAXLEN 100000
+#define MF_QUEUE_EVENTS_MAXLEN 100000     /* default cap of <prefix>events */
+#define MF_QUEUE_DEAD_MAXLEN 100000       /* default cap of <prefix>dead:<pool> */
+#define MF_QUEUE_JOB_TTL (7 * 86400)      /* default life of a finished job's hash, seconds */
 
 /* Return values (negative: errors). */
 #define MF_QUEUE_ECONN   (-1)   /* unreachable or connection broken: retry later */
@@ -42,6 +44,7 @@
 
 struct mf_queue_config {
     const char *url;               /* redis://[[user]:password@]host[:port][/db] or unix:///path */
+    const char *username;          /* NULL, or replaces the URL's user (ACL user: AUTH user password) */
     const char *password;          /* NULL, or replaces the URL's password */
     const char *prefix;            /* NULL = "mpegflow:" */
     const char *pool;              /* NULL = "default" */
@@ -50,6 +53,10 @@ struct mf_queue_config {
     int command_timeout_ms;        /* 0 = 10000; blocking reads add their block time */
     int backoff_max_ms;            /* 0 = 5000: the cap of reconnection backoff */
     atomic_int *reachable;         /* may be NULL: set to 1 after a reply, 0 on failure */
+    int64_t job_ttl_s;             /* EXPIRE of a finished job's hash; 0 keeps it (the worker's
+                                      configuration defaults to MF_QUEUE_JOB_TTL) */
+    int64_t events_maxlen;         /* 0 = MF_QUEUE_EVENTS_MAXLEN */
+    int64_t dead_maxlen;           /* 0 = MF_QUEUE_DEAD_MAXLEN */
 };
 
 struct mf_queue_entry {
@@ -108,8 +115,9 @@ int mf_queue_update(struct mf_queue *q, const char *job_id, mf_fields fields,
 /**
  * Finish an entry atomically, only if it is still ours (or no longer pending and
  * the job is not already finished by someone else): HSET fields (and HDEL "error"
- * when the state is succeeded), XADD the event, XADD dead (when dead != NULL)
- * to the dead-letter stream, XACK + XDEL.
+ * when the state is succeeded), EXPIRE the hash after job_ttl_s (when > 0),
+ * XADD the event, XADD dead (when dead != NULL) to the dead-letter stream,
+ * XACK + XDEL.
  * Returns 1 done, 0 not ours any more (nothing written), < 0 on error.
  */
 int mf_queue_finish(struct mf_queue *q, const char *entry_id, const char *job_id,

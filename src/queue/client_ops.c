@@ -19,7 +19,7 @@ int mf_queue_submit(struct mf_queue *q, const char *json, size_t len, const char
     snprintf(hprefix, sizeof(hprefix), "%sjob:", q->prefix);
     if (arg(&a, "EVAL") || arg(&a, mf_lua_submit) || arg(&a, "2") || arg(&a, q->stream) || arg(&a, q->events)
         || arg(&a, hprefix) || arg_add(&a, json, len) || arg(&a, job_id ? job_id : "")
-        || arg(&a, created_at) || arg_num(&a, MF_QUEUE_EVENTS_MAXLEN))
+        || arg(&a, created_at) || arg_num(&a, q->events_maxlen))
         goto out;
     redisReply *r = mf_queue_command(q, &a, "XADD submit");
     if ((ret = mf_queue_check(&r)))

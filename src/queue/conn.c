@@ -238,6 +238,20 @@ int mf_queue_open(struct mf_queue **qp, const struct mf_queue_config *cfg, char 
         }
         strcpy(q->url.password, cfg->password);
     }
+    if (cfg->username && *cfg->username) {
+        if (strlen(cfg->username) >= sizeof(q->url.user)) {
+            snprintf(err, err_len, "Redis user name too long");
+            free(q);
+            return MF_QUEUE_EINVAL;
+        }
+        strcpy(q->url.user, cfg->username);
+    }
+    if (q->url.user[0] && !q->url.password[0]) {
+        snprintf(err, err_len, "Redis user '%s' without a password (AUTH needs both; "
+                 "MPEGFLOW_REDIS_PASSWORD or redis://user:password@...)", q->url.user);
+        free(q);
+        return MF_QUEUE_EINVAL;
+    }
     const char *prefix = cfg->prefix ? cfg->prefix : "mpegflow:";
     const char *pool = cfg->pool ? cfg->pool : "default";
     const char *consumer = cfg->consumer ? cfg->consumer : "mpegflow";
@@ -257,6 +271,9 @@ int mf_queue_open(struct mf_queue **qp, const struct mf_queue_config *cfg, char 
     q->command_timeout_ms = cfg->command_timeout_ms > 0 ? cfg->command_timeout_ms : 10000;
     q->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 5000;
     q->reachable = cfg->reachable;
+    q->job_ttl_s = cfg->job_ttl_s > 0 ? cfg->job_ttl_s : 0;
+    q->events_maxlen = cfg->events_maxlen > 0 ? cfg->events_maxlen : MF_QUEUE_EVENTS_MAXLEN;
+    q->dead_maxlen = cfg->dead_maxlen > 0 ? cfg->dead_maxlen : MF_QUEUE_DEAD_MAXLEN;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     q->rng = (unsigned)ts.tv_nsec ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)q;

@@ -63,11 +63,11 @@ const char mf_lua_update[] =
 
 /*
  * Complete an entry (succeeded, or failed for good) if it is ours: HSET the
- * final fields (HDEL error on success), XADD the event, XADD the dead letter
- * when given, XACK + XDEL the entry.
+ * final fields (HDEL error on success), EXPIRE the hash (retention, ttl > 0),
+ * XADD the event, XADD the dead letter when given, XACK + XDEL the entry.
  * KEYS: stream, job hash, events, dead.
- * ARGV: group, entry, consumer, events maxlen, nfields, fields..., nevent,
- *       event..., ndead, dead...
+ * ARGV: group, entry, consumer, events maxlen, dead maxlen, ttl seconds (0 =
+ *       keep), nfields, fields..., nevent, event..., ndead, dead...
  * Returns 1 done, 0 not ours (another consumer owns it, or the entry is gone
  * and the hash is already final): nothing written.
  */
@@ -79,18 +79,19 @@ const char mf_lua_finish[] =
     "  local s = redis.call('HGET', KEYS[2], 'state')\n"
     "  if s == 'succeeded' or s == 'failed' then return 0 end\n"
     "end\n"
-    "local i = 5\n"
+    "local i = 7\n"
     "local n = tonumber(ARGV[i])\n"
     "if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, i + 1, i + n)) end\n"
     "for j = i + 1, i + n, 2 do\n"
     "  if ARGV[j] == 'state' and ARGV[j + 1] == 'succeeded' then redis.call('HDEL', KEYS[2], 'error') end\n"
     "end\n"
+    "if tonumber(ARGV[6]) > 0 then redis.call('EXPIRE', KEYS[2], ARGV[6]) end\n"
     "i = i + n + 1\n"
     "n = tonumber(ARGV[i])\n"
     "if n > 0 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, i + 1, i + n)) end\n"
     "i = i + n + 1\n"
     "n = tonumber(ARGV[i])\n"
-    "if n > 0 then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, i + 1, i + n)) end\n"
+    "if n > 0 then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, i + 1, i + n)) end\n"
     "redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return 1\n";

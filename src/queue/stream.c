@@ -130,7 +130,7 @@ int mf_queue_update(struct mf_queue *q, const char *job_id, mf_fields fields,
         return ret;
     ret = MF_QUEUE_ENOMEM;
     if (arg(&a, "EVAL") || arg(&a, mf_lua_update) || arg(&a, "2") || arg(&a, key) || arg(&a, q->events)
-        || arg_num(&a, MF_QUEUE_EVENTS_MAXLEN) || arg_pairs(&a, fields)
+        || arg_num(&a, q->events_maxlen) || arg_pairs(&a, fields)
         || arg_event(&a, job_id, event_state, event))
         goto out;
     redisReply *r = mf_queue_command(q, &a, "HSET job");
@@ -157,8 +157,9 @@ int mf_queue_finish(struct mf_queue *q, const char *entry_id, const char *job_id
     ret = MF_QUEUE_ENOMEM;
     if (arg(&a, "EVAL") || arg(&a, mf_lua_finish) || arg(&a, "4") || arg(&a, q->stream) || arg(&a, key)
         || arg(&a, q->events) || arg(&a, q->dead) || arg(&a, MF_QUEUE_GROUP) || arg(&a, entry_id)
-        || arg(&a, q->consumer) || arg_num(&a, MF_QUEUE_EVENTS_MAXLEN) || arg_pairs(&a, fields)
-        || arg_event(&a, job_id, state, event) || arg_pairs(&a, dead))
+        || arg(&a, q->consumer) || arg_num(&a, q->events_maxlen) || arg_num(&a, q->dead_maxlen)
+        || arg_num(&a, q->job_ttl_s) || arg_pairs(&a, fields) || arg_event(&a, job_id, state, event)
+        || arg_pairs(&a, dead))
         goto out;
     redisReply *r = mf_queue_command(q, &a, "XACK finish");
     if ((ret = mf_queue_check(&r)))
@@ -191,7 +192,7 @@ int mf_queue_release(struct mf_queue *q, const char *entry_id, const char *job_i
     ret = MF_QUEUE_ENOMEM;
     if (arg(&a, "EVAL") || arg(&a, mf_lua_release) || arg(&a, "3") || arg(&a, q->stream) || arg(&a, key)
         || arg(&a, q->events) || arg(&a, MF_QUEUE_GROUP) || arg(&a, entry_id) || arg(&a, q->consumer)
-        || arg_num(&a, MF_QUEUE_EVENTS_MAXLEN) || arg_num(&a, idle)
+        || arg_num(&a, q->events_maxlen) || arg_num(&a, idle)
         || arg_num(&a, deliveries > 0 ? deliveries : 0) || arg(&a, job_json ? job_json : "")
         || arg_pairs(&a, fields) || arg_event(&a, job_id, state, event))
         goto out;

@@ -70,14 +70,10 @@ void mf_worker_nap(struct mf_worker *w, int ms)
 static struct mf_queue *open_queue(struct mf_worker *w)
 {
     const struct mf_config *cfg = w->cfg;
-    struct mf_queue_config qc = {
-        .url = cfg->redis_url,
-        .password = cfg->redis_password,
-        .prefix = cfg->prefix,
-        .pool = cfg->pool,
-        .consumer = w->consumer,
-        .reachable = &w->redis_up,
-    };
+    struct mf_queue_config qc;
+    mf_config_queue(cfg, &qc);
+    qc.consumer = w->consumer;
+    qc.reachable = &w->redis_up;
     struct mf_queue *q;
     char err[256];
     if (mf_queue_open(&q, &qc, err, sizeof(err))) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "worker_config.h"
+#include "mpegflow/queue.h"
 #include "queue/redis_url.h"
 
 enum opt_type { T_STR, T_INT, T_SECONDS, T_SIZE, T_PIXELS, T_ENUM };
@@ -29,8 +30,16 @@ struct opt {
 static const struct opt opts[] = {
     { "MPEGFLOW_REDIS_URL", "--redis-url", T_STR, OFF(redis_url), 0, 0, NULL, 1,
       "redis://[[user]:password@]host[:port][/db] (default redis://127.0.0.1:6379/0)" },
+    { "MPEGFLOW_REDIS_USERNAME", NULL, T_STR, OFF(redis_username), 0, 0, NULL, 1,
+      "Redis ACL user (AUTH user password); replaces the URL's (environment only)" },
     { "MPEGFLOW_REDIS_PASSWORD", NULL, T_STR, OFF(redis_password), 0, 0, NULL, 1,
       "Redis password; replaces the URL's (environment only)" },
+    { "MPEGFLOW_JOB_TTL", "--job-ttl", T_SECONDS, OFF(job_ttl), 0, 1e9, NULL, 1,
+      "seconds a finished job's hash is kept in Redis (default 604800 = 7 days, 0 = forever)" },
+    { "MPEGFLOW_EVENTS_MAXLEN", "--events-maxlen", T_INT, OFF(events_maxlen), 1, 1e9, NULL, 1,
+      "cap of the <prefix>events stream, MAXLEN ~ (default 100000)" },
+    { "MPEGFLOW_DEAD_MAXLEN", "--dead-maxlen", T_INT, OFF(dead_maxlen), 1, 1e9, NULL, 0,
+      "cap of the <prefix>dead:<pool> stream, MAXLEN ~ (default 100000)" },
     { "MPEGFLOW_REDIS_PREFIX", "--prefix", T_STR, OFF(prefix), 0, 0, NULL, 1,
       "key prefix (default mpegflow:)" },
     { "MPEGFLOW_POOL", "--pool", T_STR, OFF(pool), 0, 0, NULL, 1,
@@ -211,6 +220,9 @@ static void defaults(struct mf_config *c)
     strcpy(c->redis_url, "redis://127.0.0.1:6379/0");
     strcpy(c->prefix, "mpegflow:");
     strcpy(c->pool, "default");
+    c->job_ttl = MF_QUEUE_JOB_TTL;
+    c->events_maxlen = MF_QUEUE_EVENTS_MAXLEN;
+    c->dead_maxlen = MF_QUEUE_DEAD_MAXLEN;
     strcpy(c->backend, "auto");
     strcpy(c->backend_fallback, "none");
     c->concurrency = 1;
@@ -350,4 +362,17 @@ void mf_config_usage(enum mf_config_mode mode, FILE *f)
             continue;
         fprintf(f, "  %-26s %-20s %s\n", o->env ? o->env : "", o->flag ? o->flag : "", o->help);
     }
+}
+
+void mf_config_queue(const struct mf_config *c, struct mf_queue_config *qc)
+{
+    memset(qc, 0, sizeof(*qc));
+    qc->url = c->redis_url;
+    qc->username = c->redis_username;
+    qc->password = c->redis_password;
+    qc->prefix = c->prefix;
+    qc->pool = c->pool;
+    qc->job_ttl_s = (int64_t)c->job_ttl;
+    qc->events_maxlen = c->events_maxlen;
+    qc->dead_maxlen = c->dead_maxlen;
 }

@@ -13,7 +13,11 @@
 
 struct mf_config {
     char redis_url[1024];
+    char redis_username[128];      /* MPEGFLOW_REDIS_USERNAME: replaces the URL's user (ACL) */
     char redis_password[256];      /* MPEGFLOW_REDIS_PASSWORD: replaces the URL's */
+    double job_ttl;                /* MPEGFLOW_JOB_TTL seconds, 0 = keep finished jobs */
+    int events_maxlen;             /* MPEGFLOW_EVENTS_MAXLEN */
+    int dead_maxlen;               /* MPEGFLOW_DEAD_MAXLEN */
     char prefix[64];               /* MPEGFLOW_REDIS_PREFIX, default "mpegflow:" */
     char pool[64];
     char storage_url[1024];
@@ -54,6 +58,10 @@ int mf_config_load(struct mf_config *c, enum mf_config_mode mode, int argc, char
 
 /** The flag and environment help text for mode. */
 void mf_config_usage(enum mf_config_mode mode, FILE *f);
+
+struct mf_queue_config;
+/** The Redis part of c as a queue configuration (pointers into c). */
+void mf_config_queue(const struct mf_config *c, struct mf_queue_config *qc);
 
 /** Parse "10G", "512Mi", "1000" into bytes; -1 on error. */
 int64_t mf_parse_size(const char *s);
