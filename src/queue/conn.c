@@ -34,6 +34,17 @@ static void mark(struct mf_queue *q, int up)
         atomic_store(q->reachable, up);
 }
 
+/* An error reply into errstr; a NOPERM (Redis names the command) says it is the ACL. */
+static void set_reply_err(struct mf_queue *q, const char *what, const char *msg)
+{
+    /* NOPERM outside a script; inside one Redis 7.0 says "can't run this command". */
+    if (!strncmp(msg, "NOPERM", 6) || strstr(msg, "can't run this command"))
+        mf_queue_set_err(q, "%s: %s (the Redis ACL user '%s' lacks a permission: see the README's "
+                         "minimal ACL)", what, msg, q->url.user[0] ? q->url.user : "default");
+    else
+        mf_queue_set_err(q, "%s: %s", what, msg);
+}
+
 static void set_timeout(struct mf_queue *q, int ms)
 {
     struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -73,7 +84,9 @@ static int create_group(struct mf_queue *q)
     }
     int ret = 0;
     if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9)) {
-        mf_queue_set_err(q, "XGROUP CREATE %s: %s", q->stream, r->str);
+        char what[300];
+        snprintf(what, sizeof(what), "XGROUP CREATE %s", q->stream);
+        set_reply_err(q, what, r->str);
         ret = MF_QUEUE_EREPLY;
     }
     freeReplyObject(r);
@@ -199,7 +212,7 @@ redisReply *mf_queue_command(struct mf_queue *q, const struct argv *a, const cha
             continue;
         }
         if (r->type == REDIS_REPLY_ERROR)
-            mf_queue_set_err(q, "%s: %s", what, r->str);
+            set_reply_err(q, what, r->str);
         return r;
     }
     return NULL;

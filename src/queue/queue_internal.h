@@ -29,7 +29,7 @@ struct mf_queue {
     int failures;                  /* consecutive failed connection attempts */
     int64_t next_try_ms;           /* monotonic: no attempt before this */
     unsigned rng;
-    char errstr[256];
+    char errstr[640];              /* Redis errors from scripts run long */
 };
 
 /* A growable argv for redisCommandArgv. */

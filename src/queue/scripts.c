@@ -9,6 +9,30 @@
 #include "scripts.h"
 
 /*
+ * Every script starts with these. call() is redis.call, but its error names
+ * the command: Redis 7.0 refuses a command the ACL user lacks inside a script
+ * with "The user executing the script can't run this command", naming only
+ * the script's line, and operators need to know which permission is missing.
+ * try() returns the expected errors (NOGROUP: Redis lost the group; BUSYGROUP)
+ * as an error table, and raises any other one like call().
+ */
+#define CALL                                                                    \
+    "local function named(cmd, r)\n"                                            \
+    "  error({err = r.err .. \" (command '\" .. string.lower(cmd) .. \"')\"})\n"  \
+    "end\n"                                                                      \
+    "local function call(cmd, ...)\n"                                           \
+    "  local r = redis.pcall(cmd, ...)\n"                                       \
+    "  if type(r) == 'table' and r.err then named(cmd, r) end\n"                \
+    "  return r\n"                                                               \
+    "end\n"                                                                      \
+    "local function try(cmd, ...)\n"                                            \
+    "  local r = redis.pcall(cmd, ...)\n"                                       \
+    "  if type(r) == 'table' and r.err and not (string.find(r.err, '^NOGROUP')\n" \
+    "      or string.find(r.err, '^BUSYGROUP')) then named(cmd, r) end\n"       \
+    "  return r\n"                                                               \
+    "end\n"
+
+/*
  * Take over one idle entry: walks the PEL with XAUTOCLAIM's cursor (it examines
  * a bounded number of entries per call) until one entry is claimed or the PEL
  * is exhausted.
@@ -16,13 +40,14 @@
  * Returns {id, fields, delivery count}, or false when none is idle enough.
  */
 const char mf_lua_takeover[] =
+    CALL
     "local cur = '0-0'\n"
     "for i = 1, 100 do\n"
-    "  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], cur, 'COUNT', 1)\n"
+    "  local r = call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], cur, 'COUNT', 1)\n"
     "  cur = r[1]\n"
     "  local e = r[2][1]\n"
     "  if e then\n"
-    "    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
+    "    local p = call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
     "    return {e[1], e[2], p[1][4]}\n"
     "  end\n"
     "  if cur == '0-0' then return false end\n"
@@ -35,13 +60,14 @@ const char mf_lua_takeover[] =
  * Returns one status per id: 1 ours (idle reset), 0 another consumer's, 2 not pending.
  */
 const char mf_lua_heartbeat[] =
+    CALL
     "local out = {}\n"
     "for i = 3, #ARGV do\n"
-    "  local p = redis.pcall('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)\n"
+    "  local p = try('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)\n"
     "  if type(p) ~= 'table' or p.err or not p[1] then out[#out + 1] = 2\n"
     "  elseif p[1][2] ~= ARGV[2] then out[#out + 1] = 0\n"
     "  else\n"
-    "    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')\n"
+    "    call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')\n"
     "    out[#out + 1] = 1\n"
     "  end\n"
     "end\n"
@@ -53,11 +79,12 @@ const char mf_lua_heartbeat[] =
  * Returns 1.
  */
 const char mf_lua_update[] =
+    CALL
     "local n = tonumber(ARGV[2])\n"
-    "if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + n)) end\n"
+    "if n > 0 then call('HSET', KEYS[1], unpack(ARGV, 3, 2 + n)) end\n"
     "local m = tonumber(ARGV[3 + n])\n"
     "if m > 0 then\n"
-    "  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 4 + n, 3 + n + m))\n"
+    "  call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 4 + n, 3 + n + m))\n"
     "end\n"
     "return 1\n";
 
@@ -72,28 +99,29 @@ const char mf_lua_update[] =
  * and the hash is already final): nothing written.
  */
 const char mf_lua_finish[] =
-    "local p = redis.pcall('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
+    CALL
+    "local p = try('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
     "if type(p) == 'table' and not p.err and p[1] then\n"
     "  if p[1][2] ~= ARGV[3] then return 0 end\n"
     "else\n"
-    "  local s = redis.call('HGET', KEYS[2], 'state')\n"
+    "  local s = call('HGET', KEYS[2], 'state')\n"
     "  if s == 'succeeded' or s == 'failed' then return 0 end\n"
     "end\n"
     "local i = 7\n"
     "local n = tonumber(ARGV[i])\n"
-    "if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, i + 1, i + n)) end\n"
+    "if n > 0 then call('HSET', KEYS[2], unpack(ARGV, i + 1, i + n)) end\n"
     "for j = i + 1, i + n, 2 do\n"
-    "  if ARGV[j] == 'state' and ARGV[j + 1] == 'succeeded' then redis.call('HDEL', KEYS[2], 'error') end\n"
+    "  if ARGV[j] == 'state' and ARGV[j + 1] == 'succeeded' then call('HDEL', KEYS[2], 'error') end\n"
     "end\n"
-    "if tonumber(ARGV[6]) > 0 then redis.call('EXPIRE', KEYS[2], ARGV[6]) end\n"
+    "if tonumber(ARGV[6]) > 0 then call('EXPIRE', KEYS[2], ARGV[6]) end\n"
     "i = i + n + 1\n"
     "n = tonumber(ARGV[i])\n"
-    "if n > 0 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, i + 1, i + n)) end\n"
+    "if n > 0 then call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, i + 1, i + n)) end\n"
     "i = i + n + 1\n"
     "n = tonumber(ARGV[i])\n"
-    "if n > 0 then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, i + 1, i + n)) end\n"
-    "redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
-    "redis.call('XDEL', KEYS[1], ARGV[2])\n"
+    "if n > 0 then call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, i + 1, i + n)) end\n"
+    "try('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
+    "call('XDEL', KEYS[1], ARGV[2])\n"
     "return 1\n";
 
 /*
@@ -108,24 +136,25 @@ const char mf_lua_finish[] =
  * Returns 1 done, 0 not ours.
  */
 const char mf_lua_release[] =
-    "local p = redis.pcall('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
+    CALL
+    "local p = try('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
     "local pending = type(p) == 'table' and not p.err and p[1]\n"
     "if pending and p[1][2] ~= ARGV[3] then return 0 end\n"
     "if not pending then\n"
-    "  local s = redis.call('HGET', KEYS[2], 'state')\n"
+    "  local s = call('HGET', KEYS[2], 'state')\n"
     "  if s == 'succeeded' or s == 'failed' then return 0 end\n"
     "end\n"
     "local i = 8\n"
     "local n = tonumber(ARGV[i])\n"
-    "if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, i + 1, i + n)) end\n"
+    "if n > 0 then call('HSET', KEYS[2], unpack(ARGV, i + 1, i + n)) end\n"
     "i = i + n + 1\n"
     "n = tonumber(ARGV[i])\n"
-    "if n > 0 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, i + 1, i + n)) end\n"
+    "if n > 0 then call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, i + 1, i + n)) end\n"
     "if pending then\n"
-    "  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'IDLE', ARGV[5], 'RETRYCOUNT', ARGV[6], 'JUSTID')\n"
+    "  call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'IDLE', ARGV[5], 'RETRYCOUNT', ARGV[6], 'JUSTID')\n"
     "else\n"
-    "  redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')\n"
-    "  redis.call('XADD', KEYS[1], '*', 'job', ARGV[7])\n"
+    "  try('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')\n"
+    "  call('XADD', KEYS[1], '*', 'job', ARGV[7])\n"
     "end\n"
     "return 1\n";
 
@@ -137,11 +166,12 @@ const char mf_lua_release[] =
  * Returns {entry id, job id}.
  */
 const char mf_lua_submit[] =
-    "local id = redis.call('XADD', KEYS[1], '*', 'job', ARGV[2])\n"
+    CALL
+    "local id = call('XADD', KEYS[1], '*', 'job', ARGV[2])\n"
     "local jid = ARGV[3]\n"
     "if jid == '' then jid = id end\n"
     "local h = ARGV[1] .. jid\n"
-    "redis.call('DEL', h)\n"
-    "redis.call('HSET', h, 'state', 'queued', 'progress', '0', 'attempt', '0', 'created_at', ARGV[4])\n"
-    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'job', jid, 'state', 'queued')\n"
+    "call('DEL', h)\n"
+    "call('HSET', h, 'state', 'queued', 'progress', '0', 'attempt', '0', 'created_at', ARGV[4])\n"
+    "call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'job', jid, 'state', 'queued')\n"
     "return {id, jid}\n";

@@ -144,7 +144,8 @@ static void *job_thread(void *arg)
             unreserve(w);
             if (r < 0) {
                 if (!down_logged++)
-                    mf_log(MF_LOG_WARN, NULL, "Redis unreachable; backing off",
+                    mf_log(MF_LOG_WARN, NULL, r == MF_QUEUE_EREPLY ? "Redis refused the command; retrying"
+                                                                   : "Redis unreachable; backing off",
                            "error", mf_queue_errstr(q), NULL);
                 /* No busy loop: the queue refuses to reconnect before its backoff. */
                 mf_worker_nap(w, mf_queue_retry_in_ms(q) + 100);
@@ -174,6 +175,7 @@ static void *heartbeat_thread(void *arg)
     struct mf_queue *q = open_queue(w);
     int64_t interval = (int64_t)(w->cfg->claim_timeout * 1000 / 3);
     int64_t last_beat = 0, last_cmd = 0;
+    int beat_logged = 0;
     const char *ids[MF_MAX_CONCURRENCY];
     char idbuf[MF_MAX_CONCURRENCY][48];
     int status[MF_MAX_CONCURRENCY], which[MF_MAX_CONCURRENCY];
@@ -195,7 +197,10 @@ static void *heartbeat_thread(void *arg)
         if (stop)
             break;
         if (n && now - last_beat >= interval) {
-            if (mf_queue_heartbeat(q, ids, n, status) == 0) {
+            int hb = mf_queue_heartbeat(q, ids, n, status);
+            if (hb == MF_QUEUE_EREPLY && !beat_logged++)
+                mf_log(MF_LOG_ERROR, NULL, "heartbeat refused by Redis", "error", mf_queue_errstr(q), NULL);
+            if (hb == 0) {
                 last_beat = now;
                 for (int i = 0; i < n; i++) {
                     struct mf_slot *s = &w->slots[which[i]];
