@@ -20,3 +20,5 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# hiredis 1.2.0 (TLS) for the meson wrap: Debian 12's hiredis is 0.14, without TLS.
+"$(dirname "$0")/fetch-hiredis.sh"
