@@ -61,7 +61,6 @@ int main(void)
 
     CHECK_INT_EQ(parse("", &u), -EINVAL);
     CHECK_INT_EQ(parse("http://redis", &u), -EINVAL);
-    CHECK_INT_EQ(parse("rediss://redis", &u), -EINVAL);
     CHECK_INT_EQ(parse("redis://", &u), -EINVAL);
     CHECK_INT_EQ(parse("redis://redis:0", &u), -EINVAL);
     CHECK_INT_EQ(parse("redis://redis:65536", &u), -EINVAL);
@@ -107,6 +106,15 @@ int main(void)
     REFUSED("redis://[::1", "host");
     REFUSED("redis://red is", "host");
     REFUSED("http://redis", "redis://");
+    REFUSED("rediss:/redis", "rediss://");
+    CHECK_INT_EQ(parse("rediss://worker:s3cret@redis.example:6380/2", &u), 0);   /* TLS */
+    CHECK_INT_EQ(u.tls, 1);
+    CHECK_STR_EQ(u.host, "redis.example");
+    CHECK_STR_EQ(u.user, "worker");
+    CHECK_INT_EQ(u.port, 6380);
+    CHECK_INT_EQ(u.db, 2);
+    CHECK_INT_EQ(parse("redis://redis", &u), 0);
+    CHECK_INT_EQ(u.tls, 0);
     REFUSED("unix://", "absolute");
     REFUSED("unix:///run/r.sock?timeout=1", "db=N");
     REFUSED("unix:///run/r.sock?db=x", "db=N");

@@ -36,6 +36,9 @@ int mf_client_open(struct mf_client *c, const char *name, int argc, char **argv,
     snprintf(consumer, sizeof(consumer), "%s-%s-%d", name, host, (int)getpid());
     struct mf_queue_config qc;
     mf_config_queue(&c->cfg, &qc);
+    if (qc.tls.insecure)
+        fprintf(stderr, "mpegflow %s: WARNING: MPEGFLOW_REDIS_TLS_INSECURE=1: the Redis server's "
+                "certificate and host name are NOT verified\n", name);
     qc.consumer = consumer;
     if (mf_queue_open(&c->q, &qc, err, sizeof(err))) {
         fprintf(stderr, "mpegflow %s: MPEGFLOW_REDIS_URL: %s\n", name, err);

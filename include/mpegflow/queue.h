@@ -42,8 +42,16 @@
 #define MF_QUEUE_ENOMEM  (-3)
 #define MF_QUEUE_EINVAL  (-4)   /* bad configuration */
 
+/* rediss:// (TLS): verified against the system CA store unless ca is set. */
+struct mf_queue_tls {
+    const char *ca;                /* CA bundle file or hashed directory (NULL = the system store) */
+    const char *cert, *key;        /* client certificate and key, PEM (mutual TLS), or NULL */
+    const char *sni;               /* the server name to send and verify (NULL = the URL's host) */
+    int insecure;                  /* 1 = no verification at all (test setups only) */
+};
+
 struct mf_queue_config {
-    const char *url;               /* redis://[[user]:password@]host[:port][/db] or unix:///path */
+    const char *url;               /* redis[s]://[[user]:password@]host[:port][/db] or unix:///path */
     const char *username;          /* NULL, or replaces the URL's user (ACL user: AUTH user password) */
     const char *password;          /* NULL, or replaces the URL's password */
     const char *prefix;            /* NULL = "mpegflow:" */
@@ -57,6 +65,7 @@ struct mf_queue_config {
                                       configuration defaults to MF_QUEUE_JOB_TTL) */
     int64_t events_maxlen;         /* 0 = MF_QUEUE_EVENTS_MAXLEN */
     int64_t dead_maxlen;           /* 0 = MF_QUEUE_DEAD_MAXLEN */
+    struct mf_queue_tls tls;       /* used with rediss:// */
 };
 
 struct mf_queue_entry {

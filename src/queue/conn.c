@@ -111,12 +111,19 @@ int mf_queue_connect(struct mf_queue *q)
         mark(q, 0);
         return MF_QUEUE_ECONN;
     }
-    /* Timeouts are per connection: re-applied after every reconnect. */
+    /* Timeouts are per connection: re-applied after every reconnect (the TLS handshake too). */
     q->ctx = c;
     set_timeout(q, q->command_timeout_ms);
     if (!q->url.socket[0])
         redisEnableKeepAlive(c);
     redisReply *r = NULL;
+    if (q->tls) {
+        char why[400];
+        if (mf_tls_connect(q->tls, c, q->url.host, why, sizeof(why))) {
+            mf_queue_set_err(q, "TLS to Redis %s:%d: %s", q->url.host, q->url.port, why);
+            goto fail;
+        }
+    }
     if (q->url.password[0]) {
         r = q->url.user[0] ? redisCommand(c, "AUTH %s %s", q->url.user, q->url.password)
                            : redisCommand(c, "AUTH %s", q->url.password);
@@ -265,12 +272,17 @@ int mf_queue_open(struct mf_queue **qp, const struct mf_queue_config *cfg, char 
         free(q);
         return MF_QUEUE_EINVAL;
     }
+    if (q->url.tls && mf_tls_open(&q->tls, &cfg->tls, err, err_len)) {
+        free(q);
+        return MF_QUEUE_EINVAL;
+    }
     const char *prefix = cfg->prefix ? cfg->prefix : "mpegflow:";
     const char *pool = cfg->pool ? cfg->pool : "default";
     const char *consumer = cfg->consumer ? cfg->consumer : "mpegflow";
     if (strlen(prefix) >= sizeof(q->prefix) || strlen(pool) >= sizeof(q->pool) || !*pool
         || strlen(consumer) >= sizeof(q->consumer)) {
         snprintf(err, err_len, "Redis key prefix, pool or consumer name too long");
+        mf_tls_close(&q->tls);
         free(q);
         return MF_QUEUE_EINVAL;
     }
@@ -300,6 +312,7 @@ void mf_queue_close(struct mf_queue **qp)
         return;
     if ((*qp)->ctx)
         redisFree((*qp)->ctx);
+    mf_tls_close(&(*qp)->tls);
     free(*qp);
     *qp = NULL;
 }

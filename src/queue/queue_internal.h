@@ -12,6 +12,7 @@
 
 #include "mpegflow/queue.h"
 #include "redis_url.h"
+#include "tls.h"
 
 struct mf_queue {
     struct mf_redis_url url;
@@ -25,6 +26,7 @@ struct mf_queue {
     int64_t job_ttl_s;             /* finished job hashes expire after this; 0 keeps them */
     int64_t events_maxlen, dead_maxlen;
     atomic_int *reachable;
+    struct mf_tls *tls;            /* rediss:// only */
     redisContext *ctx;
     int failures;                  /* consecutive failed connection attempts */
     int64_t next_try_ms;           /* monotonic: no attempt before this */

@@ -149,12 +149,9 @@ int mf_redis_url_parse(const char *url, struct mf_redis_url *out, char *err, siz
     }
     if (!strncmp(url, "unix://", 7))
         return parse_unix(url, out, err, err_len);
-    if (!strncmp(url, "rediss://", 9)) {
-        snprintf(err, err_len, "rediss:// (TLS) is not supported by this build; use redis://");
-        return -EINVAL;
-    }
-    if (strncmp(url, "redis://", 8)) {
-        snprintf(err, err_len, "Redis URL must start with redis:// or unix://");
+    out->tls = !strncmp(url, "rediss://", 9);
+    if (!out->tls && strncmp(url, "redis://", 8)) {
+        snprintf(err, err_len, "Redis URL must start with redis://, rediss:// or unix://");
         return -EINVAL;
     }
     CURLU *h = curl_url();

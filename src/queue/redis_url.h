@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 struct mf_redis_url {
+    int tls;                       /* rediss:// */
     char host[256];                /* "" with a unix socket */
     int port;                      /* default 6379 */
     char socket[256];              /* unix:///path, else "" */
@@ -14,7 +15,7 @@ struct mf_redis_url {
 };
 
 /**
- * Parse redis://[[user]:password@]host[:port][/db] (host may be [v6]) or
+ * Parse redis[s]://[[user]:password@]host[:port][/db] (host may be [v6]) or
  * unix:///path[?db=N]. Userinfo is percent-decoded.
  * Returns 0, or -EINVAL with err saying what is wrong (never echoing the password).
  */

@@ -70,8 +70,12 @@ void mf_worker_nap(struct mf_worker *w, int ms)
 static struct mf_queue *open_queue(struct mf_worker *w)
 {
     const struct mf_config *cfg = w->cfg;
+    static atomic_int warned;
     struct mf_queue_config qc;
     mf_config_queue(cfg, &qc);
+    if (qc.tls.insecure && !atomic_exchange(&warned, 1))
+        mf_log(MF_LOG_WARN, NULL, "MPEGFLOW_REDIS_TLS_INSECURE=1: the Redis server's certificate and "
+               "host name are NOT verified; anyone on the path can read and change the queue", NULL);
     qc.consumer = w->consumer;
     qc.reachable = &w->redis_up;
     struct mf_queue *q;

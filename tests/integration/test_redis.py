@@ -11,8 +11,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from workerharness import (DEAD, EVENTS, MPEGFLOW, PREFIX, STREAM, Failure, check, clip,  # noqa: E402
-                           main, small_job)
-from servers import RedisServer  # noqa: E402
+                           http_get, main, small_job)
+from servers import RedisServer, free_port, wait_port  # noqa: E402
 
 
 def client(h, *args, env=None, timeout=60):
@@ -204,8 +204,156 @@ def case_acl_minus_one(h):
           f"one at a time in {time.monotonic() - t0:.1f}s")
 
 
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+    check(r.returncode == 0, f"openssl {' '.join(args)}: {r.stderr}")
+
+
+CA_CONF = """[ca]
+default_ca = ca
+[ca]
+dir = .
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+[any]
+commonName = supplied
+[leaf]
+basicConstraints = CA:FALSE
+subjectAltName = @alt
+[alt]
+DNS.1 = {dns}
+"""
+
+
+def make_certs(d):
+    """ca.pem signs: server.pem (localhost), expired.pem (localhost, 2020), client.pem;
+    other-ca.pem is a second CA that signed nothing the server uses."""
+    os.makedirs(d, exist_ok=True)
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{ca}.key", "-out", f"{ca}.pem",
+                "-days", "2", "-subj", f"/CN=mpegflow test {ca}", cwd=d)
+
+    def leaf(name, cn, start=None, end=None):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN={cn}", "-addext", f"subjectAltName=DNS:{cn}", cwd=d)
+        with open(os.path.join(d, "ca.conf"), "w") as f:
+            f.write(CA_CONF.format(dns=cn))
+        open(os.path.join(d, "index.txt"), "w").close()
+        with open(os.path.join(d, "serial"), "w") as f:
+            f.write(f"{abs(hash(name)) % 10**8:08X}\n")
+        dates = ["-startdate", start, "-enddate", end] if start else ["-days", "2"]
+        openssl("ca", "-batch", "-config", "ca.conf", "-extensions", "leaf", "-cert", "ca.pem", "-keyfile", "ca.key",
+                "-in", f"{name}.csr", "-out", f"{name}.pem", "-notext", *dates, cwd=d)
+    leaf("server", "localhost")
+    leaf("expired", "localhost", "20200101000000Z", "20210101000000Z")
+    leaf("client", "mpegflow-worker")
+    return {k: os.path.join(d, k) for k in os.listdir(d)}
+
+
+class TlsRedis(RedisServer):
+    """redis-server with a TLS port (certs made here with openssl) beside the plain
+    one, which the test itself uses to look at the keys."""
+
+    def __init__(self, tmp, port=None):
+        self.certs = make_certs(os.path.join(tmp, "certs"))
+        self.tls_port = free_port()
+        c = self.certs
+        super().__init__(tmp, port, extra_args=[
+            "--tls-port", str(self.tls_port), "--tls-cert-file", c["server.pem"], "--tls-key-file", c["server.key"],
+            "--tls-ca-cert-file", c["ca.pem"], "--tls-auth-clients", "no"])
+
+    @property
+    def url(self):
+        return f"rediss://localhost:{self.tls_port}/0"
+
+    def start(self):
+        super().start()
+        wait_port(self.tls_port, self.proc)
+        return self
+
+
+def case_tls(h):
+    """A job end to end over rediss:// verified against MPEGFLOW_REDIS_CA (worker,
+    submit --wait, status), then mutual TLS."""
+    ca = h.redis.certs["ca.pem"]
+    h.upload("uploads/t.mp4", clip("small", "320x180", 2))
+    w = h.worker("w1", MPEGFLOW_REDIS_CA=ca)
+    job = os.path.join(h.tmp, "job.json")
+    with open(job, "w") as f:
+        json.dump(small_job("tls1", "uploads/t.mp4"), f)
+    env = {"MPEGFLOW_REDIS_CA": ca}
+    r = client(h, "submit", job, "--wait", "--timeout", "30", env=env)
+    check(r.returncode == 0 and json.loads(r.stdout)["outputs"], f"submit --wait over TLS: {r.returncode} {r.stderr}")
+    st = client(h, "status", "tls1", env=env)
+    check(st.returncode == 0 and json.loads(st.stdout)["state"] == "succeeded", f"status over TLS: {st.stderr}")
+    check(h.worker_ready(w), "worker not ready over TLS")
+    # Mutual TLS: the server now asks for a client certificate.
+    h.r("CONFIG", "SET", "tls-auth-clients", "yes")
+    st = client(h, "status", "tls1", env=env)
+    check(st.returncode == 1 and "requires a client certificate" in st.stderr, f"mutual TLS without a client certificate: {st.stderr!r}")
+    print(f"without a client certificate: {st.stderr.strip()}")
+    mtls = dict(env, MPEGFLOW_REDIS_CERT=h.redis.certs["client.pem"], MPEGFLOW_REDIS_KEY=h.redis.certs["client.key"])
+    st = client(h, "status", "tls1", env=mtls)
+    check(st.returncode == 0 and json.loads(st.stdout)["state"] == "succeeded", f"mutual TLS: {st.stderr}")
+    w2 = h.worker("w2", **mtls)
+    h.xadd(small_job("tls2", "uploads/t.mp4"))
+    hs = h.wait_state("tls2", ["succeeded", "failed"], 30)
+    check(hs["state"] == "succeeded", f"job over mutual TLS: {hs}")
+    check(h.worker_ready(w2), "mutual-TLS worker not ready")
+
+
+def case_tls_refused(h):
+    """Wrong CA, wrong host name, expired certificate: each refused, with its reason;
+    MPEGFLOW_REDIS_TLS_INSECURE=1 connects anyway, loudly; bad TLS settings stop the start."""
+    c = h.redis.certs
+    port = h.redis.tls_port
+    cases = [
+        ("wrong CA", {"MPEGFLOW_REDIS_CA": c["other-ca.pem"]}, f"rediss://localhost:{port}/0", "unknown CA"),
+        ("wrong host", {"MPEGFLOW_REDIS_CA": c["ca.pem"]}, f"rediss://127.0.0.1:{port}/0",
+         "wrong host name: the server's certificate is not for '127.0.0.1'"),
+        ("wrong SNI", {"MPEGFLOW_REDIS_CA": c["ca.pem"], "MPEGFLOW_REDIS_SNI": "redis.example"},
+         f"rediss://localhost:{port}/0", "not for 'redis.example'"),
+        ("system CA store", {}, f"rediss://localhost:{port}/0", "unknown CA"),
+    ]
+    for what, env, url, want in cases:
+        st = client(h, "status", "x", env=dict(env, MPEGFLOW_REDIS_URL=url))
+        check(st.returncode == 1 and want in st.stderr, f"{what}: exit {st.returncode}, {st.stderr!r}; want {want!r}")
+        print(f"{what}: {st.stderr.strip()}")
+    st = client(h, "status", "x", env={"MPEGFLOW_REDIS_CA": c["ca.pem"], "MPEGFLOW_REDIS_SNI": "localhost",
+                                        "MPEGFLOW_REDIS_URL": f"rediss://127.0.0.1:{port}/0"})
+    check(st.returncode == 1 and "no job 'x'" in st.stderr, f"SNI names the host to verify: {st.stderr!r}")
+    # A worker that cannot verify stays up, not ready, and says why.
+    w = h.worker("w-wrong-ca", MPEGFLOW_REDIS_CA=c["other-ca.pem"])
+    line = log_has(w, "unknown CA", 5)
+    check(line and "TLS to Redis" in line, f"worker log: {line}")
+    check(http_get(w.http_port, "/readyz")[0] == 503, "ready without a verified Redis")
+    w.stop()
+    # Expired: the server now presents a certificate that ran out in 2021.
+    h.r("CONFIG", "SET", "tls-cert-file", c["expired.pem"], "tls-key-file", c["expired.key"])
+    st = client(h, "status", "x", env={"MPEGFLOW_REDIS_CA": c["ca.pem"]})
+    check(st.returncode == 1 and "has expired (not after Jan  1 00:00:00 2021 GMT)" in st.stderr,
+          f"expired: {st.stderr!r}")
+    print(f"expired: {st.stderr.strip()}")
+    st = client(h, "status", "x", env={"MPEGFLOW_REDIS_TLS_INSECURE": "1"})
+    check(st.returncode == 1 and "no job 'x'" in st.stderr and "NOT verified" in st.stderr,
+          f"insecure: {st.stderr!r}")
+    # Settings that cannot work stop at start, exit 2, naming the variable.
+    for env, name in [({"MPEGFLOW_REDIS_CA": "/nonexistent/ca.pem"}, "MPEGFLOW_REDIS_CA"),
+                      ({"MPEGFLOW_REDIS_CERT": c["client.pem"]}, "MPEGFLOW_REDIS_KEY"),
+                      ({"MPEGFLOW_REDIS_CERT": c["client.pem"], "MPEGFLOW_REDIS_KEY": c["server.key"]},
+                       "does not match"),
+                      ({"MPEGFLOW_REDIS_CA": c["ca.pem"], "MPEGFLOW_REDIS_URL": h.redis.url.replace("rediss", "redis")},
+                       "not rediss://")]:
+        st = client(h, "status", "x", env=env)
+        check(st.returncode == 2 and name in st.stderr, f"{env}: exit {st.returncode}, {st.stderr!r}")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
-SERVERS = {}
+SERVERS = {"tls": TlsRedis, "tls_refused": TlsRedis}
 
 if __name__ == "__main__":
     sys.exit(main(CASES, SERVERS))

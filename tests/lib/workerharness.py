@@ -158,6 +158,15 @@ class Harness:
         w.wait_http()
         return w
 
+    def worker_ready(self, w, limit=5):
+        """True once the worker's /readyz answers 200 (within limit seconds)."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if http_get(w.http_port, "/readyz")[0] == 200:
+                return True
+            time.sleep(0.1)
+        return False
+
     def upload(self, key, path):
         self.nginx.put_file(key, path)
         return key
