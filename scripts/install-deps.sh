@@ -6,7 +6,7 @@ packages=(
   build-essential meson ninja-build pkg-config python3 git
   libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libswscale-dev libswresample-dev
   libx264-dev libjansson-dev libhiredis-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libffmpeg-nvenc-dev
-  ffmpeg redis-server nginx-light libnginx-mod-http-dav-ext
+  ffmpeg redis-server redis-sentinel nginx-light libnginx-mod-http-dav-ext
   podman runc debootstrap curl   # the image suite builds Dockerfile.cpu/.gpu for real
   mesa-vulkan-drivers            # lavapipe: unit tests run the GPU pipeline's plumbing on a CPU Vulkan device
 )

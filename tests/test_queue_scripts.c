@@ -144,7 +144,9 @@ static void test_heartbeat(struct mf_queue *a, struct mf_queue *b)
     submit_and_read(a, "j1", &e1);
     submit_and_read(a, "j2", &e2);
     submit_and_read(a, "j3", &e3);
-    CHECK_INT_EQ(mf_queue_takeover(b, 0, &(struct mf_queue_entry){ 0 }) >= 0, 1);  /* b takes j1 */
+    struct mf_queue_entry taken;
+    CHECK_INT_EQ(mf_queue_takeover(b, 0, &taken), 1);                                /* b takes j1 */
+    mf_queue_entry_clear(&taken);
     freeReplyObject(cmd("XACK %s workers %s", STREAM, e3.id));                     /* j3 gone */
     const char *ids[] = { e1.id, e2.id, e3.id };
     int st[3] = { -1, -1, -1 };
@@ -331,6 +333,20 @@ static void test_retention(struct mf_queue *a)
     mf_queue_close(&c);
 }
 
+/* A primary that became a replica (failover): -READONLY drops the connection, the next call reconnects. */
+static void test_readonly(struct mf_queue *a)
+{
+    reset();
+    CHECK_INT_EQ(mf_queue_update(a, "ro", (mf_fields){ "state", "running", NULL }, NULL, NULL), 0);
+    freeReplyObject(cmd("REPLICAOF 127.0.0.1 1"));      /* a primary that is not there */
+    CHECK_INT_EQ(mf_queue_update(a, "ro", (mf_fields){ "progress", "1", NULL }, NULL, NULL), MF_QUEUE_ECONN);
+    CHECK_STR_CONTAINS(mf_queue_errstr(a), "READONLY");
+    CHECK_STR_CONTAINS(mf_queue_errstr(a), "reconnecting");
+    freeReplyObject(cmd("REPLICAOF NO ONE"));
+    CHECK_INT_EQ(mf_queue_update(a, "ro", (mf_fields){ "progress", "2", NULL }, NULL, NULL), 0);
+    CHECK_STR_EQ(hget("t:job:ro", "progress"), "2");
+}
+
 int main(void)
 {
     const char *url = getenv("MF_TEST_REDIS_URL");
@@ -353,6 +369,7 @@ int main(void)
     test_release(a, b);
     test_events(a);
     test_retention(a);
+    test_readonly(a);
     mf_queue_close(&a);
     mf_queue_close(&b);
     redisFree(raw);

@@ -96,6 +96,15 @@ const char *mf_queue_errstr(const struct mf_queue *q);
 const char *mf_queue_stream_key(const struct mf_queue *q);
 int mf_queue_job_key(const struct mf_queue *q, const char *job_id, char *buf, size_t len);
 
+/**
+ * redis-sentinel:// only (else 0 at once): read the +switch-master notices of
+ * a sentinel (subscribing first), without blocking. When the primary moved,
+ * every handle of the process reconnects to the new one before its next
+ * command, and notice gets the message. Call it often from one thread.
+ * Returns 1 when it moved, 0 when not, MF_QUEUE_ECONN when no sentinel answers.
+ */
+int mf_queue_sentinel_watch(struct mf_queue *q, char *notice, size_t len);
+
 /** Free an entry's job text and clear it. */
 void mf_queue_entry_clear(struct mf_queue_entry *e);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "queue_internal.h"
+#include "sentinel.h"
 
 static int64_t mono_ms(void)
 {
@@ -93,12 +94,33 @@ static int create_group(struct mf_queue *q)
     return ret;
 }
 
+/* The sentinels' answer may be stale mid-failover: the node must say it is the primary. */
+static int check_primary(struct mf_queue *q)
+{
+    redisReply *r = redisCommand(q->ctx, "ROLE");
+    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING
+             && !strcmp(r->element[0]->str, "master");
+    if (!ok)
+        mf_queue_set_err(q, "Redis Sentinel: %s:%d (primary of '%s' by the sentinels) answered ROLE with %s",
+                         q->url.host, q->url.port, q->url.master,
+                         !r ? q->ctx->errstr : r->type == REDIS_REPLY_ERROR ? r->str
+                         : r->elements ? r->element[0]->str : "nothing");
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
 int mf_queue_connect(struct mf_queue *q)
 {
     if (q->ctx)
         return 0;
     if (mono_ms() < q->next_try_ms)
         return MF_QUEUE_ECONN;
+    q->epoch = mf_sentinel_epoch();
+    if (q->url.n_sentinels && mf_sentinel_resolve(q, q->connect_timeout_ms)) {
+        schedule_retry(q);
+        mark(q, 0);
+        return MF_QUEUE_ECONN;
+    }
     struct timeval ct = { q->connect_timeout_ms / 1000, (q->connect_timeout_ms % 1000) * 1000 };
     redisContext *c = q->url.socket[0] ? redisConnectUnixWithTimeout(q->url.socket, ct)
                                        : redisConnectWithTimeout(q->url.host, q->url.port, ct);
@@ -142,6 +164,8 @@ int mf_queue_connect(struct mf_queue *q)
         freeReplyObject(r);
     }
     r = NULL;
+    if (q->url.n_sentinels && check_primary(q))
+        goto fail;
     if (create_group(q))
         goto fail;
     q->failures = 0;
@@ -200,11 +224,21 @@ int mf_queue_job_key(const struct mf_queue *q, const char *job_id, char *buf, si
 redisReply *mf_queue_command(struct mf_queue *q, const struct argv *a, const char *what)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
+        if (q->ctx && q->url.n_sentinels && q->epoch != mf_sentinel_epoch())
+            drop_connection(q);        /* +switch-master: the primary moved */
         if (mf_queue_connect(q))
             return NULL;
         redisReply *r = redisCommandArgv(q->ctx, a->n, a->v, a->l);
         if (!r) {
             mf_queue_set_err(q, "%s: %s", what, q->ctx->errstr);
+            drop_connection(q);
+            return NULL;
+        }
+        if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "READONLY", 8)) {
+            /* A replica now (failover, or an endpoint that moved): reconnect, asking
+             * the sentinels again; the caller retries as after a lost connection. */
+            mf_queue_set_err(q, "%s: %s (reconnecting to the primary)", what, r->str);
+            freeReplyObject(r);
             drop_connection(q);
             return NULL;
         }
@@ -313,6 +347,7 @@ void mf_queue_close(struct mf_queue **qp)
     if ((*qp)->ctx)
         redisFree((*qp)->ctx);
     mf_tls_close(&(*qp)->tls);
+    mf_sentinel_unwatch(*qp);
     free(*qp);
     *qp = NULL;
 }

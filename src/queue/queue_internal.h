@@ -28,6 +28,9 @@ struct mf_queue {
     atomic_int *reachable;
     struct mf_tls *tls;            /* rediss:// only */
     redisContext *ctx;
+    redisContext *watch;           /* redis-sentinel://: SUBSCRIBE +switch-master */
+    int sentinel_next;             /* the sentinel to ask first */
+    unsigned epoch;                /* mf_sentinel_epoch() when connected */
     int failures;                  /* consecutive failed connection attempts */
     int64_t next_try_ms;           /* monotonic: no attempt before this */
     unsigned rng;

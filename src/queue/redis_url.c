@@ -139,6 +139,69 @@ static int parse_server(CURLU *h, struct mf_redis_url *out, char *err, size_t er
     return 0;
 }
 
+/*
+ * redis-sentinel://[userinfo@]h1[:port],h2[:port]/master[/db]: a host list is
+ * no URL curl reads, so the authority is split here, and each sentinel goes
+ * through parse_server() as redis://host:port.
+ */
+static int parse_sentinel(const char *url, struct mf_redis_url *out, char *err, size_t err_len)
+{
+    const char *p = url + strlen("redis-sentinel://");
+    const char *slash = strchr(p, '/');
+    if (!slash || !slash[1]) {
+        snprintf(err, err_len, "redis-sentinel:// URL needs the master's name: "
+                 "redis-sentinel://host:26379,host2:26379/mymaster[/db]");
+        return -EINVAL;
+    }
+    const char *at = memrchr(p, '@', (size_t)(slash - p));
+    const char *hosts = at ? at + 1 : p;
+    /* The userinfo through curl, with a stand-in host. */
+    char one[1024];
+    int n = snprintf(one, sizeof(one), "redis://%.*sx", at ? (int)(at - p + 1) : 0, p);
+    if (n < 0 || (size_t)n >= sizeof(one)) {
+        snprintf(err, err_len, "redis-sentinel:// URL too long");
+        return -EINVAL;
+    }
+    struct mf_redis_url tmp;
+    int r = mf_redis_url_parse(one, &tmp, err, err_len);
+    if (r)
+        return r;
+    memcpy(out->user, tmp.user, sizeof(out->user));
+    memcpy(out->password, tmp.password, sizeof(out->password));
+    for (const char *h = hosts; h < slash; ) {
+        size_t len = strcspn(h, ",/");
+        if (out->n_sentinels == MF_REDIS_MAX_SENTINELS) {
+            snprintf(err, err_len, "redis-sentinel:// URL: at most %d sentinels", MF_REDIS_MAX_SENTINELS);
+            return -EINVAL;
+        }
+        n = snprintf(one, sizeof(one), "redis://%.*s", (int)len, h);
+        r = n > 0 && (size_t)n < sizeof(one) ? mf_redis_url_parse(one, &tmp, err, err_len) : -EINVAL;
+        if (r || !len) {
+            snprintf(err, err_len, "redis-sentinel:// URL: sentinel %d: bad host[:port] '%.*s'",
+                     out->n_sentinels + 1, (int)len, h);
+            return -EINVAL;
+        }
+        struct mf_redis_sentinel *s = &out->sentinels[out->n_sentinels++];
+        memcpy(s->host, tmp.host, sizeof(s->host));
+        const char *colon = memrchr(h, ':', len), *rb = memrchr(h, ']', len);
+        s->port = colon && (!rb || colon > rb) ? tmp.port : 26379;   /* an explicit port */
+        h += len + (h[len] == ',');
+    }
+    const char *m = slash + 1, *db = strchr(m, '/');
+    size_t ml = db ? (size_t)(db - m) : strlen(m);
+    if (!ml || ml >= sizeof(out->master) || strcspn(m, "?#") < ml) {
+        snprintf(err, err_len, "redis-sentinel:// URL: bad master name");
+        return -EINVAL;
+    }
+    memcpy(out->master, m, ml);
+    if (db && db[1] && parse_int(db + 1, 0, 1 << 20, &out->db)) {
+        snprintf(err, err_len, "Redis URL: database must be a number, as in /0");
+        return -EINVAL;
+    }
+    out->port = 0;                 /* the primary's address comes from the sentinels */
+    return 0;
+}
+
 int mf_redis_url_parse(const char *url, struct mf_redis_url *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
@@ -149,6 +212,8 @@ int mf_redis_url_parse(const char *url, struct mf_redis_url *out, char *err, siz
     }
     if (!strncmp(url, "unix://", 7))
         return parse_unix(url, out, err, err_len);
+    if (!strncmp(url, "redis-sentinel://", 17))
+        return parse_sentinel(url, out, err, err_len);
     out->tls = !strncmp(url, "rediss://", 9);
     if (!out->tls && strncmp(url, "redis://", 8)) {
         snprintf(err, err_len, "Redis URL must start with redis://, rediss:// or unix://");

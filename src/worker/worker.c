@@ -242,6 +242,10 @@ static void *heartbeat_thread(void *arg)
                 last_cmd = now;
             }
         }
+        /* redis-sentinel://: a +switch-master makes every connection move to the new primary. */
+        char notice[256];
+        if (mf_queue_sentinel_watch(q, notice, sizeof(notice)) == 1)
+            mf_log(MF_LOG_WARN, NULL, "Redis Sentinel: the primary moved; reconnecting", "notice", notice, NULL);
         /* Keeps /readyz honest while every job thread is busy encoding. */
         if (now - last_cmd >= 2000) {
             mf_queue_ping(q);

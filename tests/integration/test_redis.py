@@ -5,14 +5,16 @@ usage: test_redis.py CASE      (figures measured along the way are printed as "f
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from workerharness import (DEAD, EVENTS, MPEGFLOW, PREFIX, STREAM, Failure, check, clip,  # noqa: E402
-                           http_get, main, small_job)
-from servers import RedisServer, free_port, wait_port  # noqa: E402
+                           http_get, main, slow_job, small_job)
+from servers import RedisServer, die_with_parent, free_port, wait_port  # noqa: E402
+from resp import Redis  # noqa: E402
 
 
 def client(h, *args, env=None, timeout=60):
@@ -352,8 +354,112 @@ def case_tls_refused(h):
         check(st.returncode == 2 and name in st.stderr, f"{env}: exit {st.returncode}, {st.stderr!r}")
 
 
+SENTINEL_CONF = """port {port}
+bind 127.0.0.1
+dir {dir}
+logfile {dir}/sentinel.log
+sentinel monitor mymaster 127.0.0.1 {primary} 1
+sentinel down-after-milliseconds mymaster 1000
+sentinel failover-timeout mymaster 4000
+sentinel parallel-syncs mymaster 1
+"""
+
+
+class SentinelRedis(RedisServer):
+    """A primary (this server), one replica and one sentinel that monitors them as
+    'mymaster'. The worker gets a redis-sentinel:// URL."""
+
+    def __init__(self, tmp, port=None):
+        super().__init__(tmp, port)
+        self.replica = RedisServer(os.path.join(tmp, "replica"))
+        self.replica.extra_args = ["--replicaof", "127.0.0.1", str(self.port)]
+        self.sentinel_port = free_port()
+        self.sentinel_dir = os.path.join(tmp, "sentinel")
+        self.sentinel = None
+
+    @property
+    def url(self):
+        return f"redis-sentinel://127.0.0.1:{self.sentinel_port}/mymaster/0"
+
+    def start(self):
+        super().start()
+        self.replica.start()
+        os.makedirs(self.sentinel_dir, exist_ok=True)
+        conf = os.path.join(self.sentinel_dir, "sentinel.conf")
+        with open(conf, "w") as f:
+            f.write(SENTINEL_CONF.format(port=self.sentinel_port, dir=self.sentinel_dir, primary=self.port))
+        cmd = ["redis-sentinel", conf] if shutil.which("redis-sentinel") else ["redis-server", conf, "--sentinel"]
+        self.sentinel = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         preexec_fn=die_with_parent)
+        wait_port(self.sentinel_port, self.sentinel, what="redis-sentinel")
+        return self
+
+    def stop(self):
+        if self.sentinel and self.sentinel.poll() is None:
+            self.sentinel.kill()
+            self.sentinel.wait()
+        self.replica.stop()
+        super().stop()
+
+
+def wait_for(what, fn, limit):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise Failure(f"{what}: not after {limit}s")
+
+
+def case_sentinel_failover(h):
+    """A job runs through the sentinel's primary; SENTINEL FAILOVER mid-job; the job
+    completes once, on the new primary; /readyz follows."""
+    red = h.redis
+    s = Redis(red.sentinel_port)
+
+    def replica_known():
+        reps = s("SENTINEL", "REPLICAS", "mymaster") or []
+        return any("s_down" not in dict(zip(r[::2], r[1::2])).get("flags", "s_down") for r in reps)
+    t = time.monotonic()
+    wait_for("sentinel sees the replica", replica_known, 15)
+    print(f"sentinel saw the replica after {time.monotonic() - t:.1f}s")
+    wait_for("replica in sync", lambda: "master_link_status:up" in Redis(red.replica.port)("INFO", "replication"), 10)
+    h.upload("uploads/s.mp4", clip("small", "320x180", 10))
+    w = h.worker("w1", MPEGFLOW_CLAIM_TIMEOUT="3")
+    check(h.worker_ready(w), "worker not ready through the sentinel")
+    h.xadd(small_job("before", "uploads/s.mp4"))
+    h.wait_state("before", ["succeeded"], 30)
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
+    h.xadd(slow_job("fo", "uploads/slow.mp4"))
+    h.wait_encoding("fo", 30)
+    t0 = time.monotonic()
+    check(s("SENTINEL", "FAILOVER", "mymaster") == "OK", "SENTINEL FAILOVER")
+    wait_for("the replica promoted", lambda: s("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")[1]
+             == str(red.replica.port), 15)
+    t_switch = time.monotonic() - t0
+    h.r.close()
+    h.r = Redis(red.replica.port)          # the new primary: what the worker must write to
+    hs = h.wait_state("fo", ["succeeded", "failed"], 60)
+    t_done = time.monotonic() - t0
+    check(hs["state"] == "succeeded", f"job after the failover: {hs}")
+    done = [e for _, e in h.events("fo") if e["state"] == "succeeded"]
+    check(len(done) == 1, f"'fo' completed {len(done)} times: {h.events('fo')}")
+    check(h.r("XLEN", STREAM) == 0 and h.r("XPENDING", STREAM, "workers")[0] == 0, "entry left behind")
+    check(h.worker_ready(w, 10), "worker not ready after the failover")
+    moved = log_has(w, "primary moved", 5)
+    check(moved and "+switch-master mymaster" in moved, f"no +switch-master in the worker log: {moved}")
+    # The old primary is a replica now: nothing the worker wrote after the switch went there only.
+    role = Redis(red.port)("ROLE")[0]
+    h.xadd(small_job("after", "uploads/s.mp4"))
+    h.wait_state("after", ["succeeded"], 30)
+    print(f"figure: SENTINEL FAILOVER -> new primary known {t_switch:.2f}s, -> job recorded {t_done:.2f}s; "
+          f"old primary {red.port} right then: {role}, new primary {red.replica.port}")
+    print(f"worker: {moved}")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
-SERVERS = {"tls": TlsRedis, "tls_refused": TlsRedis}
+SERVERS = {"tls": TlsRedis, "tls_refused": TlsRedis, "sentinel_failover": SentinelRedis}
 
 if __name__ == "__main__":
     sys.exit(main(CASES, SERVERS))
