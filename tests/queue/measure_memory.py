@@ -3,7 +3,12 @@ hashes as the worker leaves them plus their 3 events each, on a throwaway redis-
 
   python3 tests/queue/measure_memory.py
 """
-import os, sys, tempfile, json
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from servers import RedisServer
 from resp import Redis
@@ -15,7 +20,6 @@ try:
     result = json.dumps({"outputs": [{"path": f"{n}p.mp4", "rendition": f"{n}p", "bytes": 1234567, "width": n*16//9, "height": n,
                                       "video": {"codec": "h264", "bitrate": 800000}} for n in (360, 240, 144)],
                          "duration": 17.0, "backend": "x264"})
-    base = r("INFO", "memory").split("used_memory:")[1].split()[0]
     lua = """
 for i = 1, tonumber(ARGV[1]) do
   local h = 'mpegflow:job:j' .. i
@@ -39,7 +43,6 @@ return 1
         m1 = int(r("INFO", "memory").split("used_memory:")[1].split()[0])
         print(f"{label}: {N} jobs: hash {one} B each, events {xl} entries {ev} B ({ev / xl:.0f} B/entry), used_memory +{(m1 - m0) / 1e6:.1f} MB")
         if ttl:
-            import time
             time.sleep(ttl + 1)
             for _ in range(50):     # active expiry samples 20 keys per cycle; SCAN touches every key
                 cur = "0"
@@ -53,3 +56,4 @@ return 1
             print(f"  after the TTL: DBSIZE {r('DBSIZE')}, used_memory +{(m2 - m0) / 1e6:.1f} MB over empty")
 finally:
     rs.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
