@@ -109,6 +109,66 @@ static int check_primary(struct mf_queue *q)
     return ok ? 0 : -1;
 }
 
+/* A socket to the server (the sentinels' primary), with timeouts and TLS; 0 or -1 (errstr set). */
+static int open_socket(struct mf_queue *q)
+{
+    if (q->url.n_sentinels && mf_sentinel_resolve(q, q->connect_timeout_ms))
+        return -1;
+    struct timeval ct = { q->connect_timeout_ms / 1000, (q->connect_timeout_ms % 1000) * 1000 };
+    redisContext *c = q->url.socket[0] ? redisConnectUnixWithTimeout(q->url.socket, ct)
+                                       : redisConnectWithTimeout(q->url.host, q->url.port, ct);
+    if (!c || c->err) {
+        mf_queue_set_err(q, "connect to Redis %s:%d: %s", q->url.socket[0] ? q->url.socket : q->url.host,
+                q->url.socket[0] ? 0 : q->url.port, c ? c->errstr : "out of memory");
+        redisFree(c);
+        return -1;
+    }
+    /* Timeouts are per connection: re-applied after every reconnect (the TLS handshake too). */
+    q->ctx = c;
+    set_timeout(q, q->command_timeout_ms);
+    if (!q->url.socket[0])
+        redisEnableKeepAlive(c);
+    char why[400];
+    if (q->tls && mf_tls_connect(q->tls, c, q->url.host, why, sizeof(why))) {
+        mf_queue_set_err(q, "TLS to Redis %s:%d: %s", q->url.host, q->url.port, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* One set-up command (AUTH, SELECT): 0, or -1 with errstr naming it. */
+static int setup_command(struct mf_queue *q, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int setup_command(struct mf_queue *q, const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(q->ctx, fmt, ap);
+    va_end(ap);
+    int ok = r && r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        mf_queue_set_err(q, "%s: %s", what, r ? r->str : q->ctx->errstr);
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+/* Log in, pick the database, check the primary, make the group. */
+static int session(struct mf_queue *q)
+{
+    const struct mf_redis_url *u = &q->url;
+    char sel[32];
+    snprintf(sel, sizeof(sel), "SELECT %d", u->db);
+    if (u->password[0] && (u->user[0] ? setup_command(q, "AUTH", "AUTH %s %s", u->user, u->password)
+                                      : setup_command(q, "AUTH", "AUTH %s", u->password)))
+        return -1;
+    if (u->db && setup_command(q, sel, "SELECT %d", u->db))
+        return -1;
+    if (u->n_sentinels && check_primary(q))
+        return -1;
+    return create_group(q) ? -1 : 0;
+}
+
 int mf_queue_connect(struct mf_queue *q)
 {
     if (q->ctx)
@@ -116,68 +176,15 @@ int mf_queue_connect(struct mf_queue *q)
     if (mono_ms() < q->next_try_ms)
         return MF_QUEUE_ECONN;
     q->epoch = mf_sentinel_epoch();
-    if (q->url.n_sentinels && mf_sentinel_resolve(q, q->connect_timeout_ms)) {
+    if (open_socket(q) || session(q)) {
+        drop_connection(q);
         schedule_retry(q);
-        mark(q, 0);
         return MF_QUEUE_ECONN;
     }
-    struct timeval ct = { q->connect_timeout_ms / 1000, (q->connect_timeout_ms % 1000) * 1000 };
-    redisContext *c = q->url.socket[0] ? redisConnectUnixWithTimeout(q->url.socket, ct)
-                                       : redisConnectWithTimeout(q->url.host, q->url.port, ct);
-    if (!c || c->err) {
-        mf_queue_set_err(q, "connect to Redis %s:%d: %s", q->url.socket[0] ? q->url.socket : q->url.host,
-                q->url.socket[0] ? 0 : q->url.port, c ? c->errstr : "out of memory");
-        if (c)
-            redisFree(c);
-        schedule_retry(q);
-        mark(q, 0);
-        return MF_QUEUE_ECONN;
-    }
-    /* Timeouts are per connection: re-applied after every reconnect (the TLS handshake too). */
-    q->ctx = c;
-    set_timeout(q, q->command_timeout_ms);
-    if (!q->url.socket[0])
-        redisEnableKeepAlive(c);
-    redisReply *r = NULL;
-    if (q->tls) {
-        char why[400];
-        if (mf_tls_connect(q->tls, c, q->url.host, why, sizeof(why))) {
-            mf_queue_set_err(q, "TLS to Redis %s:%d: %s", q->url.host, q->url.port, why);
-            goto fail;
-        }
-    }
-    if (q->url.password[0]) {
-        r = q->url.user[0] ? redisCommand(c, "AUTH %s %s", q->url.user, q->url.password)
-                           : redisCommand(c, "AUTH %s", q->url.password);
-        if (!r || r->type == REDIS_REPLY_ERROR) {
-            mf_queue_set_err(q, "AUTH: %s", r ? r->str : c->errstr);
-            goto fail;
-        }
-        freeReplyObject(r);
-    }
-    if (q->url.db) {
-        r = redisCommand(c, "SELECT %d", q->url.db);
-        if (!r || r->type == REDIS_REPLY_ERROR) {
-            mf_queue_set_err(q, "SELECT %d: %s", q->url.db, r ? r->str : c->errstr);
-            goto fail;
-        }
-        freeReplyObject(r);
-    }
-    r = NULL;
-    if (q->url.n_sentinels && check_primary(q))
-        goto fail;
-    if (create_group(q))
-        goto fail;
     q->failures = 0;
     q->next_try_ms = 0;
     mark(q, 1);
     return 0;
-fail:
-    if (r)
-        freeReplyObject(r);
-    drop_connection(q);
-    schedule_retry(q);
-    return MF_QUEUE_ECONN;
 }
 
 int mf_queue_ping(struct mf_queue *q)
@@ -272,6 +279,47 @@ int mf_queue_check(redisReply **r)
     return 0;
 }
 
+/* The configured user and password replace the URL's; a user needs a password. */
+static int set_credentials(struct mf_queue *q, const struct mf_queue_config *cfg, char *err, size_t err_len)
+{
+    if (cfg->password && *cfg->password
+        && snprintf(q->url.password, sizeof(q->url.password), "%s", cfg->password) >= (int)sizeof(q->url.password)) {
+        snprintf(err, err_len, "Redis password too long");
+        return -1;
+    }
+    if (cfg->username && *cfg->username
+        && snprintf(q->url.user, sizeof(q->url.user), "%s", cfg->username) >= (int)sizeof(q->url.user)) {
+        snprintf(err, err_len, "Redis user name too long");
+        return -1;
+    }
+    if (q->url.user[0] && !q->url.password[0]) {
+        snprintf(err, err_len, "Redis user '%s' without a password (AUTH needs both; "
+                 "MPEGFLOW_REDIS_PASSWORD or redis://user:password@...)", q->url.user);
+        return -1;
+    }
+    return 0;
+}
+
+/* Prefix, pool, consumer and the keys made of them. */
+static int set_names(struct mf_queue *q, const struct mf_queue_config *cfg, char *err, size_t err_len)
+{
+    const char *prefix = cfg->prefix ? cfg->prefix : "mpegflow:";
+    const char *pool = cfg->pool ? cfg->pool : "default";
+    const char *consumer = cfg->consumer ? cfg->consumer : "mpegflow";
+    if (strlen(prefix) >= sizeof(q->prefix) || strlen(pool) >= sizeof(q->pool) || !*pool
+        || strlen(consumer) >= sizeof(q->consumer)) {
+        snprintf(err, err_len, "Redis key prefix, pool or consumer name too long");
+        return -1;
+    }
+    strcpy(q->prefix, prefix);
+    strcpy(q->pool, pool);
+    strcpy(q->consumer, consumer);
+    snprintf(q->stream, sizeof(q->stream), "%squeue:%s", prefix, pool);
+    snprintf(q->events, sizeof(q->events), "%sevents", prefix);
+    snprintf(q->dead, sizeof(q->dead), "%sdead:%s", prefix, pool);
+    return 0;
+}
+
 int mf_queue_open(struct mf_queue **qp, const struct mf_queue_config *cfg, char *err, size_t err_len)
 {
     *qp = NULL;
@@ -280,52 +328,11 @@ int mf_queue_open(struct mf_queue **qp, const struct mf_queue_config *cfg, char 
         snprintf(err, err_len, "out of memory");
         return MF_QUEUE_ENOMEM;
     }
-    if (mf_redis_url_parse(cfg->url, &q->url, err, err_len)) {
+    if (mf_redis_url_parse(cfg->url, &q->url, err, err_len) || set_credentials(q, cfg, err, err_len)
+        || set_names(q, cfg, err, err_len) || (q->url.tls && mf_tls_open(&q->tls, &cfg->tls, err, err_len))) {
         free(q);
         return MF_QUEUE_EINVAL;
     }
-    if (cfg->password && *cfg->password) {
-        if (strlen(cfg->password) >= sizeof(q->url.password)) {
-            snprintf(err, err_len, "Redis password too long");
-            free(q);
-            return MF_QUEUE_EINVAL;
-        }
-        strcpy(q->url.password, cfg->password);
-    }
-    if (cfg->username && *cfg->username) {
-        if (strlen(cfg->username) >= sizeof(q->url.user)) {
-            snprintf(err, err_len, "Redis user name too long");
-            free(q);
-            return MF_QUEUE_EINVAL;
-        }
-        strcpy(q->url.user, cfg->username);
-    }
-    if (q->url.user[0] && !q->url.password[0]) {
-        snprintf(err, err_len, "Redis user '%s' without a password (AUTH needs both; "
-                 "MPEGFLOW_REDIS_PASSWORD or redis://user:password@...)", q->url.user);
-        free(q);
-        return MF_QUEUE_EINVAL;
-    }
-    if (q->url.tls && mf_tls_open(&q->tls, &cfg->tls, err, err_len)) {
-        free(q);
-        return MF_QUEUE_EINVAL;
-    }
-    const char *prefix = cfg->prefix ? cfg->prefix : "mpegflow:";
-    const char *pool = cfg->pool ? cfg->pool : "default";
-    const char *consumer = cfg->consumer ? cfg->consumer : "mpegflow";
-    if (strlen(prefix) >= sizeof(q->prefix) || strlen(pool) >= sizeof(q->pool) || !*pool
-        || strlen(consumer) >= sizeof(q->consumer)) {
-        snprintf(err, err_len, "Redis key prefix, pool or consumer name too long");
-        mf_tls_close(&q->tls);
-        free(q);
-        return MF_QUEUE_EINVAL;
-    }
-    strcpy(q->prefix, prefix);
-    strcpy(q->pool, pool);
-    strcpy(q->consumer, consumer);
-    snprintf(q->stream, sizeof(q->stream), "%squeue:%s", prefix, pool);
-    snprintf(q->events, sizeof(q->events), "%sevents", prefix);
-    snprintf(q->dead, sizeof(q->dead), "%sdead:%s", prefix, pool);
     q->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 3000;
     q->command_timeout_ms = cfg->command_timeout_ms > 0 ? cfg->command_timeout_ms : 10000;
     q->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 5000;
