@@ -27,7 +27,7 @@ static redisContext *connect_sentinel(const struct mf_redis_sentinel *s, int tim
 
 int mf_sentinel_resolve(struct mf_queue *q, int timeout_ms)
 {
-    char last[300] = "no sentinel answered";
+    char last[512] = "no sentinel answered";
     int n = q->url.n_sentinels;
     for (int k = 0; k < n; k++) {
         int i = (q->sentinel_next + k) % n;

@@ -291,6 +291,13 @@ def case_tls(h):
     st = client(h, "status", "tls1", env=env)
     check(st.returncode == 0 and json.loads(st.stdout)["state"] == "succeeded", f"status over TLS: {st.stderr}")
     check(h.worker_ready(w), "worker not ready over TLS")
+    # MPEGFLOW_REDIS_CA may be a hashed directory (openssl rehash), like /etc/ssl/certs.
+    cadir = os.path.join(h.tmp, "cadir")
+    os.makedirs(cadir)
+    shutil.copy(ca, os.path.join(cadir, "test-ca.pem"))
+    openssl("rehash", cadir, cwd=h.tmp)
+    st = client(h, "status", "tls1", env={"MPEGFLOW_REDIS_CA": cadir})
+    check(st.returncode == 0 and json.loads(st.stdout)["state"] == "succeeded", f"CA directory: {st.stderr}")
     # Mutual TLS: the server now asks for a client certificate.
     h.r("CONFIG", "SET", "tls-auth-clients", "yes")
     st = client(h, "status", "tls1", env=env)
