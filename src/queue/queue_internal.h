@@ -30,6 +30,7 @@ struct mf_queue {
     redisContext *ctx;
     redisContext *watch;           /* redis-sentinel://: SUBSCRIBE +switch-master */
     int sentinel_next;             /* the sentinel to ask first */
+    int64_t watch_next_ms;         /* monotonic: no new watch connection before this */
     unsigned epoch;                /* mf_sentinel_epoch() when connected */
     int failures;                  /* consecutive failed connection attempts */
     int64_t next_try_ms;           /* monotonic: no attempt before this */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "sentinel.h"
 
@@ -63,9 +64,23 @@ void mf_sentinel_unwatch(struct mf_queue *q)
     q->watch = NULL;
 }
 
-/* Subscribe to +switch-master on one of the sentinels; 0 or -1. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Subscribe to +switch-master on one of the sentinels; 0 or -1. At most one
+ * attempt every 5 s: the caller is the heartbeat thread, which must not sit in
+ * connect timeouts while the sentinels are away.
+ */
 static int watch(struct mf_queue *q)
 {
+    if (now_ms() < q->watch_next_ms)
+        return -1;
+    q->watch_next_ms = now_ms() + 5000;
     const struct mf_redis_sentinel *s = &q->url.sentinels[q->sentinel_next % q->url.n_sentinels];
     redisContext *c = connect_sentinel(s, q->connect_timeout_ms);
     redisReply *r = c && !c->err ? redisCommand(c, "SUBSCRIBE +switch-master") : NULL;
