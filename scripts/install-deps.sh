@@ -6,7 +6,7 @@ packages=(
   build-essential meson ninja-build pkg-config python3 git
   libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libswscale-dev libswresample-dev
   libx264-dev libjansson-dev libhiredis-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libffmpeg-nvenc-dev
-  ffmpeg redis-server nginx-light libnginx-mod-http-dav-ext
+  ffmpeg redis-server redis-sentinel nginx-light libnginx-mod-http-dav-ext
   podman runc debootstrap curl   # the image suite builds Dockerfile.cpu/.gpu for real
   mesa-vulkan-drivers            # lavapipe: unit tests run the GPU pipeline's plumbing on a CPU Vulkan device
   python3-botocore               # storage-sigv4: the test S3 server recomputes SigV4 signatures with botocore
@@ -30,3 +30,5 @@ dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installe
   apt-get install -y -qq --no-install-recommends chromium >/dev/null
 }
 (cd "$(dirname "$0")/../tests/player" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# hiredis 1.2.0 (TLS) for the meson wrap: Debian 12's hiredis is 0.14, without TLS.
+"$(dirname "$0")/fetch-hiredis.sh"

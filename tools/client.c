@@ -34,13 +34,12 @@ int mf_client_open(struct mf_client *c, const char *name, int argc, char **argv,
     char host[64] = "client", consumer[96];
     gethostname(host, sizeof(host) - 1);
     snprintf(consumer, sizeof(consumer), "%s-%s-%d", name, host, (int)getpid());
-    struct mf_queue_config qc = {
-        .url = c->cfg.redis_url,
-        .password = c->cfg.redis_password,
-        .prefix = c->cfg.prefix,
-        .pool = c->cfg.pool,
-        .consumer = consumer,
-    };
+    struct mf_queue_config qc;
+    mf_config_queue(&c->cfg, &qc);
+    if (qc.tls.insecure)
+        fprintf(stderr, "mpegflow %s: WARNING: MPEGFLOW_REDIS_TLS_INSECURE=1: the Redis server's "
+                "certificate and host name are NOT verified\n", name);
+    qc.consumer = consumer;
     if (mf_queue_open(&c->q, &qc, err, sizeof(err))) {
         fprintf(stderr, "mpegflow %s: MPEGFLOW_REDIS_URL: %s\n", name, err);
         return -1;

@@ -12,7 +12,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: mpegflow status JOB_ID\n\n"
                "Prints the job's hash <prefix>job:<id> as one JSON object (result as JSON,\n"
-               "progress, fps and attempt as numbers). Exit 1 when there is no such job.\n\n");
+               "progress, fps and attempt as numbers). Exit 1 when there is no such job:\n"
+               "a finished job's hash expires after MPEGFLOW_JOB_TTL.\n\n");
     mf_config_usage(MF_CONFIG_CLIENT, f);
 }
 
@@ -39,7 +40,14 @@ int mf_cmd_status(int argc, char **argv)
     if (n < 0) {
         fprintf(stderr, "mpegflow status: %s\n", mf_queue_errstr(c.q));
     } else if (n == 0) {
-        fprintf(stderr, "mpegflow status: no job '%s'\n", pos[0]);
+        char key[512] = "";
+        mf_queue_job_key(c.q, pos[0], key, sizeof(key));
+        if (c.cfg.job_ttl > 0)
+            fprintf(stderr, "mpegflow status: no job '%s' (no key %s): never submitted, or it "
+                    "finished more than %.0f s ago and expired (MPEGFLOW_JOB_TTL)\n",
+                    pos[0], key, c.cfg.job_ttl);
+        else
+            fprintf(stderr, "mpegflow status: no job '%s' (no key %s)\n", pos[0], key);
     } else {
         json_t *o = json_object();
         json_object_set_new(o, "id", json_string(pos[0]));

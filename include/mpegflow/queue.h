@@ -7,11 +7,12 @@
  *                          so XLEN = queued + in flight.
  *   <prefix>job:<id>       hash: state (queued|running|succeeded|failed), progress,
  *                          fps, attempt, worker, error, result, created_at,
- *                          started_at, finished_at.
+ *                          started_at, finished_at. Expires job_ttl_s after the
+ *                          job finished (the completion script sets it).
  *   <prefix>events         stream of every state change: job, state, worker,
- *                          attempt, error (capped near MF_QUEUE_EVENTS_MAXLEN).
+ *                          attempt, error (capped near events_maxlen, MAXLEN ~).
  *   <prefix>dead:<pool>    dead-letter stream: job, id, entry, reason, attempts,
- *                          worker, failed_at.
+ *                          worker, failed_at (capped near dead_maxlen).
  *
  * Attempts are the entry's delivery count: XREADGROUP delivers with 1, each
  * XAUTOCLAIM takeover adds one. A job that must be retried later, or handed
@@ -31,8 +32,9 @@
 #include <stdint.h>
 
 #define MF_QUEUE_GROUP "workers"
-#define MF_QUEUE_EVENTS_MAXLEN 100000
-#define MF_QUEUE_DEAD_MAXLEN 100000
+#define MF_QUEUE_EVENTS_MAXLEN 100000     /* default cap of <prefix>events */
+#define MF_QUEUE_DEAD_MAXLEN 100000       /* default cap of <prefix>dead:<pool> */
+#define MF_QUEUE_JOB_TTL (7 * 86400)      /* default life of a finished job's hash, seconds */
 
 /* Return values (negative: errors). */
 #define MF_QUEUE_ECONN   (-1)   /* unreachable or connection broken: retry later */
@@ -40,8 +42,17 @@
 #define MF_QUEUE_ENOMEM  (-3)
 #define MF_QUEUE_EINVAL  (-4)   /* bad configuration */
 
+/* rediss:// (TLS): verified against the system CA store unless ca is set. */
+struct mf_queue_tls {
+    const char *ca;                /* CA bundle file or hashed directory (NULL = the system store) */
+    const char *cert, *key;        /* client certificate and key, PEM (mutual TLS), or NULL */
+    const char *sni;               /* the server name to send and verify (NULL = the URL's host) */
+    int insecure;                  /* 1 = no verification at all (test setups only) */
+};
+
 struct mf_queue_config {
-    const char *url;               /* redis://[[user]:password@]host[:port][/db] or unix:///path */
+    const char *url;               /* redis[s]://[[user]:password@]host[:port][/db] or unix:///path */
+    const char *username;          /* NULL, or replaces the URL's user (ACL user: AUTH user password) */
     const char *password;          /* NULL, or replaces the URL's password */
     const char *prefix;            /* NULL = "mpegflow:" */
     const char *pool;              /* NULL = "default" */
@@ -50,6 +61,11 @@ struct mf_queue_config {
     int command_timeout_ms;        /* 0 = 10000; blocking reads add their block time */
     int backoff_max_ms;            /* 0 = 5000: the cap of reconnection backoff */
     atomic_int *reachable;         /* may be NULL: set to 1 after a reply, 0 on failure */
+    int64_t job_ttl_s;             /* EXPIRE of a finished job's hash; 0 keeps it (the worker's
+                                      configuration defaults to MF_QUEUE_JOB_TTL) */
+    int64_t events_maxlen;         /* 0 = MF_QUEUE_EVENTS_MAXLEN */
+    int64_t dead_maxlen;           /* 0 = MF_QUEUE_DEAD_MAXLEN */
+    struct mf_queue_tls tls;       /* used with rediss:// */
 };
 
 struct mf_queue_entry {
@@ -80,6 +96,15 @@ const char *mf_queue_errstr(const struct mf_queue *q);
 const char *mf_queue_stream_key(const struct mf_queue *q);
 int mf_queue_job_key(const struct mf_queue *q, const char *job_id, char *buf, size_t len);
 
+/**
+ * redis-sentinel:// only (else 0 at once): read the +switch-master notices of
+ * a sentinel (subscribing first), without blocking. When the primary moved,
+ * every handle of the process reconnects to the new one before its next
+ * command, and notice gets the message. Call it often from one thread.
+ * Returns 1 when it moved, 0 when not, MF_QUEUE_ECONN when no sentinel answers.
+ */
+int mf_queue_sentinel_watch(struct mf_queue *q, char *notice, size_t len);
+
 /** Free an entry's job text and clear it. */
 void mf_queue_entry_clear(struct mf_queue_entry *e);
 
@@ -108,8 +133,9 @@ int mf_queue_update(struct mf_queue *q, const char *job_id, mf_fields fields,
 /**
  * Finish an entry atomically, only if it is still ours (or no longer pending and
  * the job is not already finished by someone else): HSET fields (and HDEL "error"
- * when the state is succeeded), XADD the event, XADD dead (when dead != NULL)
- * to the dead-letter stream, XACK + XDEL.
+ * when the state is succeeded), EXPIRE the hash after job_ttl_s (when > 0),
+ * XADD the event, XADD dead (when dead != NULL) to the dead-letter stream,
+ * XACK + XDEL.
  * Returns 1 done, 0 not ours any more (nothing written), < 0 on error.
  */
 int mf_queue_finish(struct mf_queue *q, const char *entry_id, const char *job_id,

@@ -54,14 +54,14 @@ void mf_worker_nap(struct mf_worker *w, int ms)
 static struct mf_queue *open_queue(struct mf_worker *w)
 {
     const struct mf_config *cfg = w->cfg;
-    struct mf_queue_config qc = {
-        .url = cfg->redis_url,
-        .password = cfg->redis_password,
-        .prefix = cfg->prefix,
-        .pool = cfg->pool,
-        .consumer = w->consumer,
-        .reachable = &w->redis_up,
-    };
+    static atomic_int warned;
+    struct mf_queue_config qc;
+    mf_config_queue(cfg, &qc);
+    if (qc.tls.insecure && !atomic_exchange(&warned, 1))
+        mf_log(MF_LOG_WARN, NULL, "MPEGFLOW_REDIS_TLS_INSECURE=1: the Redis server's certificate and "
+               "host name are NOT verified; anyone on the path can read and change the queue", NULL);
+    qc.consumer = w->consumer;
+    qc.reachable = &w->redis_up;
     struct mf_queue *q;
     char err[256];
     if (mf_queue_open(&q, &qc, err, sizeof(err))) {
@@ -132,7 +132,8 @@ static void *job_thread(void *arg)
             unreserve(w);
             if (r < 0) {
                 if (!down_logged++)
-                    mf_log(MF_LOG_WARN, NULL, "Redis unreachable; backing off",
+                    mf_log(MF_LOG_WARN, NULL, r == MF_QUEUE_EREPLY ? "Redis refused the command; retrying"
+                                                                   : "Redis unreachable; backing off",
                            "error", mf_queue_errstr(q), NULL);
                 /* No busy loop: the queue refuses to reconnect before its backoff. */
                 mf_worker_nap(w, mf_queue_retry_in_ms(q) + 100);
@@ -162,6 +163,7 @@ static void *heartbeat_thread(void *arg)
     struct mf_queue *q = open_queue(w);
     int64_t interval = (int64_t)(w->cfg->claim_timeout * 1000 / 3);
     int64_t last_beat = 0, last_cmd = 0;
+    int beat_logged = 0;
     const char *ids[MF_MAX_CONCURRENCY];
     char idbuf[MF_MAX_CONCURRENCY][48];
     int status[MF_MAX_CONCURRENCY], which[MF_MAX_CONCURRENCY];
@@ -183,7 +185,10 @@ static void *heartbeat_thread(void *arg)
         if (stop)
             break;
         if (n && now - last_beat >= interval) {
-            if (mf_queue_heartbeat(q, ids, n, status) == 0) {
+            int hb = mf_queue_heartbeat(q, ids, n, status);
+            if (hb == MF_QUEUE_EREPLY && !beat_logged++)
+                mf_log(MF_LOG_ERROR, NULL, "heartbeat refused by Redis", "error", mf_queue_errstr(q), NULL);
+            if (hb == 0) {
                 last_beat = now;
                 for (int i = 0; i < n; i++) {
                     struct mf_slot *s = &w->slots[which[i]];
@@ -221,6 +226,10 @@ static void *heartbeat_thread(void *arg)
                 last_cmd = now;
             }
         }
+        /* redis-sentinel://: a +switch-master makes every connection move to the new primary. */
+        char notice[256];
+        if (mf_queue_sentinel_watch(q, notice, sizeof(notice)) == 1)
+            mf_log(MF_LOG_WARN, NULL, "Redis Sentinel: the primary moved; reconnecting", "notice", notice, NULL);
         /* Keeps /readyz honest while every job thread is busy encoding. */
         if (now - last_cmd >= 2000) {
             mf_queue_ping(q);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "worker_config.h"
+#include "mpegflow/queue.h"
 
 #include "common/quantity.h"
 #include "queue/redis_url.h"
@@ -30,9 +31,27 @@ struct opt {
 
 static const struct opt opts[] = {
     { "MPEGFLOW_REDIS_URL", "--redis-url", T_STR, OFF(redis_url), 0, 0, NULL, 1,
-      "redis://[[user]:password@]host[:port][/db] (default redis://127.0.0.1:6379/0)" },
+      "redis[s]://[[user]:password@]host[:port][/db] (default redis://127.0.0.1:6379/0)" },
+    { "MPEGFLOW_REDIS_USERNAME", NULL, T_STR, OFF(redis_username), 0, 0, NULL, 1,
+      "Redis ACL user (AUTH user password); replaces the URL's (environment only)" },
     { "MPEGFLOW_REDIS_PASSWORD", NULL, T_STR, OFF(redis_password), 0, 0, NULL, 1,
       "Redis password; replaces the URL's (environment only)" },
+    { "MPEGFLOW_REDIS_CA", "--redis-ca", T_STR, OFF(redis_ca), 0, 0, NULL, 1,
+      "rediss://: CA bundle file or directory (default: the system store)" },
+    { "MPEGFLOW_REDIS_CERT", "--redis-cert", T_STR, OFF(redis_cert), 0, 0, NULL, 1,
+      "rediss://: client certificate, PEM (mutual TLS; with MPEGFLOW_REDIS_KEY)" },
+    { "MPEGFLOW_REDIS_KEY", NULL, T_STR, OFF(redis_key), 0, 0, NULL, 1,
+      "rediss://: the client certificate's private key file (environment only)" },
+    { "MPEGFLOW_REDIS_SNI", "--redis-sni", T_STR, OFF(redis_sni), 0, 0, NULL, 1,
+      "rediss://: server name to send and verify (default: the URL's host)" },
+    { "MPEGFLOW_REDIS_TLS_INSECURE", NULL, T_INT, OFF(redis_tls_insecure), 0, 1, NULL, 1,
+      "1 = do not verify the Redis server's certificate (test setups only; logged loudly)" },
+    { "MPEGFLOW_JOB_TTL", "--job-ttl", T_SECONDS, OFF(job_ttl), 0, 1e9, NULL, 1,
+      "seconds a finished job's hash is kept in Redis (default 604800 = 7 days, 0 = forever)" },
+    { "MPEGFLOW_EVENTS_MAXLEN", "--events-maxlen", T_INT, OFF(events_maxlen), 1, 1e9, NULL, 1,
+      "cap of the <prefix>events stream, MAXLEN ~ (default 100000)" },
+    { "MPEGFLOW_DEAD_MAXLEN", "--dead-maxlen", T_INT, OFF(dead_maxlen), 1, 1e9, NULL, 0,
+      "cap of the <prefix>dead:<pool> stream, MAXLEN ~ (default 100000)" },
     { "MPEGFLOW_REDIS_PREFIX", "--prefix", T_STR, OFF(prefix), 0, 0, NULL, 1,
       "key prefix (default mpegflow:)" },
     { "MPEGFLOW_POOL", "--pool", T_STR, OFF(pool), 0, 0, NULL, 1,
@@ -183,6 +202,9 @@ static void defaults(struct mf_config *c)
     strcpy(c->redis_url, "redis://127.0.0.1:6379/0");
     strcpy(c->prefix, "mpegflow:");
     strcpy(c->pool, "default");
+    c->job_ttl = MF_QUEUE_JOB_TTL;
+    c->events_maxlen = MF_QUEUE_EVENTS_MAXLEN;
+    c->dead_maxlen = MF_QUEUE_DEAD_MAXLEN;
     strcpy(c->backend, "auto");
     strcpy(c->backend_fallback, "none");
     c->concurrency = 1;
@@ -216,6 +238,22 @@ static int validate(const struct mf_config *c, enum mf_config_mode mode, char *e
         snprintf(err, err_len, "MPEGFLOW_REDIS_URL: %s", why);
         return -EINVAL;
     }
+    const char *tls_var = c->redis_ca[0] ? "MPEGFLOW_REDIS_CA" : c->redis_cert[0] ? "MPEGFLOW_REDIS_CERT"
+                        : c->redis_key[0] ? "MPEGFLOW_REDIS_KEY" : c->redis_sni[0] ? "MPEGFLOW_REDIS_SNI"
+                        : c->redis_tls_insecure ? "MPEGFLOW_REDIS_TLS_INSECURE" : NULL;
+    if (tls_var && !u.tls) {
+        snprintf(err, err_len, "%s: set, but MPEGFLOW_REDIS_URL is not rediss:// (TLS)", tls_var);
+        return -EINVAL;
+    }
+    /* Opening a queue loads the TLS files and checks the user/password pair; it connects to nothing. */
+    struct mf_queue_config qc;
+    struct mf_queue *q = NULL;
+    mf_config_queue(c, &qc);
+    if (mf_queue_open(&q, &qc, why, sizeof(why))) {
+        snprintf(err, err_len, "%s%s", strncmp(why, "MPEGFLOW_", 9) ? "MPEGFLOW_REDIS_URL: " : "", why);
+        return -EINVAL;
+    }
+    mf_queue_close(&q);
     if (!valid_name(c->pool)) {
         snprintf(err, err_len, "MPEGFLOW_POOL: letters, digits, '_', '.', '-' only (got '%s')", c->pool);
         return -EINVAL;
@@ -322,4 +360,22 @@ void mf_config_usage(enum mf_config_mode mode, FILE *f)
             continue;
         fprintf(f, "  %-26s %-20s %s\n", o->env ? o->env : "", o->flag ? o->flag : "", o->help);
     }
+}
+
+void mf_config_queue(const struct mf_config *c, struct mf_queue_config *qc)
+{
+    memset(qc, 0, sizeof(*qc));
+    qc->url = c->redis_url;
+    qc->username = c->redis_username;
+    qc->password = c->redis_password;
+    qc->prefix = c->prefix;
+    qc->pool = c->pool;
+    qc->job_ttl_s = (int64_t)c->job_ttl;
+    qc->events_maxlen = c->events_maxlen;
+    qc->dead_maxlen = c->dead_maxlen;
+    qc->tls.ca = c->redis_ca[0] ? c->redis_ca : NULL;
+    qc->tls.cert = c->redis_cert[0] ? c->redis_cert : NULL;
+    qc->tls.key = c->redis_key[0] ? c->redis_key : NULL;
+    qc->tls.sni = c->redis_sni[0] ? c->redis_sni : NULL;
+    qc->tls.insecure = c->redis_tls_insecure;
 }

@@ -13,7 +13,16 @@
 
 struct mf_config {
     char redis_url[1024];
+    char redis_username[128];      /* MPEGFLOW_REDIS_USERNAME: replaces the URL's user (ACL) */
     char redis_password[256];      /* MPEGFLOW_REDIS_PASSWORD: replaces the URL's */
+    char redis_ca[1024];           /* MPEGFLOW_REDIS_CA: CA bundle file or directory */
+    char redis_cert[1024];         /* MPEGFLOW_REDIS_CERT, MPEGFLOW_REDIS_KEY: client certificate */
+    char redis_key[1024];
+    char redis_sni[256];           /* MPEGFLOW_REDIS_SNI */
+    int redis_tls_insecure;        /* MPEGFLOW_REDIS_TLS_INSECURE=1: no verification */
+    double job_ttl;                /* MPEGFLOW_JOB_TTL seconds, 0 = keep finished jobs */
+    int events_maxlen;             /* MPEGFLOW_EVENTS_MAXLEN */
+    int dead_maxlen;               /* MPEGFLOW_DEAD_MAXLEN */
     char prefix[64];               /* MPEGFLOW_REDIS_PREFIX, default "mpegflow:" */
     char pool[64];
     char storage_url[1024];
@@ -55,5 +64,8 @@ int mf_config_load(struct mf_config *c, enum mf_config_mode mode, int argc, char
 /** The flag and environment help text for mode. */
 void mf_config_usage(enum mf_config_mode mode, FILE *f);
 
+struct mf_queue_config;
+/** The Redis part of c as a queue configuration (pointers into c). */
+void mf_config_queue(const struct mf_config *c, struct mf_queue_config *qc);
 
 #endif

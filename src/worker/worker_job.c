@@ -469,7 +469,9 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     if (e->deliveries > cfg->max_attempts) {
         char **pairs = NULL;
         char reason[MF_ERR_MAX + 160];
-        mf_queue_get_job(q, r->job_id, &pairs);
+        if (mf_queue_get_job(q, r->job_id, &pairs) < 0)
+            mf_log(MF_LOG_WARN, r->job_id, "could not read the job's last error", "error",
+                   mf_queue_errstr(q), NULL);
         const char *last = mf_queue_pairs_get(pairs, "error");
         snprintf(reason, sizeof(reason), "gave up after %lld attempts (MPEGFLOW_MAX_ATTEMPTS=%d)%s%s",
                  (long long)e->deliveries - 1, cfg->max_attempts, last && *last ? ": " : "",

@@ -127,7 +127,19 @@ function checkScenario(objs, v, scenario) {
     const d = cm.data;
     assert.equal(d.MPEGFLOW_POOL, pool.name, 'the worker serves its pool');
     assert.equal(d.MPEGFLOW_REDIS_PREFIX, v.redis.keyPrefix);
-    assert.equal(d.MPEGFLOW_REDIS_URL, `redis://${v.redis.host}:${v.redis.port}/${v.redis.db}`, 'URL without password');
+    const r = v.redis;
+    const url = r.sentinel.enabled ? `redis-sentinel://${r.sentinel.addresses.join(',')}/${r.sentinel.masterName}/${r.db}`
+      : `${r.tls.enabled ? 'rediss' : 'redis'}://${r.host}:${r.port}/${r.db}`;
+    assert.equal(d.MPEGFLOW_REDIS_URL, url, 'URL without password');
+    // TLS, ACL user: files mounted from the Secrets/ConfigMap named in the values.
+    const tlsOn = r.tls.enabled;
+    assert.equal(d.MPEGFLOW_REDIS_USERNAME, r.username || undefined);
+    assert.equal(d.MPEGFLOW_REDIS_CA, tlsOn && (r.tls.caSecret || r.tls.caConfigMap)
+      ? `/etc/mpegflow/redis-ca/${r.tls.caKey}` : undefined);
+    assert.equal(d.MPEGFLOW_REDIS_CERT, tlsOn && r.tls.clientCertSecret ? '/etc/mpegflow/redis-client/tls.crt' : undefined);
+    assert.equal(d.MPEGFLOW_REDIS_KEY, tlsOn && r.tls.clientCertSecret ? '/etc/mpegflow/redis-client/tls.key' : undefined);
+    assert.equal(d.MPEGFLOW_REDIS_SNI, (tlsOn && r.tls.serverName) || undefined);
+    assert.equal(d.MPEGFLOW_REDIS_TLS_INSECURE, tlsOn && r.tls.insecureSkipVerify ? '1' : undefined);
     assert.equal(d.MPEGFLOW_STORAGE_URL, v.storage.url);
     assert.equal(d.MPEGFLOW_STORAGE_AUTH, v.storage.auth);
     assert.equal(d.MPEGFLOW_BACKEND, pool.backend);
@@ -189,17 +201,31 @@ function checkScenario(objs, v, scenario) {
     }
     if (v.keda.enabled) {
       // XLEN mode: no consumerGroup (which would switch KEDA to the pending list or the lag).
-      assert.equal(trigger.type, 'redis-streams');
+      assert.equal(trigger.type, v.redis.sentinel.enabled ? 'redis-sentinel-streams' : 'redis-streams');
       assert.equal(trigger.metadata.stream, stream, 'the trigger watches the pool\'s own stream');
       assert.ok(!('consumerGroup' in trigger.metadata), 'consumerGroup would switch KEDA off XLEN');
       for (const k of ['pendingEntriesCount', 'lagCount', 'activationLagCount']) assert.ok(!(k in trigger.metadata));
-      assert.equal(trigger.metadata.address, `${v.redis.host}:${v.redis.port}`);
+      if (v.redis.sentinel.enabled) {
+        assert.equal(trigger.metadata.addresses, v.redis.sentinel.addresses.join(','));
+        assert.equal(trigger.metadata.sentinelMaster, v.redis.sentinel.masterName);
+      } else {
+        assert.equal(trigger.metadata.address, `${v.redis.host}:${v.redis.port}`);
+      }
       assert.equal(trigger.metadata.databaseIndex, String(v.redis.db));
-      if (v.redis.existingSecret) {
+      assert.equal(trigger.metadata.enableTLS, String(tlsOn));
+      assert.equal(trigger.metadata.unsafeSsl, tlsOn && r.tls.insecureSkipVerify ? 'true' : undefined);
+      assert.equal(trigger.metadata.username, r.username || undefined);
+      const refs = [];
+      if (r.existingSecret) refs.push({ parameter: 'password', name: r.existingSecret, key: r.passwordKey });
+      if (tlsOn && r.tls.caSecret) refs.push({ parameter: 'ca', name: r.tls.caSecret, key: r.tls.caKey });
+      if (tlsOn && r.tls.clientCertSecret) {
+        refs.push({ parameter: 'cert', name: r.tls.clientCertSecret, key: 'tls.crt' },
+          { parameter: 'key', name: r.tls.clientCertSecret, key: 'tls.key' });
+      }
+      if (refs.length) {
         const ta = find(objs, 'TriggerAuthentication', trigger.authenticationRef?.name);
         assert.ok(ta, 'the trigger authenticates through a TriggerAuthentication');
-        assert.deepEqual(ta.spec.secretTargetRef,
-          [{ parameter: 'password', name: v.redis.existingSecret, key: v.redis.passwordKey }]);
+        assert.deepEqual(ta.spec.secretTargetRef, refs);
       } else {
         assert.ok(!trigger.authenticationRef);
       }
@@ -336,7 +362,9 @@ function checkScenario(objs, v, scenario) {
     const [dns, redis, storage] = np.egress;
     assert.deepEqual(dns.ports, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     assert.deepEqual(dns.to, v.networkPolicy.dns.to);
-    assert.deepEqual(redis.ports, [{ port: v.redis.port, protocol: 'TCP' }]);
+    const redisPorts = [...new Set([v.redis.port, ...(v.redis.sentinel.enabled
+      ? v.redis.sentinel.addresses.map((a) => Number(a.split(':')[1])) : [])])];
+    assert.deepEqual(redis.ports, redisPorts.map((p) => ({ port: p, protocol: 'TCP' })));
     assert.deepEqual(redis.to, v.networkPolicy.redis.to);
     const u = new URL(v.storage.url);
     const storagePorts = v.networkPolicy.storage.ports?.length ? v.networkPolicy.storage.ports
@@ -617,12 +645,17 @@ if (part === 'schema') {
   refused('storage:\n  url: storage:8333\n', /url/, 'a storage URL without scheme');
   refused('redis:\n  port: 70000\n', /port/, 'a port out of range');
   refused('redis:\n  password: hunter2\n', /additional properties 'password' not allowed/, 'a literal Redis password');
+  refused('redis:\n  sentinel:\n    addresses: [s1]\n', /addresses/, 'a sentinel without a port');
+  refused('redis:\n  tls:\n    enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt redis.tls.enabled');
   refused('worker:\n  scratchSizeLimit: lots\n', /scratchSizeLimit/, 'a size limit that is no quantity');
   refused('worker:\n  logFormat: xml\n', /logFormat/, 'an unknown log format');
   refused('tests:\n  enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt tests.enabled');
   refused('pools:\n  - name: helm-test\n', /"helm-test" is reserved/, 'a pool named like the helm test objects');
   refused('networkPolicy:\n  enable: true\n', /additional properties 'enable' not allowed/, 'a misspelt networkPolicy.enabled');
   // Checks the templates make (cross-field rules), each naming the value.
+  refused('redis:\n  sentinel:\n    enabled: true\n', /redis.sentinel.addresses/, 'Sentinel without sentinels');
+  refused('redis:\n  tls:\n    enabled: true\n  sentinel:\n    enabled: true\n    addresses: [s1:26379]\n',
+    /does not combine Sentinel and TLS/, 'Sentinel with TLS');
   refused('pools:\n  - name: g\n    backend: nvenc\n', /backend nvenc needs gpu >= 1/, 'nvenc without a GPU');
   refused('pools:\n  - name: a\n  - name: a\n', /listed twice/, 'a pool listed twice');
   refused('pools:\n  - name: a\n    minReplicas: 5\n    maxReplicas: 2\n', /maxReplicas/, 'maxReplicas below minReplicas');

@@ -40,10 +40,11 @@ def wait_port(port, proc=None, limit=10, what="server"):
 class RedisServer:
     """redis-server without persistence: a restart loses every key (data loss)."""
 
-    def __init__(self, tmp, port=None):
+    def __init__(self, tmp, port=None, extra_args=()):
         self.dir = os.path.join(tmp, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
+        self.extra_args = list(extra_args)
         self.proc = None
 
     @property
@@ -54,7 +55,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
              "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
-             "--logfile", os.path.join(self.dir, "redis.log")],
+             "--logfile", os.path.join(self.dir, "redis.log")] + self.extra_args,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         wait_port(self.port, self.proc)
         return self

@@ -142,11 +142,12 @@ class Worker:
 
 
 class Harness:
-    def __init__(self):
+    def __init__(self, redis=RedisServer):
+        """redis: a class like servers.RedisServer (tmp -> a server with .url, .port, .start())."""
         self.tmp = tempfile.mkdtemp(prefix="mpegflow-worker-test-")
         self.scratch = os.path.join(self.tmp, "scratch")
         os.makedirs(self.scratch)
-        self.redis = RedisServer(self.tmp).start()
+        self.redis = redis(self.tmp).start()
         self.nginx = Nginx(self.tmp).start()
         self.r = Redis(self.redis.port)
         self.workers = []
@@ -156,6 +157,15 @@ class Harness:
         self.workers.append(w)
         w.wait_http()
         return w
+
+    def worker_ready(self, w, limit=5):
+        """True once the worker's /readyz answers 200 (within limit seconds)."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if http_get(w.http_port, "/readyz")[0] == 200:
+                return True
+            time.sleep(0.1)
+        return False
 
     def upload(self, key, path):
         self.nginx.put_file(key, path)
@@ -228,9 +238,10 @@ class Harness:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def main(cases):
+def main(cases, servers=None):
     """usage: SCRIPT CASE — runs cases[CASE](harness) or, for names ending in
-    '_noserver', cases[CASE]() without servers."""
+    '_noserver', cases[CASE]() without servers. servers: {CASE: RedisServer-like
+    class} for cases that need another kind of Redis."""
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in cases:
         print(f"usage: {sys.argv[0]} {{{'|'.join(cases)}}}", file=sys.stderr)
@@ -245,7 +256,7 @@ def main(cases):
             return 1
         print(f"ok {name} {time.monotonic() - t0:.1f}s")
         return 0
-    h = Harness()
+    h = Harness(**({"redis": servers[name]} if servers and name in servers else {}))
     ok = False
     try:
         cases[name](h)

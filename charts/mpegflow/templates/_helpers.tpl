@@ -76,9 +76,17 @@ mpegflow.io/backend: {{ .pool.backend }}
 {{- printf "%squeue:%s" .root.Values.redis.keyPrefix .pool.name -}}
 {{- end -}}
 
-{{/* Redis URL without the password (the password comes from a Secret as MPEGFLOW_REDIS_PASSWORD). */}}
+{{/* Redis URL without the password (the password comes from a Secret as MPEGFLOW_REDIS_PASSWORD):
+redis-sentinel://s1,s2/master/db with redis.sentinel, rediss:// with redis.tls, else redis://. */}}
 {{- define "mpegflow.redisURL" -}}
-{{- printf "redis://%s:%d/%d" .Values.redis.host (int .Values.redis.port) (int .Values.redis.db) -}}
+{{- $r := .Values.redis -}}
+{{- if $r.sentinel.enabled -}}
+{{- if $r.tls.enabled -}}{{- fail "redis.sentinel.enabled with redis.tls.enabled: the worker does not combine Sentinel and TLS yet" -}}{{- end -}}
+{{- if not $r.sentinel.addresses -}}{{- fail "redis.sentinel.addresses: at least one host:port with redis.sentinel.enabled" -}}{{- end -}}
+{{- printf "redis-sentinel://%s/%s/%d" (join "," $r.sentinel.addresses) $r.sentinel.masterName (int $r.db) -}}
+{{- else -}}
+{{- printf "%s://%s:%d/%d" (ternary "rediss" "redis" $r.tls.enabled) $r.host (int $r.port) (int $r.db) -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "mpegflow.terminationGracePeriodSeconds" -}}

@@ -170,6 +170,16 @@ spec:
           mountPath: {{ $v.worker.scratchDir }}
         - name: tmp
           mountPath: /tmp
+        {{- if and $v.redis.tls.enabled (or $v.redis.tls.caSecret $v.redis.tls.caConfigMap) }}
+        - name: redis-ca
+          mountPath: /etc/mpegflow/redis-ca
+          readOnly: true
+        {{- end }}
+        {{- if and $v.redis.tls.enabled $v.redis.tls.clientCertSecret }}
+        - name: redis-client
+          mountPath: /etc/mpegflow/redis-client
+          readOnly: true
+        {{- end }}
         {{- with $pool.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -183,6 +193,25 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: {{ $v.worker.tmpSizeLimit }}
+    {{- with $v.redis.tls }}
+    {{- if and .enabled .caSecret }}
+    - name: redis-ca
+      secret:
+        secretName: {{ .caSecret }}
+        items: [{ key: {{ .caKey | quote }}, path: {{ .caKey | quote }} }]
+    {{- else if and .enabled .caConfigMap }}
+    - name: redis-ca
+      configMap:
+        name: {{ .caConfigMap }}
+        items: [{ key: {{ .caKey | quote }}, path: {{ .caKey | quote }} }]
+    {{- end }}
+    {{- if and .enabled .clientCertSecret }}
+    - name: redis-client
+      secret:
+        secretName: {{ .clientCertSecret }}
+        items: [{ key: tls.crt, path: tls.crt }, { key: tls.key, path: tls.key }]
+    {{- end }}
+    {{- end }}
     {{- with $pool.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
