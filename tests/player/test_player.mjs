@@ -152,6 +152,7 @@ console.log(`RESULT-BW ${sample} ` + variants.map(({ v }) => `${path.dirname(v.u
 
 // --- players --------------------------------------------------------------------
 let server, browser;
+const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`${what}: no answer in ${ms / 1000} s`)), ms).unref())]);
 async function players() {
   const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
                   '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js') };
@@ -172,7 +173,7 @@ async function players() {
     executablePath: chromium, headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${path.join(tmp, 'chromium')}`],
+           '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${path.join(tmp, 'chromium')}`],
   });
   const heights = master.playlists.map((p) => p.attributes.RESOLUTION.height);
 
@@ -180,7 +181,7 @@ async function players() {
     const page = await browser.newPage();
     await page.goto(base + '/');
     await page.addScriptTag({ url: base + (player === 'hls.js' ? '/hls.js' : '/shaka.js') });
-    const r = await page.evaluate(playHls, player, base + '/out/hls/master.m3u8', heights);
+    const r = await withTimeout(page.evaluate(playHls, player, base + '/out/hls/master.m3u8', heights), 60000, `${player} page`);
     console.log(`${player}: ${JSON.stringify(r)}`);
     check(`${player}-plays`, r.ended && !r.errors.length, `${player}: ended ${r.ended} at ${r.currentTime}, errors ${JSON.stringify(r.errors)}`);
     check(`${player}-buffered-0`, r.bufferedStart !== null && r.bufferedStart <= 0.001, `${player}: buffered from ${r.bufferedStart}`);
@@ -193,7 +194,7 @@ async function players() {
     const name = path.dirname(v.uri);
     const page = await browser.newPage();
     await page.goto(base + '/');
-    const r = await page.evaluate(playMp4, `${base}/out/${name}.mp4`);
+    const r = await withTimeout(page.evaluate(playMp4, `${base}/out/${name}.mp4`), 45000, `${name}.mp4 page`);
     check('mp4-plays', r.ended && !r.error && r.videoHeight === v.attributes.RESOLUTION.height,
           `${name}.mp4: ${JSON.stringify(r)}`);
     await page.close();
@@ -299,9 +300,10 @@ try {
   code = 1;
 } finally {
   if (browser) {
+    // A browser that crashed may never answer close(): give it 5 s, then kill it by PID.
     const proc = browser.process();
-    await browser.close().catch(() => {});
-    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   }
   if (server) server.close();
   fs.rmSync(tmp, { recursive: true, force: true });
