@@ -42,10 +42,10 @@ static void hls_options(AVDictionary **opts, const char *path, double hls_time)
     av_dict_set(opts, "hls_segment_filename", seg, 0);
     av_dict_set(opts, "hls_fmp4_init_filename", "init.mp4", 0);
     av_dict_set(opts, "hls_flags", "independent_segments", 0);
-    /* MSE and FFmpeg's HLS demuxer ignore the init segment's edit list, so
-     * the B-frame delay must not be in the fragments' timeline: with signed
-     * composition offsets (trun v1) the first picture is presented at 0,
-     * the time its audio starts. */
+    /* MSE players (hls.js passes fMP4 through, Shaka) do not apply the init
+     * segment's edit list, so the B-frame delay must not be in the
+     * fragments' timeline: with signed composition offsets (trun v1) the
+     * first picture is presented at 0, the time its audio starts. */
     av_dict_set(opts, "hls_segment_options", "movflags=+negative_cts_offsets", 0);
 }
 
@@ -118,8 +118,10 @@ static int release_oldest(struct mf_muxer *m, char *err, size_t err_len)
     else if (m->last_duration <= 0)
         m->last_duration = p->duration;
     p->duration = m->last_duration;
-    if (p->pts + p->duration > m->end_pts)
+    if (!m->n_released || p->pts + p->duration > m->end_pts)
         m->end_pts = p->pts + p->duration;
+    if (!m->n_released++ || p->pts < m->start_pts)
+        m->start_pts = p->pts;
     memmove(m->held, m->held + 1, --m->n_held * sizeof(*m->held));
     int ret = write_now(m, p, m->video_index, err, err_len);
     av_packet_free(&p);
@@ -172,7 +174,8 @@ static int fix_last_extinf(struct mf_muxer *m)
         return 0;
     text[len] = '\0';
     double before = 0;
-    double end = m->video_index >= 0 ? m->end_pts * av_q2d(m->in_tb[m->video_index]) : 0;
+    double end = m->video_index >= 0 && m->n_released > 0
+                 ? (m->end_pts - m->start_pts) * av_q2d(m->in_tb[m->video_index]) : 0;
     char *last = NULL;
     for (char *p = strstr(text, "#EXTINF:"); p; p = strstr(p + 1, "#EXTINF:")) {
         if (last)

@@ -30,7 +30,8 @@ struct mf_muxer {
     int n_held;
     int64_t seen[MF_MUX_SEEN];     /* the PTS of the last packets, held or written */
     int n_seen;
-    int64_t end_pts;               /* end of the last picture, input time base */
+    int64_t start_pts, end_pts;    /* first picture, end of the last, input time base */
+    int64_t n_released;
     int64_t last_duration;         /* in the input time base, for the last picture */
     int video_index, audio_index;  /* -1 when absent */
     AVRational in_tb[2];           /* by our stream index */
