@@ -20,7 +20,7 @@ from servers import Nginx, RedisServer, die_with_parent, free_port  # noqa: E402
 build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build")
 sample = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "..", "shared", "media", "mp4_h264_aac_640x360_17s.mp4")
 outdir = os.path.abspath(sys.argv[3] if len(sys.argv) > 3 else "demo-worker-output")
-mpegflow = os.path.join(build, "src", "mpegflow")
+mpegflow = os.path.join(build, "tools", "mpegflow")
 
 tmp = tempfile.mkdtemp(prefix="mpegflow-demo-")
 redis = RedisServer(tmp).start()
