@@ -22,6 +22,7 @@
 #include "http.h"
 #include "common/log.h"
 #include "metrics.h"
+#include "readiness.h"
 #include "worker.h"
 #include "worker_internal.h"
 #include "common/clock.h"
@@ -51,7 +52,8 @@ void mf_worker_nap(struct mf_worker *w, int ms)
     pthread_mutex_unlock(&w->lock);
 }
 
-static struct mf_queue *open_queue(struct mf_worker *w)
+/* timeout_ms: connect and command timeout (0: the queue's defaults). */
+static struct mf_queue *open_queue(struct mf_worker *w, int timeout_ms)
 {
     const struct mf_config *cfg = w->cfg;
     static atomic_int warned;
@@ -62,6 +64,7 @@ static struct mf_queue *open_queue(struct mf_worker *w)
                "host name are NOT verified; anyone on the path can read and change the queue", NULL);
     qc.consumer = w->consumer;
     qc.reachable = &w->redis_up;
+    qc.connect_timeout_ms = qc.command_timeout_ms = timeout_ms;
     struct mf_queue *q;
     char err[256];
     if (mf_queue_open(&q, &qc, err, sizeof(err))) {
@@ -115,7 +118,7 @@ static void *job_thread(void *arg)
     struct job_thread *jt = arg;
     struct mf_worker *w = jt->w;
     const struct mf_config *cfg = w->cfg;
-    struct mf_queue *q = open_queue(w);
+    struct mf_queue *q = open_queue(w, 0);
     int down_logged = 0;
     while (q && !atomic_load(&w->draining)) {
         if (!reserve(w)) {
@@ -160,7 +163,7 @@ static void *job_thread(void *arg)
 static void *heartbeat_thread(void *arg)
 {
     struct mf_worker *w = arg;
-    struct mf_queue *q = open_queue(w);
+    struct mf_queue *q = open_queue(w, 0);
     int64_t interval = (int64_t)(w->cfg->claim_timeout * 1000 / 3);
     int64_t last_beat = 0, last_cmd = 0;
     int beat_logged = 0;
@@ -278,6 +281,7 @@ static void *signal_thread(void *arg)
             mf_log(MF_LOG_INFO, NULL, "draining: no new jobs, waiting for in-flight jobs",
                    "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "drain_timeout_s", t, NULL);
             pthread_mutex_lock(&w->lock);
+            atomic_store(&w->drain_deadline_ms, mf_mono_ms() + (int64_t)(w->cfg->drain_timeout * 1000));
             atomic_store(&w->draining, 1);
             pthread_cond_broadcast(&w->cond);
             pthread_mutex_unlock(&w->lock);
@@ -311,6 +315,10 @@ static int probe_ready(void *opaque, const char **why)
         *why = "Redis unreachable";
         return 0;
     }
+    if (!mf_readiness_fresh(w)) {
+        *why = "Redis did not answer a PING in the last 3 s";
+        return 0;
+    }
     return 1;
 }
 
@@ -333,7 +341,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     struct job_thread jt[MF_MAX_CONCURRENCY] = { 0 };
     static struct signal_ctx sc;
     struct mf_http *http = NULL;
-    pthread_t hb, sig;
+    pthread_t hb, sig, rd;
     char err[512], host[64] = "mpegflow";
     int ret = 0;
 
@@ -395,6 +403,8 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     for (int i = 0; i < cfg->concurrency; i++)
         pthread_create(&jt[i].tid, NULL, job_thread, &jt[i]);
     pthread_create(&hb, NULL, heartbeat_thread, w);
+    int pinging = http && (w->ping_q = open_queue(w, READY_PING_TIMEOUT_MS))
+                  && !pthread_create(&rd, NULL, mf_readiness_thread, w);
 
     /* Wait for the job threads; once draining, for at most the drain timeout. */
     pthread_mutex_lock(&w->lock);
@@ -421,6 +431,8 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     for (int i = 0; i < cfg->concurrency; i++)
         pthread_join(jt[i].tid, NULL);
     pthread_join(hb, NULL);
+    if (pinging)
+        pthread_join(rd, NULL);
     mf_log(MF_LOG_INFO, NULL, "worker stopped", NULL);
 out:
     mf_http_stop(&http);
