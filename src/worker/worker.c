@@ -84,6 +84,7 @@ static struct mf_storage *open_storage(const struct mf_config *cfg, char *err, s
         .secret_key = cfg->aws_secret_key,
         .region = cfg->aws_region,
         .max_input_bytes = cfg->max_input_bytes,
+        .low_speed_time_s = (long)cfg->storage_stall_timeout,
     };
     return mf_storage_open(&sc, err, err_len);
 }
