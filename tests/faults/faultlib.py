@@ -10,7 +10,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
-from workerharness import (DEAD, EVENTS, PREFIX, STREAM, Failure, check, clip, entry_ms,  # noqa: E402,F401
+from workerharness import (DEAD, EVENTS, MPEGFLOW, PREFIX, STREAM, Failure, check, clip, entry_ms,  # noqa: E402,F401
                            http_get, main, slow_job, small_job)
 from servers import RedisServer  # noqa: E402,F401
 from fault_proxy import FaultProxy  # noqa: E402,F401

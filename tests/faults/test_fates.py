@@ -4,13 +4,15 @@ its own redis-server and nginx (tests/lib/workerharness.py) and takes under ~20 
 
 usage: test_fates.py CASE
 """
+import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultlib import (STREAM, check, clip, entry_ms, exactly_once, final_events, http_get,  # noqa: E402
+from faultlib import (MPEGFLOW, STREAM, RedisServer, check, clip, entry_ms, exactly_once, final_events, http_get,  # noqa: E402
                       logged, main, restart_redis_empty, running_worker, slow_job,
                       small_job, stop_worker, wait_metric)
 
@@ -76,6 +78,44 @@ def case_paused_redis_recorded(h):
     check(not logged(w, "another worker owns it"), "logged as owned by another worker")
     exactly_once(h, ["p1"])
     stop_worker(w)
+
+
+def case_fate_deadline_recoverable(h):
+    """Redis down for good during a hand-back: the worker retries until the drain
+    deadline (1 s) + 10 s, then exits 0 and logs the job as not recorded, with how to
+    recover and its JSON; resubmitted from the log to a new Redis, it runs."""
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
+    a = h.worker("a", MPEGFLOW_DRAIN_TIMEOUT=1, MPEGFLOW_CLAIM_TIMEOUT=30)
+    h.xadd(slow_job("dl1", "uploads/slow.mp4"))
+    h.wait_encoding("dl1")
+    h.r.close()
+    h.redis.kill()
+    t0 = time.monotonic()
+    a.signal(signal.SIGTERM)
+    time.sleep(0.1)
+    a.signal(signal.SIGTERM)
+    check(a.wait(25) == 0, "worker exit status")
+    took = time.monotonic() - t0
+    check(10 <= took <= 20, f"exited {took:.1f}s after SIGTERM: want the drain deadline (1 s) + 10 s of tries")
+    lines = logged(a, "was not recorded")
+    check(len(lines) == 1 and lines[0].get("job") == "dl1", f"'not recorded' lines: {lines}")
+    line = lines[0]
+    check("mpegflow submit" in line.get("recover", "") and "claim timeout" in line.get("recover", ""),
+          f"no way to recover in {line}")
+    job = json.loads(line["job_json"])
+    check(job.get("id") == "dl1", f"job_json {line['job_json']}")
+    print(f"figure: Redis down during a hand-back: worker exited {took:.1f}s after SIGTERM, "
+          f"logged: {line['msg']}")
+    h.redis = RedisServer(h.tmp, port=h.redis.port).start()     # empty: the entry is gone
+    path = os.path.join(h.tmp, "dl1.json")
+    with open(path, "w") as f:
+        f.write(line["job_json"])
+    b = h.worker("b")
+    r = subprocess.run([MPEGFLOW, "submit", path, "--wait", "--timeout", "30"], capture_output=True, text=True,
+                       env=dict(os.environ, MPEGFLOW_REDIS_URL=h.redis.url), timeout=60)
+    check(r.returncode == 0, f"resubmitted job: exit {r.returncode}: {r.stderr}")
+    exactly_once(h, ["dl1"])
+    stop_worker(b)
 
 
 def case_readyz_paused_redis(h):
