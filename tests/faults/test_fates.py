@@ -258,6 +258,58 @@ def case_sigterm_twice(h):
     stop_worker(next(w for w in ws if w is not a))
 
 
+def pid1_worker(h, name, **env):
+    """A worker that is PID 1 of its own PID namespace (as in a container without an
+    init), through unshare; exit 77 where that is not permitted. Returns the harness
+    worker (its proc is unshare's, which exits with the worker's status) and the
+    worker's pid as the host sees it, to signal it directly."""
+    probe = subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "true"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        print(f"unshare refused ({probe.stderr.decode().strip()}): skipped")
+        sys.exit(77)
+    wrapper = os.path.join(h.tmp, "pid1.sh")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec unshare --pid --fork --kill-child --mount-proc {MPEGFLOW} "$@"\n')
+    os.chmod(wrapper, 0o755)
+    import workerharness
+    saved, workerharness.MPEGFLOW = workerharness.MPEGFLOW, wrapper
+    try:
+        w = h.worker(name, **env)
+    finally:
+        workerharness.MPEGFLOW = saved
+    with open(f"/proc/{w.pid}/task/{w.pid}/children") as f:
+        inner = int(f.read().split()[0])
+    with open(f"/proc/{inner}/status") as f:
+        nspid = [line.split()[-1] for line in f if line.startswith("NSpid:")]
+    check(nspid == ["1"], f"the worker is not PID 1 in its namespace: NSpid {nspid}")
+    return w, inner
+
+
+def case_sigterm_pid1(h):
+    """As PID 1 (where a signal without a handler is ignored): SIGTERM drains, the job
+    finishes here; a second worker, also PID 1, hands its job back on SIGTERM twice."""
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
+    w, pid = pid1_worker(h, "p1", MPEGFLOW_DRAIN_TIMEOUT=60, MPEGFLOW_CLAIM_TIMEOUT=30)
+    h.xadd(slow_job("one", "uploads/slow.mp4"))
+    h.wait_encoding("one")
+    os.kill(pid, signal.SIGTERM)
+    check(w.wait(30) == 0, "PID 1 worker: exit status after the drain")
+    check([e["state"] for _, e in h.events("one")] == ["running", "succeeded"], f"events {h.events('one')}")
+    a, apid = pid1_worker(h, "p2", MPEGFLOW_DRAIN_TIMEOUT=60, MPEGFLOW_CLAIM_TIMEOUT=30)
+    h.xadd(slow_job("two", "uploads/slow.mp4"))
+    h.wait_encoding("two")
+    os.kill(apid, signal.SIGTERM)
+    time.sleep(0.1)
+    os.kill(apid, signal.SIGTERM)
+    check(a.wait(10) == 0, "PID 1 worker: exit status after the second signal")
+    check([e["state"] for _, e in h.events("two")] == ["running", "queued"], f"events {h.events('two')}")
+    b = h.worker("b", MPEGFLOW_CLAIM_TIMEOUT=30)
+    h.wait_state("two", ["succeeded", "failed"], 30)
+    exactly_once(h, ["one", "two"])
+    stop_worker(b)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
