@@ -4,10 +4,10 @@
 
 #include "readiness.h"
 
-int mf_readiness_fresh(const struct mf_worker *w)
+int mf_readiness_stalled(const struct mf_worker *w)
 {
-    int64_t ok = atomic_load(&w->ping_ok_ms);
-    return ok && mf_mono_ms() - ok < READY_FRESH_MS;
+    int64_t since = atomic_load(&w->ping_sent_ms);
+    return since && mf_mono_ms() - since >= READY_STALL_MS;
 }
 
 void *mf_readiness_thread(void *arg)
@@ -20,8 +20,9 @@ void *mf_readiness_thread(void *arg)
         if (stop)
             break;
         int64_t t0 = mf_mono_ms();
-        if (mf_queue_ping(w->ping_q) == 0)
-            atomic_store(&w->ping_ok_ms, mf_mono_ms());
+        atomic_store(&w->ping_sent_ms, t0);
+        mf_queue_ping(w->ping_q);      /* marks w->redis_up either way */
+        atomic_store(&w->ping_sent_ms, 0);
         int64_t left = READY_PING_EVERY_MS - (mf_mono_ms() - t0);
         if (left <= 0)
             continue;

@@ -52,8 +52,9 @@ void mf_worker_nap(struct mf_worker *w, int ms)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* timeout_ms: connect and command timeout (0: the queue's defaults). */
-static struct mf_queue *open_queue(struct mf_worker *w, int timeout_ms)
+/* timeout_ms: connect and command timeout, backoff_ms: the reconnection backoff cap
+ * (0: the queue's defaults). */
+static struct mf_queue *open_queue(struct mf_worker *w, int timeout_ms, int backoff_ms)
 {
     const struct mf_config *cfg = w->cfg;
     static atomic_int warned;
@@ -65,6 +66,7 @@ static struct mf_queue *open_queue(struct mf_worker *w, int timeout_ms)
     qc.consumer = w->consumer;
     qc.reachable = &w->redis_up;
     qc.connect_timeout_ms = qc.command_timeout_ms = timeout_ms;
+    qc.backoff_max_ms = backoff_ms;
     struct mf_queue *q;
     char err[256];
     if (mf_queue_open(&q, &qc, err, sizeof(err))) {
@@ -119,7 +121,7 @@ static void *job_thread(void *arg)
     struct job_thread *jt = arg;
     struct mf_worker *w = jt->w;
     const struct mf_config *cfg = w->cfg;
-    struct mf_queue *q = open_queue(w, 0);
+    struct mf_queue *q = open_queue(w, 0, 0);
     int down_logged = 0;
     while (q && !atomic_load(&w->draining)) {
         if (!reserve(w)) {
@@ -164,7 +166,7 @@ static void *job_thread(void *arg)
 static void *heartbeat_thread(void *arg)
 {
     struct mf_worker *w = arg;
-    struct mf_queue *q = open_queue(w, 0);
+    struct mf_queue *q = open_queue(w, 0, 0);
     int64_t interval = (int64_t)(w->cfg->claim_timeout * 1000 / 3);
     int64_t last_beat = 0, last_cmd = 0;
     int beat_logged = 0;
@@ -316,8 +318,8 @@ static int probe_ready(void *opaque, const char **why)
         *why = "Redis unreachable";
         return 0;
     }
-    if (!mf_readiness_fresh(w)) {
-        *why = "Redis did not answer a PING in the last 3 s";
+    if (mf_readiness_stalled(w)) {
+        *why = "Redis has not answered a PING for 3 s";
         return 0;
     }
     return 1;
@@ -404,7 +406,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     for (int i = 0; i < cfg->concurrency; i++)
         pthread_create(&jt[i].tid, NULL, job_thread, &jt[i]);
     pthread_create(&hb, NULL, heartbeat_thread, w);
-    int pinging = http && (w->ping_q = open_queue(w, READY_PING_TIMEOUT_MS))
+    int pinging = http && (w->ping_q = open_queue(w, READY_PING_TIMEOUT_MS, READY_BACKOFF_MAX_MS))
                   && !pthread_create(&rd, NULL, mf_readiness_thread, w);
 
     /* Wait for the job threads; once draining, for at most the drain timeout. */

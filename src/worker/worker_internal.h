@@ -51,7 +51,7 @@ struct mf_worker {
     atomic_llong drain_deadline_ms;    /* monotonic, set at the first signal (0: not draining) */
     atomic_int redis_up;
     atomic_llong alive_ms;         /* heartbeat thread's last tick (monotonic) */
-    atomic_llong ping_ok_ms;       /* the readiness PING's last answer (monotonic; readiness.c) */
+    atomic_llong ping_sent_ms;     /* the readiness PING in flight since (monotonic, 0: none; readiness.c) */
     struct mf_queue *ping_q;       /* the readiness PING's own connection */
     atomic_int reserved;           /* --max-jobs: jobs taken or being read */
     atomic_int finished;
