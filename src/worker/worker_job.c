@@ -1,8 +1,9 @@
 /*
  * One job's life in the worker: parse, fetch to a scratch dir, transcode,
- * upload the outputs then result.json last, and record the end in Redis.
- * Every exit path removes the scratch dir and ends in exactly one of
- * succeeded / failed (dead-letter) / retried / handed back / lost.
+ * upload the outputs then result.json last, and record the end in Redis
+ * (worker_fate.c). Every exit path removes the scratch dir and ends in exactly
+ * one of succeeded / failed (dead-letter) / retried / handed back / lost /
+ * unrecorded (Redis never answered before the drain deadline: recoverable).
  */
 #include <ctype.h>
 #include <errno.h>
