@@ -82,6 +82,41 @@ def case_paused_redis_recorded(h):
     stop_worker(w)
 
 
+def case_paused_redis_handback(h):
+    """Item 4, hand-back side: Redis paused past the command timeout while a worker
+    hands its job back (SIGTERM twice). The retry sees that the first try landed and
+    logs the hand-back as done (before: one try under the hard stop, 'releasing the
+    job failed'); one 'queued' event; another worker runs the job once."""
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
+    a = h.worker("a", MPEGFLOW_DRAIN_TIMEOUT=120, MPEGFLOW_CLAIM_TIMEOUT=30)
+    h.xadd(slow_job("ph1", "uploads/slow.mp4"))
+    h.wait_encoding("ph1")
+    h.redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        a.signal(signal.SIGTERM)
+        time.sleep(0.1)
+        a.signal(signal.SIGTERM)
+        # The first try timed out: the worker retries (or, before issue 16, gave up).
+        def timed_out():
+            return [x for x in a.logs() if x.get("job") == "ph1"
+                    and ("Redis unreachable" in x["msg"] or "releasing the job failed" in x["msg"])]
+        end = time.monotonic() + 16
+        while not timed_out() and time.monotonic() < end:
+            time.sleep(0.1)
+        check(timed_out(), "the hand-back's first try did not time out during the pause: the case proves nothing")
+    finally:
+        h.redis.proc.send_signal(signal.SIGCONT)
+    check(a.wait(15) == 0, "worker exit status")
+    done = logged(a, "job handed back")
+    check(len(done) == 1 and done[0].get("recorded"), f"hand-back not logged as landed: {done}; "
+          f"{[x['msg'] for x in a.logs() if x.get('level') in ('warn', 'error')]}")
+    check([e["state"] for _, e in h.events("ph1")] == ["running", "queued"], f"events {h.events('ph1')}")
+    b = h.worker("b", MPEGFLOW_CLAIM_TIMEOUT=30)
+    h.wait_state("ph1", ["succeeded", "failed"], 30)
+    exactly_once(h, ["ph1"])
+    stop_worker(b)
+
+
 def case_fate_deadline_recoverable(h):
     """Redis down for good during a hand-back: the worker retries until the drain
     deadline (1 s) + 10 s, then exits 0 and logs the job as not recorded, with how to
