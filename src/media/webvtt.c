@@ -14,37 +14,25 @@ void mf_vtt_time(int64_t ms, char out[24])
              (int)(ms / 1000 % 60), (int)(ms % 1000));
 }
 
-/* Append n bytes if they fit with a NUL, never cutting a UTF-8 sequence. */
-static size_t put(char *out, size_t o, size_t len, const char *s, size_t n)
-{
-    if (o + n >= len) {
-        n = o < len ? len - 1 - o : 0;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-        memcpy(out + o, s, n);
-        out[o + n] = '\0';
-        return len;            /* full */
-    }
-    memcpy(out + o, s, n);
-    out[o + n] = '\0';
-    return o + n;
-}
-
 void mf_vtt_escape(const char *in, char *out, size_t len)
 {
     size_t o = 0;
     if (!len)
         return;
-    out[0] = '\0';
-    for (const char *p = in; *p && o < len; p++) {
-        switch (*p) {
-        case '&': o = put(out, o, len, "&amp;", 5); break;
-        case '<': o = put(out, o, len, "&lt;", 4); break;
-        case '>': o = put(out, o, len, "&gt;", 4); break;
-        case '\r': break;
-        default: o = put(out, o, len, p, 1); break;
+    for (const unsigned char *p = (const unsigned char *)in; *p;) {
+        const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
+        size_t n = rep ? strlen(rep) : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 1;
+        if (!rep && strnlen((const char *)p, n) < n)
+            break;                 /* a cut UTF-8 sequence at the end */
+        if (o + n >= len)
+            break;                 /* whole characters and entities only */
+        if (*p != '\r') {
+            memcpy(out + o, rep ? rep : (const char *)p, n);
+            o += n;
         }
+        p += rep ? 1 : n;
     }
+    out[o] = '\0';
 }
 
 /* Trim each line, drop empty lines (a blank line ends a cue) and "-->". */
