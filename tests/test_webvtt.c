@@ -59,6 +59,13 @@ static void test_text(void)
     mf_vtt_escape("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);   /* never half a UTF-8 character */
     CHECK_STR_EQ(out, "\xc3\xa9");
 
+    /* libavcodec's webvtt encoder: its tags kept, the text between them escaped */
+    char big[128];
+    mf_vtt_escape_markup("<i>a < b</i> & <b>c</b> <c.red>d</c> x > y <u>", big, sizeof(big));
+    CHECK_STR_EQ(big, "<i>a &lt; b</i> &amp; <b>c</b> &lt;c.red&gt;d&lt;/c&gt; x &gt; y <u>");
+    mf_vtt_escape_markup("<i>\xc3\xa9</i>", big, 6);
+    CHECK_STR_EQ(big, "<i>\xc3\xa9");
+
     struct mf_vtt_track t = { 0 };
     CHECK_INT_EQ(mf_vtt_add(&t, 0, 1000, "  one  \n\n\n two --> three \n"), 0);
     CHECK_INT_EQ(t.n, 1);

@@ -217,8 +217,8 @@ static int add_subtitle(struct mf_subtitles *ss, struct mf_subtitle_stream *s, c
     }
     if (!sub->num_rects)
         return 0;
-    char *text = malloc(CUE_BUF);
-    int ret = text ? 0 : AVERROR(ENOMEM);
+    char *text = malloc(CUE_BUF), *cue = malloc(CUE_BUF);
+    int ret = text && cue ? 0 : AVERROR(ENOMEM);
     for (unsigned i = 0; ret >= 0 && i < sub->num_rects; i++) {
         const AVSubtitleRect *r = sub->rects[i];
         int n = -1;
@@ -228,19 +228,23 @@ static int add_subtitle(struct mf_subtitles *ss, struct mf_subtitle_stream *s, c
             one.rects = rects;
             one.num_rects = 1;
             n = avcodec_encode_subtitle(s->enc, (uint8_t *)text, CUE_BUF - 1, &one);
-            if (n >= 0)
+            if (n >= 0) {
                 text[n] = '\0';
+                mf_vtt_escape_markup(text, cue, CUE_BUF);
+                n = (int)strlen(cue);
+            }
         } else if (r->type == SUBTITLE_TEXT && r->text) {
-            mf_vtt_escape(r->text, text, CUE_BUF);
-            n = (int)strlen(text);
+            mf_vtt_escape(r->text, cue, CUE_BUF);
+            n = (int)strlen(cue);
         }
         if (n <= 0) {
             s->vtt.dropped++;
             continue;
         }
-        ret = mf_vtt_add(&s->vtt, start, end, text);
+        ret = mf_vtt_add(&s->vtt, start, end, cue);
     }
     free(text);
+    free(cue);
     t->cues = s->vtt.n;
     return ret < 0 ? AVERROR(ENOMEM) : 0;
 }
@@ -355,6 +359,11 @@ int mf_subtitles_write(struct mf_subtitles *ss, const char *outdir, int mp4, con
         return AVERROR(-ret);
     }
     ss->wrote = 1;
+    double total = 0;       /* the playlist may say a little more than the MP4 */
+    for (int i = 0; i < n_segs; i++)
+        total += durs[i];
+    if (total > end_s)
+        end_s = total;
     char path[MF_PATH_MAX];
     for (int i = 0; i < ss->n && ret >= 0; i++) {
         struct mf_subtitle_stream *s = &ss->s[i];

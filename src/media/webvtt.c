@@ -35,6 +35,45 @@ void mf_vtt_escape(const char *in, char *out, size_t len)
     out[o] = '\0';
 }
 
+static const char *const vtt_tags[] = { "<i>", "</i>", "<b>", "</b>", "<u>", "</u>", NULL };
+
+void mf_vtt_escape_markup(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    if (!len)
+        return;
+    for (const char *p = in; *p;) {
+        const char *tag = NULL;
+        for (const char *const *t = vtt_tags; *p == '<' && *t && !tag; t++)
+            if (!strncmp(p, *t, strlen(*t)))
+                tag = *t;
+        if (tag) {
+            size_t n = strlen(tag);
+            if (o + n >= len)
+                break;
+            memcpy(out + o, tag, n);
+            o += n;
+            p += n;
+            continue;
+        }
+        /* The rest as plain text, one character at a time. */
+        char one[5] = { p[0] }, esc[8];
+        size_t n = (unsigned char)*p >= 0xF0 ? 4 : (unsigned char)*p >= 0xE0 ? 3 : (unsigned char)*p >= 0xC0 ? 2 : 1;
+        if (strnlen(p, n) < n)
+            break;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        mf_vtt_escape(one, esc, sizeof(esc));
+        size_t k = strlen(esc);
+        if (o + k >= len)
+            break;
+        memcpy(out + o, esc, k);
+        o += k;
+        p += n;
+    }
+    out[o] = '\0';
+}
+
 /* Trim each line, drop empty lines (a blank line ends a cue) and "-->". */
 static char *clean_text(const char *text)
 {

@@ -36,6 +36,11 @@ void mf_vtt_time(int64_t ms, char out[24]);
  * len - 1 bytes, cut at a character boundary. */
 void mf_vtt_escape(const char *in, char *out, size_t len);
 
+/** The same for text that holds WebVTT's <i> <b> <u> (and their ends), as
+ * libavcodec's webvtt encoder writes it: those are kept, every other & < >
+ * is escaped (that encoder passes the text between tags through as it is). */
+void mf_vtt_escape_markup(const char *in, char *out, size_t len);
+
 /**
  * Add a cue. text is cue text already (see mf_vtt_escape); it is trimmed,
  * blank lines and "-->" are removed. end may be MF_VTT_OPEN_END. A cue that
