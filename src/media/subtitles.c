@@ -124,7 +124,7 @@ int mf_subtitles_open(struct mf_subtitles *ss, struct mf_input *in, const struct
                       int64_t zero_us, struct mf_result *result, char *err, size_t err_len)
 {
     *ss = (struct mf_subtitles){ .captions = -1, .zero_us = zero_us, .result = result,
-                                 .want_captions = job->subtitles == MF_SUBTITLES_ALL };
+                                 .want_captions = job->subtitles == MF_SUBTITLES_ALL, .job_mode = job->subtitles };
     for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
         AVStream *st = in->fmt->streams[i];
         if (st->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE)
@@ -280,11 +280,19 @@ int mf_subtitles_packet(struct mf_subtitles *ss, AVPacket *pkt, AVRational tb, i
 int mf_subtitles_frame(struct mf_subtitles *ss, const AVFrame *f, int64_t pts_us)
 {
     const AVFrameSideData *sd = av_frame_get_side_data(f, AV_FRAME_DATA_A53_CC);
-    if (!sd || !sd->size || !ss->want_captions)
+    if (!sd || !sd->size)
         return 0;
+    if (!ss->want_captions) {
+        if (!ss->captions_seen++)
+            skip(ss->result, -1, "und", "eia_608", "%s", ss->job_mode == MF_SUBTITLES_NONE
+                 ? "not asked for (subtitles: \"none\")"
+                 : "captions in the video carry no language: kept only with subtitles \"all\"");
+        return 0;
+    }
     if (ss->captions < 0) {
         if (ss->n >= MF_MAX_TEXT_TRACKS) {
             ss->want_captions = 0;
+            ss->captions_seen = 1;
             skip(ss->result, -1, "und", "eia_608", "over the limit of %d subtitle tracks per job", MF_MAX_TEXT_TRACKS);
             return 0;
         }
@@ -294,6 +302,7 @@ int mf_subtitles_frame(struct mf_subtitles *ss, const AVFrame *f, int64_t pts_us
         if (ret < 0) {
             free_stream(s);
             ss->want_captions = 0;
+            ss->captions_seen = 1;
             if (ret == AVERROR(ENOMEM))
                 return ret;
             skip(ss->result, -1, "und", "eia_608", "cannot open the caption decoder: %s", av_err2str(ret));
@@ -357,6 +366,23 @@ int mf_subtitles_write(struct mf_subtitles *ss, const char *outdir, int mp4, con
     if (video_playlist && (ret = read_segments(video_playlist, &durs, &n_segs, &target)) < 0) {
         mf_errf(err, err_len, "%s: cannot read the segment durations: %s", video_playlist, strerror(-ret));
         return AVERROR(-ret);
+    }
+    for (int i = 0; i < ss->n; i++) {
+        struct mf_subtitle_stream *s = &ss->s[i];
+        if (s->dec && (s->dec->codec->capabilities & AV_CODEC_CAP_DELAY)) {
+            AVPacket *flush = av_packet_alloc();
+            int got = 1, r = 0;
+            for (int k = 0; flush && got && r >= 0 && k < 16; k++) {   /* empty packets drain it */
+                AVSubtitle sub;
+                got = 0;
+                r = avcodec_decode_subtitle2(s->dec, &sub, &got, flush);
+                if (r >= 0 && got) {
+                    r = add_subtitle(ss, s, &sub, 0);
+                    avsubtitle_free(&sub);
+                }
+            }
+            av_packet_free(&flush);
+        }
     }
     ss->wrote = 1;
     double total = 0;       /* the playlist may say a little more than the MP4 */

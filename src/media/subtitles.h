@@ -32,6 +32,8 @@ struct mf_subtitles {
     int n;
     int want_captions;             /* "all": captions in the video become a track when seen */
     int captions;                  /* s[] index of the captions track, -1 */
+    int captions_seen;             /* captions not kept were reported once */
+    enum mf_subtitles_mode job_mode;
     int64_t zero_us;               /* the video's start: output time 0 */
     struct mf_result *result;
     char outdir[MF_PATH_MAX];

@@ -73,7 +73,8 @@ def vtt_cues(path):
     check(text.startswith("WEBVTT\n"), f"{path}: no WEBVTT signature: {text[:40]!r}")
     blocks = text.split("\n\n")
     cues = []
-    ms = lambda t: (lambda h, m, s: int(round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)))(*t.split(":"))
+    ms = lambda t: (lambda h, m, s: int(round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)))(
+        *(["0"] + t.split(":"))[-3:])    # hours are optional (ffmpeg writes MM:SS.mmm)
     for b in blocks[1:]:
         lines = b.strip("\n").split("\n")
         if not lines or " --> " not in lines[0]:
@@ -253,8 +254,35 @@ def bitmap(tmp):
 
 
 def cea608(tmp):
-    raise SkipTest("no sample with CEA-608/708 captions in H.264 SEI in the corpus (MANIFEST.md lists none), and "
-                   "ffmpeg 5.1 has no CEA-608 encoder; the A53_CC -> cc_dec path is built but not run here")
+    """CEA-608 captions in H.264 SEI (made by tests/make_cea608.c): the cues ffmpeg's own cc_dec reads."""
+    maker = os.environ.get("MAKE_CEA608")
+    if not maker or not os.path.exists(maker):
+        raise SkipTest("MAKE_CEA608 (the sample maker, built with the tests) is not set")
+    src = os.path.join(tmp, "cc.mp4")
+    r = run([maker, src, "8"])
+    if r.returncode == 77:
+        raise SkipTest(r.stderr.strip())
+    check(r.returncode == 0, f"make_cea608: {r.stderr.strip()}")
+    # The reference: ffmpeg's lavfi movie source exports the captions (subcc) through the same cc_dec.
+    ref = run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"movie={src}[out0+subcc]", "-map", "0:s", "-f", "webvtt", "-"])
+    check(ref.returncode == 0, f"ffmpeg subcc: {ref.stderr.strip()}")
+    with open(os.path.join(tmp, "ref.vtt"), "w") as f:
+        f.write(ref.stdout)
+    want, _ = vtt_cues(os.path.join(tmp, "ref.vtt"))
+    check([(c[0], c[2]) for c in want] == [(i * 1000, f"CAP {i}") for i in range(1, 8)], f"ffmpeg reads {want}")
+    out = os.path.join(tmp, "o")
+    res, _, _ = encode(src, out)
+    check(len(res["subtitles"]) == 1, f"subtitles {res['subtitles']}")
+    t = res["subtitles"][0]
+    check((t["stream"], t["kind"], t["codec"], t["language"]) == (-1, "captions", "eia_608", "und"), f"track {t}")
+    check_track(out, res, t, want)
+    subs, variants = master_media(out)
+    check(len(subs) == 1 and "LANGUAGE" not in subs[0] and "transcribes-spoken-dialog" in subs[0].get("CHARACTERISTICS", ""),
+          f"EXT-X-MEDIA {subs}")
+    # a language list keeps no captions (they have none), and says so
+    res, _, _ = encode(src, os.path.join(tmp, "en"), "--subtitles", "en")
+    check(res["subtitles"] == [] and [s["codec"] for s in res["subtitles_skipped"]] == ["eia_608"] and
+          "no language" in res["subtitles_skipped"][0]["reason"], f"--subtitles en: {res['subtitles_skipped']}")
 
 
 if __name__ == "__main__":
