@@ -624,9 +624,9 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
     if (ret < 0) {
         mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
-    }
-    else
+    } else {
         report_progress(p, 1);
+    }
     result->wall_seconds = mf_now() - p->t0;
     av_free(p);
     return ret;
