@@ -183,6 +183,12 @@ def known_cues(tmp):
     check([(s["LANGUAGE"], s["DEFAULT"], s["FORCED"]) for s in subs] == [("en", "YES", "NO"), ("fr", "NO", "YES")],
           f"EXT-X-MEDIA: {subs}")
     check(n == 5, f"{n} segments for 10 s at 2 s")
+    # the same clip starting at 10 s (video, audio and subtitles shifted): cues still at i s after the first picture
+    shifted = os.path.join(tmp, "shifted.mkv")
+    ffmpeg("-i", src, "-map", "0", "-c", "copy", "-output_ts_offset", "10", shifted)
+    res, _, _ = encode(shifted, os.path.join(tmp, "shifted"))
+    cues, _ = vtt_cues(os.path.join(tmp, "shifted", res["subtitles"][0]["files"]["vtt"]))
+    check(cues == want_en, f"source starting at 10 s: {cues[:3]}")
     # a job file's subtitles: ["fre"] keeps the French track only
     job = os.path.join(tmp, "job.json")
     with open(job, "w") as f:
