@@ -255,8 +255,29 @@ def many_tracks(tmp):
 
 
 def bitmap(tmp):
-    raise SkipTest("no sample with bitmap subtitles (PGS, DVB, VobSub) in the corpus, and ffmpeg cannot make one "
-                   "from text (it encodes bitmap subtitles only from bitmaps)")
+    """A DVD (VobSub) bitmap track beside an SRT one (made by tests/make_bitmap_subs.c): skipped with the reason."""
+    maker = os.environ.get("MAKE_BITMAP_SUBS")
+    if not maker or not os.path.exists(maker):
+        raise SkipTest("MAKE_BITMAP_SUBS (the sample maker, built with the tests) is not set")
+    subs = os.path.join(tmp, "dvd.mkv")
+    r = run([maker, subs, "4"])
+    if r.returncode == 77:
+        raise SkipTest(r.stderr.strip())
+    check(r.returncode == 0, f"make_bitmap_subs: {r.stderr.strip()}")
+    text = os.path.join(tmp, "t.srt")
+    srt(text, 4)
+    src = os.path.join(tmp, "bitmap.mkv")
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6", "-i", subs, "-i", text,
+           "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:s:0", "copy",
+           "-c:s:1", "srt", "-metadata:s:s:1", "language=spa", src)
+    probe = json.loads(run(["ffprobe", "-v", "error", "-of", "json", "-show_streams", src]).stdout)["streams"]
+    check([s["codec_name"] for s in probe] == ["h264", "dvd_subtitle", "subrip"], f"sample streams {probe}")
+    res, _, _ = encode(src, os.path.join(tmp, "o"))
+    check([(t["stream"], t["language"]) for t in res["subtitles"]] == [(2, "es")], f"kept {res['subtitles']}")
+    sk = res["subtitles_skipped"]
+    check(len(sk) == 1 and (sk[0]["stream"], sk[0]["codec"], sk[0]["language"]) == (1, "dvd_subtitle", "en") and
+          "bitmap" in sk[0]["reason"], f"skipped {sk}")
+    print(f"info: skipped: {sk}")
 
 
 def cea608(tmp):
