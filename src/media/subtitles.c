@@ -384,6 +384,21 @@ int mf_subtitles_write(struct mf_subtitles *ss, const char *outdir, int mp4, con
             av_packet_free(&flush);
         }
     }
+    /* Captions are opened at the first frame with A53 side data, and many
+     * streams carry only padding there: a captions track without a cue is
+     * not published. It is the last track (added after the source's). */
+    if (ss->captions >= 0 && ss->captions == ss->n - 1 && !ss->s[ss->captions].vtt.n &&
+        ss->s[ss->captions].slot == ss->result->n_text_tracks - 1) {
+        free_stream(&ss->s[ss->captions]);
+        ss->n--;
+        ss->result->n_text_tracks--;
+        ss->captions = -1;
+        skip(ss->result, -1, "und", "eia_608", "the video's caption data held no text");
+        if (!ss->n) {
+            free(durs);
+            return 0;
+        }
+    }
     ss->wrote = 1;
     double total = 0;       /* the playlist may say a little more than the MP4 */
     for (int i = 0; i < n_segs; i++)

@@ -306,6 +306,13 @@ def cea608(tmp):
     subs, variants = master_media(out)
     check(len(subs) == 1 and "LANGUAGE" not in subs[0] and "transcribes-spoken-dialog" in subs[0].get("CHARACTERISTICS", ""),
           f"EXT-X-MEDIA {subs}")
+    # caption data with padding only (a 1 s clip: no caption): no empty track
+    empty = os.path.join(tmp, "cc_empty.mp4")
+    check(run([maker, empty, "1"]).returncode == 0, "make_cea608 1 s")
+    res, _, _ = encode(empty, os.path.join(tmp, "empty"))
+    check(res["subtitles"] == [] and [s["reason"] for s in res["subtitles_skipped"]] == ["the video's caption data held no text"],
+          f"padding-only captions: {res['subtitles']} {res['subtitles_skipped']}")
+    check("SUBTITLES" not in open(os.path.join(tmp, "empty", "hls", "master.m3u8")).read(), "master lists empty captions")
     # a language list keeps no captions (they have none), and says so
     res, _, _ = encode(src, os.path.join(tmp, "en"), "--subtitles", "en")
     check(res["subtitles"] == [] and [s["codec"] for s in res["subtitles_skipped"]] == ["eia_608"] and
