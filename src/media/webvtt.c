@@ -14,25 +14,42 @@ void mf_vtt_time(int64_t ms, char out[24])
              (int)(ms / 1000 % 60), (int)(ms % 1000));
 }
 
-void mf_vtt_escape(const char *in, char *out, size_t len)
+/* Bytes of the UTF-8 character that starts with c (1 for ASCII and strays). */
+static size_t utf8_len(unsigned char c)
 {
-    size_t o = 0;
-    if (!len)
-        return;
-    for (const unsigned char *p = (const unsigned char *)in; *p;) {
-        const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
-        size_t n = rep ? strlen(rep) : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 1;
-        if (!rep && strnlen((const char *)p, n) < n)
+    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+/* Escape the n bytes at in into out (len bytes with its NUL, at least 1):
+ * whole characters and entities only. Returns the bytes written; *used
+ * gets the input bytes consumed (n unless out filled up). */
+static size_t escape_n(const char *in, size_t n, char *out, size_t len, size_t *used)
+{
+    size_t o = 0, i = 0;
+    while (i < n && in[i]) {
+        unsigned char c = (unsigned char)in[i];
+        const char *rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : NULL;
+        size_t k = rep ? strlen(rep) : utf8_len(c), step = rep ? 1 : k;
+        if (i + step > n || strnlen(in + i, step) < step)
             break;                 /* a cut UTF-8 sequence at the end */
-        if (o + n >= len)
-            break;                 /* whole characters and entities only */
-        if (*p != '\r') {
-            memcpy(out + o, rep ? rep : (const char *)p, n);
-            o += n;
+        if (o + k >= len)
+            break;
+        if (c != '\r') {
+            memcpy(out + o, rep ? rep : in + i, k);
+            o += k;
         }
-        p += rep ? 1 : n;
+        i += step;
     }
     out[o] = '\0';
+    *used = i;
+    return o;
+}
+
+void mf_vtt_escape(const char *in, char *out, size_t len)
+{
+    size_t used;
+    if (len)
+        escape_n(in, strlen(in), out, len, &used);
 }
 
 static const char *const vtt_tags[] = { "<i>", "</i>", "<b>", "</b>", "<u>", "</u>", NULL };
@@ -42,36 +59,26 @@ void mf_vtt_escape_markup(const char *in, char *out, size_t len)
     size_t o = 0;
     if (!len)
         return;
+    out[0] = '\0';
     for (const char *p = in; *p;) {
         const char *tag = NULL;
         for (const char *const *t = vtt_tags; *p == '<' && *t && !tag; t++)
             if (!strncmp(p, *t, strlen(*t)))
                 tag = *t;
-        if (tag) {
-            size_t n = strlen(tag);
-            if (o + n >= len)
-                break;
-            memcpy(out + o, tag, n);
+        /* A tag whole, or the text up to the next '<' escaped. */
+        size_t n = tag ? strlen(tag) : 1 + strcspn(p + 1, "<"), used = n;
+        if (tag && o + n < len) {
+            memcpy(out + o, tag, n + 1);
             o += n;
-            p += n;
-            continue;
+        } else if (!tag) {
+            o += escape_n(p, n, out + o, len - o, &used);
+        } else {
+            break;
         }
-        /* The rest as plain text, one character at a time. */
-        char one[5] = { p[0] }, esc[8];
-        size_t n = (unsigned char)*p >= 0xF0 ? 4 : (unsigned char)*p >= 0xE0 ? 3 : (unsigned char)*p >= 0xC0 ? 2 : 1;
-        if (strnlen(p, n) < n)
+        if (used < n)
             break;
-        memcpy(one, p, n);
-        one[n] = '\0';
-        mf_vtt_escape(one, esc, sizeof(esc));
-        size_t k = strlen(esc);
-        if (o + k >= len)
-            break;
-        memcpy(out + o, esc, k);
-        o += k;
         p += n;
     }
-    out[o] = '\0';
 }
 
 /* Trim each line, drop empty lines (a blank line ends a cue) and "-->". */

@@ -254,16 +254,22 @@ def many_tracks(tmp):
     check(cpu_all <= 1.5 * cpu_none + 1.0, f"CPU {cpu_all:.2f} s with 16 tracks against {cpu_none:.2f} s without")
 
 
-def bitmap(tmp):
-    """A DVD (VobSub) bitmap track beside an SRT one (made by tests/make_bitmap_subs.c): skipped with the reason."""
-    maker = os.environ.get("MAKE_BITMAP_SUBS")
+def make_sample(var, path, *args):
+    """Run a sample maker built with the tests (tests/make_*.c), named by an environment variable."""
+    maker = os.environ.get(var)
     if not maker or not os.path.exists(maker):
-        raise SkipTest("MAKE_BITMAP_SUBS (the sample maker, built with the tests) is not set")
-    subs = os.path.join(tmp, "dvd.mkv")
-    r = run([maker, subs, "4"])
+        raise SkipTest(f"{var} (the sample maker, built with the tests) is not set")
+    r = run([maker, path, *args])
     if r.returncode == 77:
         raise SkipTest(r.stderr.strip())
-    check(r.returncode == 0, f"make_bitmap_subs: {r.stderr.strip()}")
+    check(r.returncode == 0, f"{os.path.basename(maker)}: {r.stderr.strip()}")
+    return maker
+
+
+def bitmap(tmp):
+    """A DVD (VobSub) bitmap track beside an SRT one (made by tests/make_bitmap_subs.c): skipped with the reason."""
+    subs = os.path.join(tmp, "dvd.mkv")
+    make_sample("MAKE_BITMAP_SUBS", subs, "4")
     text = os.path.join(tmp, "t.srt")
     srt(text, 4)
     src = os.path.join(tmp, "bitmap.mkv")
@@ -282,14 +288,8 @@ def bitmap(tmp):
 
 def cea608(tmp):
     """CEA-608 captions in H.264 SEI (made by tests/make_cea608.c): the cues ffmpeg's own cc_dec reads."""
-    maker = os.environ.get("MAKE_CEA608")
-    if not maker or not os.path.exists(maker):
-        raise SkipTest("MAKE_CEA608 (the sample maker, built with the tests) is not set")
     src = os.path.join(tmp, "cc.mp4")
-    r = run([maker, src, "8"])
-    if r.returncode == 77:
-        raise SkipTest(r.stderr.strip())
-    check(r.returncode == 0, f"make_cea608: {r.stderr.strip()}")
+    maker = make_sample("MAKE_CEA608", src, "8")
     # The reference: ffmpeg's lavfi movie source exports the captions (subcc) through the same cc_dec.
     ref = run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"movie={src}[out0+subcc]", "-map", "0:s", "-f", "webvtt", "-"])
     check(ref.returncode == 0, f"ffmpeg subcc: {ref.stderr.strip()}")
