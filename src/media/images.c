@@ -137,9 +137,10 @@ json_t *mf_images_report_json(const struct mf_images_report *r)
     json_t *j = json_object();
     if (j && r->poster)
         json_object_set_new(j, "poster", json_pack(
-            "{s:s, s:i, s:i, s:I, s:f, s:f, s:i, s:b}",
+            "{s:s, s:i, s:i, s:I, s:f, s:f, s:f, s:i, s:b}",
             "path", MF_IMAGES_DIR "/poster.jpg", "width", r->poster_width, "height", r->poster_height,
             "bytes", (json_int_t)r->poster_bytes, "time", r->poster_time, "entropy", r->poster_entropy,
+            "stddev", r->poster_stddev,
             "candidates", r->poster_candidates, "fallback", r->poster_fallback));
     if (j && r->thumbnails) {
         json_t *sprites = json_array();
@@ -152,11 +153,11 @@ json_t *mf_images_report_json(const struct mf_images_report *r)
                                                      "height", last ? r->last_height : r->sheet_height));
         }
         json_object_set_new(j, "thumbnails", json_pack(
-            "{s:s, s:I, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:o}",
+            "{s:s, s:I, s:f, s:i, s:i, s:i, s:i, s:I, s:i, s:I, s:o}",
             "path", MF_IMAGES_DIR "/thumbnails.vtt", "bytes", (json_int_t)r->vtt_bytes,
             "interval", r->interval, "tile_width", r->tile_width, "tile_height", r->tile_height,
             "columns", r->columns, "rows", r->rows, "tiles", (json_int_t)r->tiles,
-            "sprite_bytes", (json_int_t)r->sprite_bytes, "sprites", sprites));
+            "sheets", r->sheets, "sprite_bytes", (json_int_t)r->sprite_bytes, "sprites", sprites));
     }
     return j;
 }

@@ -12,6 +12,7 @@ struct mf_images_report {
     int64_t poster_bytes;
     double poster_time;                /* seconds into the video of the frame chosen */
     double poster_entropy;             /* its luma histogram's entropy, bits (at most 6) */
+    double poster_stddev;              /* its luma's standard deviation, 0..255 */
     int poster_candidates;             /* frames measured */
     int poster_fallback;               /* none passed the black/white/flat tests: the best of them */
     int thumbnails;                    /* sprites and images/thumbnails.vtt were written */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -60,10 +61,25 @@ static int prepare(struct mf_image_scaler *s, const AVFrame *src, int dw, int dh
         s->src_cs == cs && s->src_range == range && s->dst_w == dw && s->dst_h == dh)
         return 0;
     sws_freeContext(s->sws);
-    s->sws = sws_getContext(src->width, src->height, src->format, dw, dh, AV_PIX_FMT_YUV420P,
-                            SWS_BILINEAR | SWS_ACCURATE_RND, NULL, NULL, NULL);
+    /* The ranges are options set before init: sws_setColorspaceDetails alone is
+     * ignored by the unscaled copy path (a poster as large as the source). */
+    s->sws = sws_alloc_context();
     if (!s->sws)
+        return AVERROR(ENOMEM);
+    av_opt_set_int(s->sws, "srcw", src->width, 0);
+    av_opt_set_int(s->sws, "srch", src->height, 0);
+    av_opt_set_int(s->sws, "src_format", src->format, 0);
+    av_opt_set_int(s->sws, "dstw", dw, 0);
+    av_opt_set_int(s->sws, "dsth", dh, 0);
+    av_opt_set_int(s->sws, "dst_format", AV_PIX_FMT_YUV420P, 0);
+    av_opt_set_int(s->sws, "sws_flags", SWS_BILINEAR | SWS_ACCURATE_RND, 0);
+    av_opt_set_int(s->sws, "src_range", range, 0);
+    av_opt_set_int(s->sws, "dst_range", 1, 0);
+    if (sws_init_context(s->sws, NULL, NULL) < 0) {
+        sws_freeContext(s->sws);
+        s->sws = NULL;
         return AVERROR(EINVAL);
+    }
     /* JPEG (JFIF) is full-range BT.601 whatever the video's matrix was. */
     sws_setColorspaceDetails(s->sws, sws_getCoefficients(cs), range, sws_getCoefficients(SWS_CS_ITU601),
                              1, 0, 1 << 16, 1 << 16);

@@ -87,6 +87,11 @@ int mf_luma_measure(const AVFrame *f, struct mf_luma_stats *st)
     return 0;
 }
 
+double mf_luma_score(const struct mf_luma_stats *st)
+{
+    return st->entropy * st->stddev;
+}
+
 int mf_luma_usable(const struct mf_luma_stats *st)
 {
     return st->mean >= MEAN_MIN && st->mean <= MEAN_MAX && st->stddev >= STDDEV_MIN;
@@ -94,7 +99,7 @@ int mf_luma_usable(const struct mf_luma_stats *st)
 
 void mf_poster_init(struct mf_poster *p, int width, int height, double duration)
 {
-    *p = (struct mf_poster){ .width = width, .height = height, .best_entropy = -1 };
+    *p = (struct mf_poster){ .width = width, .height = height, .best_score = -1 };
     p->window = duration > 0 ? fmin(30, duration / 2) : 30;
     p->step = fmin(2, fmax(0.25, p->window / 20));
 }
@@ -118,13 +123,16 @@ int mf_poster_candidate(struct mf_poster *p, AVFrame *f, double t)
     p->candidates++;
     p->next = (floor(t / p->step + 1e-9) + 1) * p->step;
     int ok = mf_luma_usable(&st);
-    /* A usable frame beats any unusable one; then the most entropy, the earliest on a tie. */
-    if ((ok && !p->best_ok) || (ok == p->best_ok && st.entropy > p->best_entropy)) {
+    double score = mf_luma_score(&st);
+    /* A usable frame beats any unusable one; then the highest score, the earliest on a tie. */
+    if ((ok && !p->best_ok) || (ok == p->best_ok && score > p->best_score)) {
         av_frame_free(&p->best);
         if (!(p->best = av_frame_clone(f)))
             return AVERROR(ENOMEM);
         p->best_t = t;
+        p->best_score = score;
         p->best_entropy = st.entropy;
+        p->best_stddev = st.stddev;
         p->best_ok = ok;
     }
     return 0;
@@ -148,6 +156,7 @@ int mf_poster_write(struct mf_poster *p, int rotation, const char *path, struct 
         rep->poster_height = p->height;
         rep->poster_time = p->best_t;
         rep->poster_entropy = p->best_entropy;
+        rep->poster_stddev = p->best_stddev;
         rep->poster_candidates = p->candidates;
         rep->poster_fallback = !p->best_ok;
     }

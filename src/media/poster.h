@@ -2,8 +2,11 @@
  * The poster: a frame that is neither black, white nor flat (a fade, a
  * title card's background), picked among candidates in the first part of
  * the video by a cheap measure: a sparse grid of luma samples, its mean,
- * spread and histogram entropy. The frame with the most entropy wins among
- * those that pass; when none passes, the one with the most entropy anyway.
+ * spread (standard deviation) and histogram entropy. Among those that pass,
+ * the frame with the highest entropy x spread wins: entropy for detail (a
+ * title card has little), spread for contrast, since a fade keeps the
+ * picture's levels (its entropy) but squeezes them together. When none
+ * passes, the best of them anyway.
  */
 #ifndef MF_POSTER_H
 #define MF_POSTER_H
@@ -20,7 +23,7 @@ struct mf_poster {
     int width, height;             /* the JPEG's */
     double window, step, next;
     AVFrame *best;                 /* a reference to the best candidate so far */
-    double best_t, best_entropy;
+    double best_t, best_score, best_entropy, best_stddev;
     int best_ok, candidates, done;
     struct mf_image_scaler scaler;
 };
@@ -32,6 +35,8 @@ struct mf_luma_stats {
 
 /** Measure a CPU frame's luma on a sparse grid (about 64 x 36 samples). */
 int mf_luma_measure(const AVFrame *f, struct mf_luma_stats *st);
+/** How good a poster: entropy (detail) x standard deviation (contrast). */
+double mf_luma_score(const struct mf_luma_stats *st);
 /** 1 when a frame with these statistics may be a poster. */
 int mf_luma_usable(const struct mf_luma_stats *st);
 
