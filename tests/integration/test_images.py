@@ -250,6 +250,39 @@ def case_cli(tmp):
           f"--thumbnails=4: {result['images']}")
 
 
+def case_worker_upload(tmp):
+    """The worker uploads the images like the other outputs, as image/jpeg and text/vtt."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+    import servers
+    from workerharness import Harness, clip, small_job
+    # The storage's access log in the "mf" format, which has the request's Content-Type.
+    conf = servers.nginx_conf
+    servers.nginx_conf = lambda tmp, *a, **k: conf(tmp, *a, **dict(k, access_log=f"{tmp}/access.log mf"))
+    h = Harness()
+    ok = False
+    try:
+        h.upload("uploads/img/source.mp4", clip("images", "320x180", 3))
+        h.worker("w1")
+        job = small_job("img", "uploads/img/source.mp4")
+        job["images"] = {"poster": True, "thumbnails": {"interval": 1, "columns": 2, "rows": 1}}
+        h.xadd(job)
+        hs = h.wait_state("img", ["succeeded", "failed"], 90)
+        check(hs["state"] == "succeeded", f"job {hs.get('state')}: {hs.get('error')}")
+        images = json.loads(hs["result"])["images"]
+        files = [images["poster"]["path"], images["thumbnails"]["path"]] + [s["path"] for s in images["thumbnails"]["sprites"]]
+        check(len(files) == 4, f"files {files}: want the poster, the track and 2 sheets")
+        with open(os.path.join(h.nginx.dir, "access.log")) as f:
+            log = f.read().splitlines()
+        for rel in files:
+            check(os.path.exists(os.path.join(h.output("out/img"), rel)), f"{rel} not uploaded")
+            want = "text/vtt" if rel.endswith(".vtt") else "image/jpeg"
+            puts = [line for line in log if line.startswith(f"PUT /media/out/img/{rel} ")]
+            check(puts and all(line.endswith(f" type={want}") for line in puts), f"{rel}: PUT lines {puts}, want type={want}")
+        ok = True
+    finally:
+        h.close(ok)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
