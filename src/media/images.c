@@ -8,6 +8,7 @@
 #include <libavutil/error.h>
 #include <libavutil/hwcontext.h>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/util.h"
 
@@ -62,12 +63,17 @@ int mf_images_frame(struct mf_images *im, const AVFrame *f, double t, char *err,
     int ret;
     if (!im->on)
         return 0;
-    if (mf_poster_due(&im->poster, t) && (ret = write_poster(im, err, err_len)) < 0)
-        return ret;
+    int due = mf_poster_due(&im->poster, t);
     int poster = mf_poster_wants(&im->poster, t);
     int thumbs = im->thumbs_on && mf_thumbnails_wants(&im->thumbs, t);
-    if (!poster && !thumbs)
+    if (!due && !poster && !thumbs)
         return 0;
+    double cpu = mf_thread_cpu();
+    ret = due ? write_poster(im, err, err_len) : 0;
+    if (ret < 0 || (!poster && !thumbs)) {
+        im->report.cpu_seconds += mf_thread_cpu() - cpu;
+        return ret;
+    }
     /* A sample: the frame itself, or (NVDEC) this one frame downloaded. */
     AVFrame *sw = av_frame_alloc();
     if (!sw)
@@ -88,6 +94,7 @@ int mf_images_frame(struct mf_images *im, const AVFrame *f, double t, char *err,
     if (ret >= 0 && thumbs)
         ret = mf_thumbnails_frame(&im->thumbs, sw, im->rotation, t, err, err_len);
     av_frame_free(&sw);
+    im->report.cpu_seconds += mf_thread_cpu() - cpu;
     return ret;
 }
 
@@ -97,10 +104,12 @@ int mf_images_finish(struct mf_images *im, double end, struct mf_images_report *
     int ret = 0;
     if (!im->on)
         return 0;
+    double cpu = mf_thread_cpu();
     if (im->poster_on && !im->poster.done)
         ret = write_poster(im, err, err_len);
     if (ret >= 0 && im->thumbs_on)
         ret = mf_thumbnails_finish(&im->thumbs, end, &im->report, err, err_len);
+    im->report.cpu_seconds += mf_thread_cpu() - cpu;
     if (ret >= 0)
         *rep = im->report;
     return ret;
@@ -134,7 +143,7 @@ json_t *mf_images_report_json(const struct mf_images_report *r)
 {
     if (!r->poster && !r->thumbnails)
         return NULL;
-    json_t *j = json_object();
+    json_t *j = json_pack("{s:f}", "cpu_seconds", r->cpu_seconds);
     if (j && r->poster)
         json_object_set_new(j, "poster", json_pack(
             "{s:s, s:i, s:i, s:I, s:f, s:f, s:f, s:i, s:b}",
