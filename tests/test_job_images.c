@@ -55,8 +55,10 @@ static void test_values(void)
     CHECK_INT_EQ(job.images.width, 160);
     CHECK_INT_EQ(job.images.columns, 5);
     CHECK_INT_EQ(job.images.rows, 5);
+    CHECK(job.images.hls);
     CHECK_INT_EQ(parse(&job, "{\"poster\":{\"width\":640},\"thumbnails\":{\"interval\":2.5,\"width\":120,"
-                             "\"columns\":8,\"rows\":3}}", err, sizeof(err)), 0);
+                             "\"columns\":8,\"rows\":3,\"hls\":false}}", err, sizeof(err)), 0);
+    CHECK(!job.images.hls);
     CHECK(job.images.poster && job.images.thumbnails);
     CHECK_INT_EQ(job.images.poster_width, 640);
     CHECK_DBL_EQ(job.images.interval, 2.5);
@@ -87,6 +89,7 @@ static void test_refusals(void)
     expect_error("{\"thumbnails\":{\"columns\":0}}", "images.thumbnails.columns", "between 1 and 20");
     expect_error("{\"thumbnails\":{\"rows\":21}}", "images.thumbnails.rows", "between 1 and 20");
     expect_error("{\"thumbnails\":{\"columns\":1.5}}", "images.thumbnails.columns", "must be");
+    expect_error("{\"thumbnails\":{\"hls\":1}}", "images.thumbnails.hls", "must be");
     expect_error("{\"thumbnails\":{\"columns\":20,\"width\":1280}}", "images.thumbnails.columns", "wider than 8192");
 }
 

@@ -47,6 +47,7 @@ struct mf_images_spec {
     double interval;               /* seconds between tiles, 0.5..3600 */
     int width;                     /* tile width, even, 16..1280; height follows the aspect */
     int columns, rows;             /* tiles per sprite sheet, 1..20 each */
+    int hls;                       /* list the sprites in the HLS master (EXT-X-IMAGE-STREAM-INF) */
 };
 
 struct mf_job {

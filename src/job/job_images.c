@@ -11,6 +11,9 @@
  *       columns    integer 1..20, tiles across a sprite sheet; default 5
  *       rows       integer 1..20, tiles down a sprite sheet; default 5
  *                  columns x width must be at most 8192 pixels
+ *       hls        boolean; default true: with HLS output, the master playlist
+ *                  lists the sprites as an image stream (EXT-X-IMAGE-STREAM-INF,
+ *                  Roku's and Shaka's image playlists; other players ignore it)
  */
 #include "job_images.h"
 
@@ -24,13 +27,13 @@
 
 static const char *const images_fields[] = { "poster", "thumbnails", NULL };
 static const char *const poster_fields[] = { "width", NULL };
-static const char *const thumbnail_fields[] = { "interval", "width", "columns", "rows", NULL };
+static const char *const thumbnail_fields[] = { "interval", "width", "columns", "rows", "hls", NULL };
 
 void mf_job_images_defaults(struct mf_images_spec *im)
 {
     *im = (struct mf_images_spec){
         .poster_width = POSTER_WIDTH, .interval = TILE_INTERVAL, .width = TILE_WIDTH,
-        .columns = TILE_GRID, .rows = TILE_GRID,
+        .columns = TILE_GRID, .rows = TILE_GRID, .hls = 1,
     };
 }
 
@@ -122,7 +125,8 @@ int mf_job_images_parse(struct mf_errbuf *e, json_t *root, struct mf_images_spec
     if ((ret = mf_json_number(e, obj, "images.thumbnails", "interval", &im->interval)) < 0 ||
         (ret = get_int(e, obj, "images.thumbnails", "width", &im->width)) < 0 ||
         (ret = get_int(e, obj, "images.thumbnails", "columns", &im->columns)) < 0 ||
-        (ret = get_int(e, obj, "images.thumbnails", "rows", &im->rows)) < 0)
+        (ret = get_int(e, obj, "images.thumbnails", "rows", &im->rows)) < 0 ||
+        (ret = mf_json_bool(e, obj, "images.thumbnails", "hls", &im->hls)) < 0)
         return ret;
     return check_thumbnails(e, im);
 }

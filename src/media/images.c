@@ -38,6 +38,7 @@ int mf_images_open(struct mf_images *im, const struct mf_images_spec *spec, cons
     im->rotation = src->rotation;
     im->poster_on = spec->poster;
     im->thumbs_on = spec->thumbnails;
+    im->thumbs_hls = spec->hls;
     /* Never wider than the source as shown: an upscaled poster only blurs. */
     int pw = mf_image_display_width(src);
     pw = spec->poster_width < pw ? spec->poster_width : pw;
@@ -98,8 +99,8 @@ int mf_images_frame(struct mf_images *im, const AVFrame *f, double t, char *err,
     return ret;
 }
 
-int mf_images_finish(struct mf_images *im, double end, struct mf_images_report *rep,
-                     char *err, size_t err_len)
+int mf_images_finish(struct mf_images *im, double end, const char *hls_master,
+                     struct mf_images_report *rep, char *err, size_t err_len)
 {
     int ret = 0;
     if (!im->on)
@@ -109,6 +110,10 @@ int mf_images_finish(struct mf_images *im, double end, struct mf_images_report *
         ret = write_poster(im, err, err_len);
     if (ret >= 0 && im->thumbs_on)
         ret = mf_thumbnails_finish(&im->thumbs, end, &im->report, err, err_len);
+    /* The master is in OUTDIR/hls/, the sprites in OUTDIR/images/. */
+    if (ret >= 0 && im->thumbs_on && im->thumbs_hls && hls_master && im->thumbs.tiles &&
+        (ret = mf_thumbnails_write_hls(&im->thumbs, end, hls_master, "../" MF_IMAGES_DIR "/", err, err_len)) >= 0)
+        im->report.hls = 1;
     im->report.cpu_seconds += mf_thread_cpu() - cpu;
     if (ret >= 0)
         *rep = im->report;
@@ -127,6 +132,8 @@ void mf_images_remove(struct mf_images *im)
     if (mf_path_fmt(path, sizeof(path), "%s/poster.jpg", im->dir) >= 0)
         unlink(path);
     if (mf_path_fmt(path, sizeof(path), "%s/thumbnails.vtt", im->dir) >= 0)
+        unlink(path);
+    if (mf_path_fmt(path, sizeof(path), "%s/thumbnails.m3u8", im->dir) >= 0)
         unlink(path);
     for (int i = 0; i < im->thumbs.sheets; i++)
         if (mf_path_fmt(path, sizeof(path), "%s/sprite-%d.jpg", im->dir, i) >= 0)
@@ -167,6 +174,9 @@ json_t *mf_images_report_json(const struct mf_images_report *r)
             "interval", r->interval, "tile_width", r->tile_width, "tile_height", r->tile_height,
             "columns", r->columns, "rows", r->rows, "tiles", (json_int_t)r->tiles,
             "sheets", r->sheets, "sprite_bytes", (json_int_t)r->sprite_bytes, "sprites", sprites));
+        json_t *t = json_object_get(j, "thumbnails");
+        if (t && r->hls)
+            json_object_set_new(t, "hls", json_string(MF_IMAGES_DIR "/thumbnails.m3u8"));
     }
     return j;
 }

@@ -27,7 +27,7 @@ struct mf_images {
     int on;
     char dir[512];
     int made_dir;
-    int poster_on, thumbs_on;
+    int poster_on, thumbs_on, thumbs_hls;
     int rotation;
     struct mf_poster poster;
     struct mf_thumbnails thumbs;
@@ -39,9 +39,13 @@ int mf_images_open(struct mf_images *im, const struct mf_images_spec *spec, cons
                    const struct mf_input *in, char *err, size_t err_len);
 /** One decoded frame, t seconds after the first; most return at once. */
 int mf_images_frame(struct mf_images *im, const AVFrame *f, double t, char *err, size_t err_len);
-/** After the last frame: the poster if still due, the last sheet, the VTT (cues up to end s). */
-int mf_images_finish(struct mf_images *im, double end, struct mf_images_report *rep,
-                     char *err, size_t err_len);
+/**
+ * After the last frame: the poster if still due, the last sheet, the VTT
+ * (cues up to end s); with hls_master (NULL: no HLS), the image playlist,
+ * listed in that master.
+ */
+int mf_images_finish(struct mf_images *im, double end, const char *hls_master,
+                     struct mf_images_report *rep, char *err, size_t err_len);
 /** Remove what was written (a failed job). */
 void mf_images_remove(struct mf_images *im);
 void mf_images_close(struct mf_images *im);

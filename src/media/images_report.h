@@ -23,6 +23,7 @@ struct mf_images_report {
     int sheet_width, sheet_height;     /* every sheet but the last */
     int last_width, last_height;       /* the last one: only the rows (columns) it fills */
     int64_t sprite_bytes, vtt_bytes;
+    int hls;                           /* images/thumbnails.m3u8 written, listed in hls/master.m3u8 */
     double cpu_seconds;                /* spent on images (the decode thread's, measured) */
 };
 

@@ -612,8 +612,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
                                      p->in.frame_rate, result, err, err_len);
         if (ret >= 0)
-            ret = mf_images_finish(&p->images, mf_rendition_duration(&p->runs[0]), &result->images,
-                                   err, err_len);
+            ret = mf_images_finish(&p->images, mf_rendition_duration(&p->runs[0]),
+                                   p->files.hls ? p->files.master : NULL, &result->images, err, err_len);
     }
     teardown(p);
     if (ret < 0)

@@ -143,6 +143,51 @@ int mf_thumbnails_finish(struct mf_thumbnails *t, double end, struct mf_images_r
     return 0;
 }
 
+int mf_thumbnails_write_hls(const struct mf_thumbnails *t, double end, const char *master,
+                            const char *master_dir_uri, char *err, size_t err_len)
+{
+    char path[MF_PATH_MAX];
+    int per = t->columns * t->rows;
+    double sheet_s = per * t->interval;
+    if (mf_path_fmt(path, sizeof(path), "%s/thumbnails.m3u8", t->dir) < 0) {
+        mf_errf(err, err_len, "%s: path too long for the image playlist", t->dir);
+        return AVERROR(ENAMETOOLONG);
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        mf_errf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
+        return AVERROR(errno);
+    }
+    /* The same layout on every sheet, the last one too (cut to the rows it
+     * fills): a player finds tile i at (i % columns, i / columns) x tile size. */
+    double last = end - (t->sheets - 1) * sheet_s, longest = t->sheets > 1 ? fmax(sheet_s, last) : last;
+    fprintf(f, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:0\n"
+            "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-IMAGES-ONLY\n", (int)ceil(longest - 1e-9));
+    for (int k = 0; k < t->sheets; k++) {
+        double start = k * sheet_s, stop = k + 1 < t->sheets ? (k + 1) * sheet_s : end;
+        fprintf(f, "#EXTINF:%.3f,\n#EXT-X-TILES:RESOLUTION=%dx%d,LAYOUT=%dx%d,DURATION=%.3f\nsprite-%d.jpg\n",
+                stop - start, t->tile_w, t->tile_h, t->columns, t->rows, t->interval, k);
+    }
+    fputs("#EXT-X-ENDLIST\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        mf_errf(err, err_len, "%s: cannot write", path);
+        return AVERROR(EIO);
+    }
+    /* BANDWIDTH: the sheets' bits over the video's duration, as for a media rendition. */
+    FILE *m = fopen(master, "a");
+    int ok = m && fprintf(m, "#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=%lld,RESOLUTION=%dx%d,CODECS=\"jpeg\","
+                          "URI=\"%sthumbnails.m3u8\"\n", (long long)ceil(end > 0 ? t->bytes * 8 / end : 0),
+                          t->tile_w, t->tile_h, master_dir_uri) > 0;
+    if (m && fclose(m) != 0)
+        ok = 0;
+    if (!ok) {
+        mf_errf(err, err_len, "%s: cannot add the image stream", master);
+        return AVERROR(EIO);
+    }
+    return 0;
+}
+
 void mf_thumbnails_free(struct mf_thumbnails *t)
 {
     av_frame_free(&t->sheet);

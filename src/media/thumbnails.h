@@ -44,6 +44,14 @@ int mf_thumbnails_frame(struct mf_thumbnails *t, const AVFrame *f, int rotation,
 /** The last sheet and the WebVTT track, cues up to end. */
 int mf_thumbnails_finish(struct mf_thumbnails *t, double end, struct mf_images_report *rep,
                          char *err, size_t err_len);
+/**
+ * The sprites as an HLS image media playlist (images/thumbnails.m3u8: one
+ * segment per sheet, EXT-X-TILES with the grid and the interval) and its
+ * EXT-X-IMAGE-STREAM-INF line appended to master, whose URIs are relative
+ * to master_dir_uri ("../images/"). Call after mf_thumbnails_finish.
+ */
+int mf_thumbnails_write_hls(const struct mf_thumbnails *t, double end, const char *master,
+                            const char *master_dir_uri, char *err, size_t err_len);
 /** The track, written to f (exposed for tests). */
 int mf_thumbnails_write_vtt(const struct mf_thumbnails *t, double end, FILE *f);
 void mf_thumbnails_free(struct mf_thumbnails *t);

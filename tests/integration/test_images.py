@@ -250,6 +250,37 @@ def case_cli(tmp):
           f"--thumbnails=4: {result['images']}")
 
 
+def case_hls_image_playlist(tmp):
+    """With HLS, the master lists the sprites as an image stream whose segments are the sheets."""
+    out = os.path.join(tmp, "o")
+    args = ["--format", "hls", "--thumbnails", "1", "--audio", "none"]
+    spec = {"thumbnails": {"interval": 1, "columns": 4, "rows": 2}}
+    job = dict(job_with(spec), format="hls")
+    result = encode(SAMPLE, out, *args, job=job)
+    t = result["images"]["thumbnails"]
+    check(t.get("hls") == "images/thumbnails.m3u8", f"result.json: {t}")
+    master = open(os.path.join(out, "hls", "master.m3u8")).read().splitlines()
+    inf = [line for line in master if line.startswith("#EXT-X-IMAGE-STREAM-INF:")]
+    check(len(inf) == 1 and 'URI="../images/thumbnails.m3u8"' in inf[0] and "RESOLUTION=160x90" in inf[0]
+          and 'CODECS="jpeg"' in inf[0], f"master: {inf}")
+    pl = open(os.path.join(out, "images", "thumbnails.m3u8")).read()
+    segs = re.findall(r"#EXTINF:([\d.]+),\n#EXT-X-TILES:RESOLUTION=160x90,LAYOUT=4x2,DURATION=1.000\n(sprite-\d+\.jpg)\n", pl)
+    check([s for _, s in segs] == [os.path.basename(x["path"]) for x in t["sprites"]], f"segments {segs}, sprites {t['sprites']}")
+    check(all(abs(float(d) - 8) < 1e-9 for d, _ in segs[:-1]), f"full sheets last {[d for d, _ in segs]}, want 8 s")
+    hls_duration = sum(float(d) for d, _ in segs)
+    video = float(ffprobe(os.path.join(out, "hls", "144p", "index.m3u8"), "-show_format")["format"]["duration"])
+    check(abs(hls_duration - result["outputs"][0]["duration"]) < 0.002,
+          f"image playlist {hls_duration:.3f} s, video {result['outputs'][0]['duration']} s (ffprobe: {video:.3f})")
+    target = int(re.search(r"#EXT-X-TARGETDURATION:(\d+)", pl).group(1))
+    check(target == 8 and pl.rstrip().endswith("#EXT-X-ENDLIST") and "#EXT-X-IMAGES-ONLY" in pl, f"playlist:\n{pl}")
+    # "hls": false leaves the master as it was
+    job["images"]["thumbnails"]["hls"] = False
+    result = encode(SAMPLE, out, *args, job=job)
+    check("hls" not in result["images"]["thumbnails"], f"result.json: {result['images']}")
+    check("IMAGE-STREAM" not in open(os.path.join(out, "hls", "master.m3u8")).read(), "master lists images with hls false")
+    check(not os.path.exists(os.path.join(out, "images", "thumbnails.m3u8")), "image playlist with hls false")
+
+
 def case_worker_upload(tmp):
     """The worker uploads the images like the other outputs, as image/jpeg and text/vtt."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
