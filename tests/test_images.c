@@ -15,7 +15,11 @@
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
 
+#include <libavutil/hwcontext.h>
+
 #include "common/fs.h"
+#include "media/hwdevice.h"
+#include "media/images.h"
 #include "media/poster.h"
 #include "media/thumbnails.h"
 #include "unit.h"
@@ -39,6 +43,11 @@ static AVFrame *frame(enum AVPixelFormat fmt, int w, int h, double base, double 
             else
                 f->data[0][(ptrdiff_t)y * f->linesize[0] + x] = (uint8_t)v;
         }
+    if (fmt == AV_PIX_FMT_NV12) {                  /* one plane of U, V pairs */
+        for (int y = 0; y < h / 2; y++)
+            memset(f->data[1] + (ptrdiff_t)y * f->linesize[1], 128, w);
+        return f;
+    }
     for (int p = 1; p < 3; p++)
         for (int y = 0; y < h / 2; y++) {
             if (high)
@@ -190,8 +199,65 @@ static void test_last_cue(void)
     free(buf);
 }
 
-int main(void)
+/* A frame on a GPU (NVDEC's case; here Mesa's Vulkan stands in for CUDA): the
+ * images step downloads it at sample times, measures and tiles the download. */
+static void test_hw_frames(void)
 {
+    AVBufferRef *dev = NULL, *frames = NULL;
+    char err[512] = "", dir[] = "/tmp/mf-test-images-hw-XXXXXX";
+    if (mf_hwdevice_open(&dev, AV_HWDEVICE_TYPE_VULKAN, -1, err, sizeof(err)) < 0) {
+        UNIT_SKIP("no Vulkan device here, the download run cannot run (%s)", err);
+        return;
+    }
+    CHECK_INT_EQ(mf_hwdevice_frames(dev, AV_PIX_FMT_NV12, 320, 180, &frames), 0);
+    AVFrame *cpu = frame(AV_PIX_FMT_NV12, 320, 180, 16, 219, AVCOL_RANGE_MPEG), *hw = av_frame_alloc();
+    CHECK_INT_EQ(av_hwframe_get_buffer(frames, hw, 0), 0);
+    CHECK_INT_EQ(av_hwframe_transfer_data(hw, cpu, 0), 0);
+    CHECK(hw->hw_frames_ctx != NULL);
+    CHECK(mkdtemp(dir) != NULL);
+    struct mf_images im = { .on = 1, .poster_on = 1, .thumbs_on = 1 };
+    snprintf(im.dir, sizeof(im.dir), "%s", dir);
+    struct mf_images_spec spec = { .thumbnails = 1, .interval = 1, .width = 32, .columns = 2, .rows = 1 };
+    mf_poster_init(&im.poster, 64, 36, 4);
+    mf_thumbnails_init(&im.thumbs, &spec, 18, im.dir);
+    for (int i = 0; i < 3; i++)
+        if (!CHECK(mf_images_frame(&im, hw, i * 0.5, err, sizeof(err)) == 0))
+            fprintf(stderr, "    %s\n", err);
+    struct mf_images_report rep = { 0 };
+    CHECK_INT_EQ(mf_images_finish(&im, 1.5, NULL, &rep, err, sizeof(err)), 0);
+    CHECK(rep.poster && !rep.poster_fallback && rep.poster_candidates == 3, "poster %d, fallback %d, %d candidates",
+          rep.poster, rep.poster_fallback, rep.poster_candidates);
+    CHECK(rep.thumbnails && rep.tiles == 2 && rep.sheets == 1, "%lld tiles, %d sheets", (long long)rep.tiles, rep.sheets);
+    /* the downloaded tile is the picture: as the CPU frame scaled alike (+-1) */
+    struct mf_image_scaler sc = { 0 };
+    AVFrame *want = mf_image_alloc(32, 18);
+    CHECK_INT_EQ(mf_image_scale(&sc, cpu, 0, want), 0);
+    int worst = 0;
+    for (int y = 0; y < 18; y++)
+        for (int x = 0; x < 32; x++) {
+            int d = abs(want->data[0][y * want->linesize[0] + x] - im.thumbs.tile->data[0][y * im.thumbs.tile->linesize[0] + x]);
+            worst = d > worst ? d : worst;
+        }
+    CHECK(worst <= 1, "tile from the GPU frame differs from the CPU frame's by up to %d", worst);
+    mf_image_scaler_free(&sc);
+    av_frame_free(&want);
+    mf_images_close(&im);
+    mf_remove_tree(dir);
+    av_frame_free(&cpu);
+    av_frame_free(&hw);
+    av_buffer_unref(&frames);
+    av_buffer_unref(&dev);
+    fprintf(stderr, "test_images: download run on a Vulkan device done\n");
+}
+
+/* No argument: everything that runs anywhere. "hw": frames on a Vulkan device,
+ * its own meson test so that a host without one counts a skip. */
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "hw")) {
+        test_hw_frames();
+        return UNIT_DONE();
+    }
     test_measure();
     test_poster_choice();
     test_thumbnails();
