@@ -446,9 +446,12 @@ static const char *earlier_output(const char *outdir, const struct mf_job *job, 
     snprintf(path, len, "%s/hls", outdir);
     if (access(path, F_OK) == 0)
         return "hls/";
-    snprintf(path, len, "%s/images", outdir);
+    snprintf(path, len, "%s/images/poster.jpg", outdir);
     if (access(path, F_OK) == 0)
-        return "images/";
+        return "images/poster.jpg";
+    snprintf(path, len, "%s/images/sprite-0.jpg", outdir);
+    if (access(path, F_OK) == 0)
+        return "images/sprite-0.jpg";
     for (int i = 0; i < job->n_renditions; i++) {
         snprintf(path, len, "%s/%s.mp4", outdir, job->renditions[i].name);
         if (access(path, F_OK) == 0)
@@ -482,11 +485,19 @@ static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
         mf_errf(err, err_len, "%s: cannot remove the earlier run's HLS output: %s", path, strerror(errno));
         return -1;
     }
-    snprintf(path, sizeof(path), "%s/images", outdir);
-    if (access(path, F_OK) == 0 && mf_remove_tree(path) < 0) {
-        mf_errf(err, err_len, "%s: cannot remove the earlier run's images: %s", path, strerror(errno));
-        return -1;
+    /* images/: only the names a run writes there, then the folder if that emptied it */
+    static const char *const images[] = { "poster.jpg", "thumbnails.vtt", "thumbnails.m3u8", NULL };
+    for (int i = 0; images[i]; i++) {
+        snprintf(path, sizeof(path), "%s/images/%s", outdir, images[i]);
+        unlink(path);
     }
+    for (int i = 0;; i++) {
+        snprintf(path, sizeof(path), "%s/images/sprite-%d.jpg", outdir, i);
+        if (unlink(path) < 0)
+            break;
+    }
+    snprintf(path, sizeof(path), "%s/images", outdir);
+    rmdir(path);
     snprintf(path, sizeof(path), "%s/result.json", outdir);
     if (unlink(path) < 0 && errno != ENOENT) {
         mf_errf(err, err_len, "%s: cannot remove: %s", path, strerror(errno));

@@ -12,6 +12,8 @@
 #include "common/fs.h"
 #include "common/util.h"
 
+#define MF_SHEET_MAX 8192
+
 int mf_images_open(struct mf_images *im, const struct mf_images_spec *spec, const char *outdir,
                    const struct mf_input *in, char *err, size_t err_len)
 {
@@ -44,8 +46,13 @@ int mf_images_open(struct mf_images *im, const struct mf_images_spec *spec, cons
     pw = spec->poster_width < pw ? spec->poster_width : pw;
     mf_poster_init(&im->poster, pw, mf_image_height(src, pw), src->duration);
     im->poster.done = !spec->poster;
-    if (spec->thumbnails)
+    if (spec->thumbnails) {
         mf_thumbnails_init(&im->thumbs, spec, mf_image_height(src, spec->width), im->dir);
+        /* A sheet stays within 8192 pixels down too (portrait sources have tall
+         * tiles): fewer rows, reported as the rows used. */
+        while (im->thumbs.rows > 1 && im->thumbs.rows * im->thumbs.tile_h > MF_SHEET_MAX)
+            im->thumbs.rows--;
+    }
     return 0;
 }
 

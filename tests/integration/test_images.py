@@ -223,6 +223,13 @@ def case_off_by_default(tmp):
     plain = encode(SAMPLE, out)          # -y: the earlier run's images/ goes too
     check("images" not in plain, f"result.json has images: {plain.get('images')}")
     check(not os.path.exists(os.path.join(out, "images")), "images/ of the earlier run stayed after -y")
+    # an images/ folder of someone else's is not taken for an earlier run's, nor removed
+    mine = os.path.join(out, "images", "mine.png")
+    os.makedirs(os.path.dirname(mine))
+    open(mine, "w").close()
+    encode(SAMPLE, out, "--poster")
+    encode(SAMPLE, out)
+    check(os.listdir(os.path.dirname(mine)) == ["mine.png"], f"images/ after -y: {os.listdir(os.path.dirname(mine))}")
     check(plain["input_frames"] == with_images["input_frames"],
           f"decoded frames {plain['input_frames']} without images, {with_images['input_frames']} with")
     packets = len(ffprobe(SAMPLE, "-select_streams", "v:0", "-show_entries", "packet=pts")["packets"])
