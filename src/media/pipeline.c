@@ -616,12 +616,12 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
                                    p->files.hls ? p->files.master : NULL, &result->images, err, err_len);
     }
     teardown(p);
-    if (ret < 0)
+    if (ret < 0) {
         mf_output_files_remove(&p->files);
-    if (ret < 0)
         mf_images_remove(&p->images);
-    else
+    } else {
         report_progress(p, 1);
+    }
     result->wall_seconds = mf_now() - p->t0;
     av_free(p);
     return ret;
