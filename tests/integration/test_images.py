@@ -257,6 +257,17 @@ def case_cli(tmp):
           f"--thumbnails=4: {result['images']}")
 
 
+def case_unwritable(tmp):
+    """images/ cannot be made: the job fails naming it, and leaves nothing behind."""
+    out = os.path.join(tmp, "o")
+    os.makedirs(out)
+    open(os.path.join(out, "images"), "w").close()     # a file where the folder goes
+    r = run([MPEGFLOW, "encode", SAMPLE, "-o", out, "--ladder", "144", "--format", "mp4", "--poster"], timeout=60)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode == 1 and lines and "images" in lines[-1], f"exit {r.returncode}: {r.stderr.strip()}")
+    check(sorted(os.listdir(out)) == ["images"], f"left behind: {sorted(os.listdir(out))}")
+
+
 def case_hls_image_playlist(tmp):
     """With HLS, the master lists the sprites as an image stream whose segments are the sheets."""
     out = os.path.join(tmp, "o")
