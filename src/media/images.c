@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavutil/error.h>
@@ -31,9 +32,12 @@ int mf_images_open(struct mf_images *im, const struct mf_images_spec *spec, cons
         return AVERROR(ENAMETOOLONG);
     }
     im->made_dir = access(im->dir, F_OK) < 0;
-    if (mf_mkdir_p(im->dir) < 0) {
-        int e = errno;
+    struct stat st;
+    int e = mf_mkdir_p(im->dir) < 0 || stat(im->dir, &st) < 0 ? errno
+          : !S_ISDIR(st.st_mode) ? ENOTDIR : access(im->dir, W_OK | X_OK) < 0 ? errno : 0;
+    if (e) {
         mf_errf(err, err_len, "%s: cannot create the images directory: %s", im->dir, strerror(e));
+        im->made_dir = 0;
         return AVERROR(e);
     }
     im->on = 1;
