@@ -47,7 +47,7 @@ static int sws_colorspace(const AVFrame *f)
     }
 }
 
-static int full_range(const AVFrame *f)
+int mf_image_full_range(const AVFrame *f)
 {
     enum AVPixelFormat p = f->format;
     return f->color_range == AVCOL_RANGE_JPEG || p == AV_PIX_FMT_YUVJ420P || p == AV_PIX_FMT_YUVJ422P ||
@@ -56,7 +56,7 @@ static int full_range(const AVFrame *f)
 
 static int prepare(struct mf_image_scaler *s, const AVFrame *src, int dw, int dh)
 {
-    int cs = sws_colorspace(src), range = full_range(src);
+    int cs = sws_colorspace(src), range = mf_image_full_range(src);
     if (s->sws && s->src_w == src->width && s->src_h == src->height && s->src_format == src->format &&
         s->src_cs == cs && s->src_range == range && s->dst_w == dw && s->dst_h == dh)
         return 0;

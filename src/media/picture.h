@@ -26,6 +26,8 @@ struct mf_image_scaler {
     AVFrame *sideways;             /* 90/270: the scaled picture before it is turned */
 };
 
+/** 1 when the frame's YUV is full range (JPEG's), by its tag or its yuvj pixel format. */
+int mf_image_full_range(const AVFrame *f);
 /** A w x h full-range yuv420p picture, black. NULL on ENOMEM. */
 AVFrame *mf_image_alloc(int w, int h);
 /** Scale src (a CPU frame) into dst (mf_image_alloc'd), rotated upright. */

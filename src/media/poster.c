@@ -19,13 +19,6 @@
 #define MEAN_MAX 232.0
 #define STDDEV_MIN 8.0
 
-static int full_range(const AVFrame *f)
-{
-    enum AVPixelFormat p = f->format;
-    return f->color_range == AVCOL_RANGE_JPEG || p == AV_PIX_FMT_YUVJ420P || p == AV_PIX_FMT_YUVJ422P ||
-           p == AV_PIX_FMT_YUVJ444P || p == AV_PIX_FMT_YUVJ440P || p == AV_PIX_FMT_YUVJ411P;
-}
-
 static void stats_of(const uint8_t *v, int n, struct mf_luma_stats *st)
 {
     unsigned hist[BINS] = { 0 };
@@ -70,7 +63,7 @@ int mf_luma_measure(const AVFrame *f, struct mf_luma_stats *st)
      * av_read_image_line2 undoes the packing, bit depth and shift. */
     uint16_t row[8192 + 1];
     uint8_t v[GRID_W * GRID_H];
-    int depth = d->comp[0].depth, full = full_range(f), n = 0;
+    int depth = d->comp[0].depth, full = mf_image_full_range(f), n = 0;
     int w = f->width < 8192 ? f->width : 8192;
     for (int gy = 0; gy < GRID_H; gy++) {
         int y = (int)((gy + 0.5) * f->height / GRID_H);
