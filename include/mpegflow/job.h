@@ -48,6 +48,17 @@ struct mf_rendition {
     int upscale;                   /* encode even when taller than the source */
 };
 
+/* Images from the decoded frames (src/job/job_images.c has the schema). */
+struct mf_images_spec {
+    int poster;                    /* write images/poster.jpg */
+    int poster_width;              /* even, 16..3840; never above the source's display width */
+    int thumbnails;                /* write images/sprite-N.jpg and images/thumbnails.vtt */
+    double interval;               /* seconds between tiles, 0.5..3600 */
+    int width;                     /* tile width, even, 16..1280; height follows the aspect */
+    int columns, rows;             /* tiles per sprite sheet, 1..20 each */
+    int hls;                       /* list the sprites in the HLS master (EXT-X-IMAGE-STREAM-INF) */
+};
+
 struct mf_job {
     char id[128];                  /* "" = assigned by the caller (stream entry id) */
     char input[MF_KEY_MAX];
@@ -68,6 +79,7 @@ struct mf_job {
     enum mf_subtitles_mode subtitles;
     int n_subtitle_langs;          /* MF_SUBTITLES_LANGS: 1..MF_MAX_SUBTITLE_LANGS */
     char subtitle_langs[MF_MAX_SUBTITLE_LANGS][MF_LANG_MAX]; /* as written: "en", "fre", "pt-BR" */
+    struct mf_images_spec images;  /* off by default */
 };
 
 /** Fill job with the defaults every parsed job starts from. */

@@ -44,6 +44,7 @@
  *     mode         "aac" | "copy" | "none"; default "aac"
  *     bitrate      bitrate, 16k..512k; default 128k
  *     channels     integer 1 | 2; default 2
+ *   images         object, optional: poster and thumbnail sprites (job_images.c)
  *
  * A bitrate is a string "800k", "1.5M", "2G", "128000" (see common/quantity.h)
  * or a JSON integer, in bits per second.
@@ -57,6 +58,8 @@
 #include <jansson.h>
 
 #include "mpegflow/job.h"
+
+#include "job_images.h"
 
 #include "common/json_strict.h"
 #include "common/language.h"
@@ -92,7 +95,7 @@ static const char *const hevc_levels[] = {
 static const char *const audio_modes[] = { "aac", "copy", "none", NULL };
 
 static const char *const root_fields[] = {
-    "id", "input", "output_prefix", "format", "video", "audio", "subtitles", NULL,
+    "id", "input", "output_prefix", "format", "video", "audio", "subtitles", "images", NULL,
 };
 static const char *const video_fields[] = {
     "codec", "backend", "preset", "tune", "gop_seconds", "upscale", "renditions", NULL,
@@ -525,7 +528,9 @@ static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
         return ret;
     if ((ret = parse_subtitles(e, root, job)) < 0)
         return ret;
-    return parse_audio(e, root, job);
+    if ((ret = parse_audio(e, root, job)) < 0)
+        return ret;
+    return mf_job_images_parse(e, root, &job->images);
 }
 
 void mf_job_defaults(struct mf_job *job)
@@ -541,6 +546,7 @@ void mf_job_defaults(struct mf_job *job)
     job->audio_mode = MF_AUDIO_AAC;
     job->audio_bitrate = 128000;
     job->audio_channels = 2;
+    mf_job_images_defaults(&job->images);
 }
 
 int mf_job_parse(struct mf_job *job, const char *json, size_t len, int require_io,
@@ -715,5 +721,7 @@ int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t 
         return ret;
     if ((ret = validate_subtitles(&e, job)) < 0)
         return ret;
-    return validate_audio(&e, job);
+    if ((ret = validate_audio(&e, job)) < 0)
+        return ret;
+    return mf_job_images_validate(&e, &job->images);
 }

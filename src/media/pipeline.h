@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "images_report.h"
 #include "mpegflow/job.h"
 
 #define MF_MAX_OUTPUTS 64
@@ -123,6 +124,7 @@ struct mf_result {
     char decode[12];               /* "nvdec" (CUDA frames end to end), "cpu" (CPU decode, one
                                       upload per rendition frame) or "nvdec+cpu" (fell back midway) */
     char decode_note[256];         /* why frames were decoded on the CPU, when they were */
+    struct mf_images_report images; /* the poster and sprites written, when the job asked */
 };
 
 /**

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "images.h"
 
 static json_t *output_json(const struct mf_output *o)
 {
@@ -109,6 +110,9 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
             "audio_overlaps_trimmed", t->audio_overlaps_trimmed, "audio_trimmed_s", t->audio_trimmed_s,
             "audio_gaps_filled", t->audio_gaps_filled, "audio_gaps_filled_s", t->audio_gaps_filled_s,
             "audio_gaps_kept", t->audio_gaps_kept, "audio_gaps_kept_s", t->audio_gaps_kept_s));
+    json_t *images = root ? mf_images_report_json(&r->images) : NULL;
+    if (images)    /* only when the job asked for images */
+        json_object_set_new(root, "images", images);
     if (!root)
         return NULL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
