@@ -47,11 +47,16 @@ static void usage(FILE *f)
         "      --format F        mp4 | hls | both (default both; with --job, the job's\n"
         "                        format, whose default is hls as for the worker)\n"
         "      --audio MODE      aac | copy | none (default aac)\n"
+        "      --subtitles S     all | none | LANG,LANG,... (e.g. en,fre): text subtitle tracks\n"
+        "                        to WebVTT (default all, at most 16 tracks)\n"
         "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
         "      --threads N       encoder threads per rendition (default: automatic)\n"
         "      --upscale         also encode renditions taller than the source\n"
         "      --no-cascade      scale every rendition from the source, not from the next\n"
         "                        larger rendition\n"
+        "      --poster          write images/poster.jpg: a frame that is not black or a fade\n"
+        "      --thumbnails [S]  write thumbnail sprites (a tile every S seconds, default 10) and\n"
+        "                        images/thumbnails.vtt; sizes and grid: the job's images field\n"
         "      --progress[=lines] show progress even when stderr is not a terminal; =lines:\n"
         "                        one 'progress=... fps=... speed=... eta=...' line per percent\n"
         "      --json            print the result manifest (JSON) on stdout\n"
@@ -63,8 +68,9 @@ static void usage(FILE *f)
         "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
-        "OUTDIR/hls/audio/index.m3u8 and OUTDIR/result.json. Exit status 0 only on success;\n"
-        "75 when the host ran short (memory, disk, NVENC sessions) and another try may work.\n");
+        "OUTDIR/hls/audio/index.m3u8, OUTDIR/images/ (--poster, --thumbnails) and OUTDIR/result.json.\n"
+        "Exit status 0 only on success; 75 when the host ran short (memory, disk, NVENC sessions)\n"
+        "and another try may work.\n");
 }
 
 static char *read_file(const char *path, size_t *len, char *err, size_t err_len)
@@ -230,7 +236,7 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
-       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE };
+       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_SUBTITLES, OPT_POSTER, OPT_THUMBNAILS };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -246,16 +252,19 @@ static const struct option long_opts[] = {
     { "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
     { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
     { "upscale", no_argument, NULL, OPT_UPSCALE },
+    { "subtitles", required_argument, NULL, OPT_SUBTITLES },
+    { "poster", no_argument, NULL, OPT_POSTER },
+    { "thumbnails", optional_argument, NULL, OPT_THUMBNAILS },
     { "overwrite", no_argument, NULL, 'y' },
     { NULL, 0, NULL, 0 },
 };
 
 struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
-               *format, *audio;
-    double crf, gop, max_duration;
+               *format, *audio, *subtitles;
+    double crf, gop, max_duration, thumbnails;  /* thumbnails: the interval, 0 = the job's */
     long long max_pixels;
-    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite;
+    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, poster, want_thumbnails;
 };
 
 /* getopt has said what was wrong; add the nearest option, not the whole usage. */
@@ -316,6 +325,22 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
         case OPT_NO_CASCADE: a->no_cascade = 1; break;
         case OPT_UPSCALE: a->upscale = 1; break;
+        case OPT_SUBTITLES: a->subtitles = optarg; break;
+        case OPT_POSTER: a->poster = 1; break;
+        case OPT_THUMBNAILS: {
+            /* --thumbnails, --thumbnails=S, or --thumbnails S (the next word, when it is a number) */
+            const char *v = optarg;
+            char *end = NULL;
+            if (!v && optind < argc && strtod(argv[optind], &end) > 0 && end != argv[optind] && !*end)
+                v = argv[optind++];
+            a->want_thumbnails = 1;
+            if (v && (a->thumbnails = strtod(v, &end), end == v || *end || !(a->thumbnails > 0))) {
+                fprintf(stderr, "mpegflow encode: --thumbnails: the interval must be a number of seconds, "
+                        "not '%s'\n", v);
+                return -1;
+            }
+            break;
+        }
         case 'y': a->overwrite = 1; break;
         case 'h': usage(stdout); return 1;
         default: unknown_option(argv[optind - 1]); return -1;
@@ -327,6 +352,30 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         return -1;
     }
     a->input = argv[optind];
+    return 0;
+}
+
+/* --subtitles all | none | en,fre,...: the job's "subtitles"; mf_job_validate checks the tags. */
+static int set_subtitles(struct mf_job *job, const char *arg, char *err, size_t err_len)
+{
+    if (!strcmp(arg, "all") || !strcmp(arg, "none")) {
+        job->subtitles = !strcmp(arg, "all") ? MF_SUBTITLES_ALL : MF_SUBTITLES_NONE;
+        return 0;
+    }
+    job->n_subtitle_langs = 0;
+    for (const char *p = arg; ; p++) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= MF_LANG_MAX || job->n_subtitle_langs == MF_MAX_SUBTITLE_LANGS) {
+            mf_errf(err, err_len, "--subtitles: all, none or up to %d language tags such as en,fre, not '%s'",
+                    MF_MAX_SUBTITLE_LANGS, arg);
+            return -1;
+        }
+        snprintf(job->subtitle_langs[job->n_subtitle_langs++], MF_LANG_MAX, "%.*s", (int)n, p);
+        p += n;
+        if (!*p)
+            break;
+    }
+    job->subtitles = MF_SUBTITLES_LANGS;
     return 0;
 }
 
@@ -386,6 +435,8 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         }
         job->audio_mode = m;
     }
+    if (a->subtitles && set_subtitles(job, a->subtitles, err, err_len) < 0)
+        return -1;
     if (a->crf >= 0 && a->bitrate) {
         mf_errf(err, err_len, "--crf and --bitrate: give one (constant quality or an average bitrate), not both");
         return -1;
@@ -395,6 +446,12 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
         return -1;
     }
+    if (a->poster)
+        job->images.poster = 1;
+    if (a->want_thumbnails)
+        job->images.thumbnails = 1;
+    if (a->thumbnails > 0)
+        job->images.interval = a->thumbnails;
     for (int i = 0; i < job->n_renditions; i++) {
         if (a->upscale)
             job->renditions[i].upscale = 1;
@@ -419,6 +476,12 @@ static const char *earlier_output(const char *outdir, const struct mf_job *job, 
     snprintf(path, len, "%s/hls", outdir);
     if (access(path, F_OK) == 0)
         return "hls/";
+    snprintf(path, len, "%s/images/poster.jpg", outdir);
+    if (access(path, F_OK) == 0)
+        return "images/poster.jpg";
+    snprintf(path, len, "%s/images/sprite-0.jpg", outdir);
+    if (access(path, F_OK) == 0)
+        return "images/sprite-0.jpg";
     for (int i = 0; i < job->n_renditions; i++) {
         snprintf(path, len, "%s/%s.mp4", outdir, job->renditions[i].name);
         if (access(path, F_OK) == 0)
@@ -429,7 +492,7 @@ static const char *earlier_output(const char *outdir, const struct mf_job *job, 
 
 /* -y: remove the earlier run's outputs, so that no rendition of it stays
  * beside a master playlist that no longer lists it: the MP4s its
- * result.json names, hls/ and result.json. */
+ * result.json names, its .vtt sidecars, hls/ and result.json. */
 static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
 {
     char path[MF_PATH_MAX + 32];
@@ -446,12 +509,33 @@ static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
             unlink(mp4);
         }
     }
+    json_array_foreach(json_object_get(old, "subtitles"), i, o) {
+        const char *rel = json_string_value(json_object_get(json_object_get(o, "files"), "vtt"));
+        if (rel && !strchr(rel, '/') && rel[0] != '.') {
+            char vtt[MF_PATH_MAX + 32];
+            snprintf(vtt, sizeof(vtt), "%s/%s", outdir, rel);
+            unlink(vtt);
+        }
+    }
     json_decref(old);
     snprintf(path, sizeof(path), "%s/hls", outdir);
     if (access(path, F_OK) == 0 && mf_remove_tree(path) < 0) {
         mf_errf(err, err_len, "%s: cannot remove the earlier run's HLS output: %s", path, strerror(errno));
         return -1;
     }
+    /* images/: only the names a run writes there, then the folder if that emptied it */
+    static const char *const images[] = { "poster.jpg", "thumbnails.vtt", "thumbnails.m3u8", NULL };
+    for (int i = 0; images[i]; i++) {
+        snprintf(path, sizeof(path), "%s/images/%s", outdir, images[i]);
+        unlink(path);
+    }
+    for (int i = 0;; i++) {
+        snprintf(path, sizeof(path), "%s/images/sprite-%d.jpg", outdir, i);
+        if (unlink(path) < 0)
+            break;
+    }
+    snprintf(path, sizeof(path), "%s/images", outdir);
+    rmdir(path);
     snprintf(path, sizeof(path), "%s/result.json", outdir);
     if (unlink(path) < 0 && errno != ENOENT) {
         mf_errf(err, err_len, "%s: cannot remove: %s", path, strerror(errno));

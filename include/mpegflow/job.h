@@ -27,6 +27,15 @@ enum mf_audio_mode {
     MF_AUDIO_NONE,
 };
 
+/* subtitles: which text tracks of the source become WebVTT. */
+enum mf_subtitles_mode {
+    MF_SUBTITLES_ALL = 0,          /* every text track (up to MF_MAX_SUBTITLE_TRACKS) */
+    MF_SUBTITLES_NONE,
+    MF_SUBTITLES_LANGS,            /* the tracks in subtitle_langs */
+};
+#define MF_MAX_SUBTITLE_LANGS 16
+#define MF_LANG_MAX 16             /* a BCP 47 / ISO 639 tag and its NUL */
+
 struct mf_rendition {
     char name[MF_NAME_MAX];        /* [A-Za-z0-9_-], used in output file names */
     int height;                    /* 16..4320 */
@@ -37,6 +46,17 @@ struct mf_rendition {
     char profile[16];              /* "" = default */
     char level[8];                 /* "" = automatic */
     int upscale;                   /* encode even when taller than the source */
+};
+
+/* Images from the decoded frames (src/job/job_images.c has the schema). */
+struct mf_images_spec {
+    int poster;                    /* write images/poster.jpg */
+    int poster_width;              /* even, 16..3840; never above the source's display width */
+    int thumbnails;                /* write images/sprite-N.jpg and images/thumbnails.vtt */
+    double interval;               /* seconds between tiles, 0.5..3600 */
+    int width;                     /* tile width, even, 16..1280; height follows the aspect */
+    int columns, rows;             /* tiles per sprite sheet, 1..20 each */
+    int hls;                       /* list the sprites in the HLS master (EXT-X-IMAGE-STREAM-INF) */
 };
 
 struct mf_job {
@@ -56,6 +76,10 @@ struct mf_job {
     enum mf_audio_mode audio_mode;
     int64_t audio_bitrate;         /* bits/s */
     int audio_channels;            /* 1 or 2 */
+    enum mf_subtitles_mode subtitles;
+    int n_subtitle_langs;          /* MF_SUBTITLES_LANGS: 1..MF_MAX_SUBTITLE_LANGS */
+    char subtitle_langs[MF_MAX_SUBTITLE_LANGS][MF_LANG_MAX]; /* as written: "en", "fre", "pt-BR" */
+    struct mf_images_spec images;  /* off by default */
 };
 
 /** Fill job with the defaults every parsed job starts from. */

@@ -10,6 +10,13 @@ double mf_now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+double mf_thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int64_t mf_mono_ms(void)
 {
     struct timespec ts;

@@ -7,6 +7,8 @@
 
 /** Monotonic seconds. */
 double mf_now(void);
+/** CPU seconds the calling thread has used (what one step of a pipeline costs). */
+double mf_thread_cpu(void);
 /** Monotonic milliseconds. */
 int64_t mf_mono_ms(void);
 /** Now as ISO 8601 UTC with milliseconds, "2026-12-02T07:14:50.123Z" (len >= 25). */

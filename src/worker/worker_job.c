@@ -112,6 +112,10 @@ static const char *content_type(const char *path)
         return "video/mp2t";
     if (!strcmp(dot, ".json"))
         return "application/json";
+    if (!strcmp(dot, ".jpg"))
+        return "image/jpeg";
+    if (!strcmp(dot, ".vtt"))
+        return "text/vtt";
     return "application/octet-stream";
 }
 
