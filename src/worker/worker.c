@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "scratch.h"
 #include "common/log.h"
 #include "metrics.h"
 #include "worker.h"
@@ -314,6 +315,24 @@ static int probe_ready(void *opaque, const char **why)
     return 1;
 }
 
+/* What workers killed on this scratch dir left (kill -9, OOM): their job dirs. */
+static void sweep_scratch(const struct mf_config *cfg)
+{
+    char err[512], n_s[16], mb[32];
+    int n = 0;
+    int64_t bytes = 0;
+    if (mf_scratch_sweep(cfg->scratch_dir, &n, &bytes, err, sizeof(err))) {
+        mf_log(MF_LOG_WARN, NULL, "could not clean the scratch dir", "error", err, NULL);
+        return;
+    }
+    if (!n)
+        return;
+    snprintf(n_s, sizeof(n_s), "%d", n);
+    snprintf(mb, sizeof(mb), "%.1f", (double)bytes / 1e6);
+    mf_log(MF_LOG_INFO, NULL, "removed the scratch dirs of dead workers", "dirs", n_s, "mb", mb,
+           "scratch_dir", cfg->scratch_dir, NULL);
+}
+
 /* The pool's backend cannot run here: stay up, never ready, take no job,
  * so the reason shows in /readyz and the log rather than in a crash loop. */
 static void wait_unusable(struct mf_worker *w)
@@ -358,6 +377,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    sweep_scratch(cfg);
     for (int i = 0; i < cfg->concurrency; i++) {
         jt[i].w = w;
         jt[i].slot = &w->slots[i];

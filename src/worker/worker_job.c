@@ -20,7 +20,7 @@
 #include "metrics.h"
 #include "mpegflow/job.h"
 #include "worker_internal.h"
-#include "common/fs.h"
+#include "scratch.h"
 
 enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
 
@@ -39,6 +39,7 @@ struct job_run {
     char job_id[128];
     char attempt[24];
     char scratch[MF_PATH_MAX];
+    int scratch_lock;              /* flock on the scratch dir (scratch.h); -1: none */
     char err[MF_ERR_MAX + 128];
     int64_t bytes_in, bytes_out;
 };
@@ -216,18 +217,12 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
                                 struct job_figures *fig)
 {
     const struct mf_config *cfg = r->w->cfg;
-    char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
+    char input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
     char job_file[MF_PATH_MAX + 64], log_file[MF_PATH_MAX + 64];
-    size_t i;
-    for (i = 0; r->job_id[i] && i < 40; i++)
-        safe[i] = isalnum((unsigned char)r->job_id[i]) || r->job_id[i] == '-' ? r->job_id[i] : '_';
-    safe[i] = 0;
-    snprintf(r->scratch, sizeof(r->scratch), "%s/mpegflow-%s-XXXXXX", cfg->scratch_dir, safe);
-    if (!mkdtemp(r->scratch)) {
-        snprintf(r->err, sizeof(r->err), "mkdtemp in %s: %s", cfg->scratch_dir, strerror(errno));
-        r->scratch[0] = 0;
+    r->scratch_lock = mf_scratch_make(cfg->scratch_dir, r->job_id, r->scratch, sizeof(r->scratch),
+                                      r->err, sizeof(r->err));
+    if (r->scratch_lock < 0)
         return JOB_RETRY;
-    }
     input_ext(r->job.input, ext, sizeof(ext));
     snprintf(input, sizeof(input), "%s/input%s%s", r->scratch, ext[0] ? "." : "", ext);
     snprintf(outdir, sizeof(outdir), "%s/out", r->scratch);
@@ -430,6 +425,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     r->slot = slot;
     r->q = q;
     r->e = e;
+    r->scratch_lock = -1;
     snprintf(r->attempt, sizeof(r->attempt), "%lld", (long long)e->deliveries);
 
     int parsed = e->job ? mf_job_parse(&r->job, e->job, e->job_len, 1, r->err, sizeof(r->err))
@@ -520,8 +516,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     }
 
 done:
-    if (r->scratch[0])
-        mf_remove_tree(r->scratch);
+    mf_scratch_remove(r->scratch, r->scratch_lock);
     pthread_mutex_lock(&w->lock);
     slot->busy = 0;
     pthread_mutex_unlock(&w->lock);
