@@ -44,15 +44,23 @@ struct job_run {
     int64_t bytes_in, bytes_out;
 };
 
-/* The job id when the job could not be parsed: its "id" if it has a usable one. */
-static void lenient_id(const struct mf_queue_entry *e, char *id, size_t len)
+/* The one id rule (README, Redis contract): the job's "id" when valid, else the
+ * entry id; a refused id is named in the error. The hash becomes this entry's. */
+static void record_id(struct job_run *r)
 {
-    snprintf(id, len, "%s", e->id);
-    json_t *root = e->job ? json_loadb(e->job, e->job_len, 0, NULL) : NULL;
-    const char *s = json_string_value(json_object_get(root, "id"));
-    if (s && *s && strlen(s) < len && strcspn(s, " \t\r\n") == strlen(s))
-        snprintf(id, len, "%s", s);
-    json_decref(root);
+    char why[128];
+    if (mf_job_id_of(r->e->job, r->e->job_len, r->e->id, r->job_id, sizeof(r->job_id), why, sizeof(why))) {
+        /* "id: ..." when the parse stopped at the id, else "<field>: ...; id: ..." */
+        char was[sizeof(r->err)];
+        snprintf(was, sizeof(was), "%s", r->err);
+        int at_id = !strncmp(was, "id:", 3);
+        if (snprintf(r->err, sizeof(r->err), "%s%s%s (recorded under the stream entry id %s)",
+                     at_id ? "" : was, at_id ? "" : "; ", at_id ? was : why, r->e->id) >= (int)sizeof(r->err))
+            r->err[sizeof(r->err) - 2] = '.';   /* cut short: still one line */
+    }
+    if (mf_queue_adopt_hash(r->q, r->job_id, r->e->id) < 0)
+        mf_log(MF_LOG_WARN, r->job_id, "could not reset the job hash of an earlier submission",
+               "error", mf_queue_errstr(r->q), NULL);
 }
 
 static void progress_cb(double percent, double fps, void *opaque)
@@ -430,12 +438,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
 
     int parsed = e->job ? mf_job_parse(&r->job, e->job, e->job_len, 1, r->err, sizeof(r->err))
                         : (snprintf(r->err, sizeof(r->err), "entry has no 'job' field"), -EINVAL);
-    if (parsed == 0 && r->job.id[0])
-        snprintf(r->job_id, sizeof(r->job_id), "%s", r->job.id);
-    else if (parsed == 0)
-        snprintf(r->job_id, sizeof(r->job_id), "%s", e->id);
-    else
-        lenient_id(e, r->job_id, sizeof(r->job_id));
+    record_id(r);
 
     pthread_mutex_lock(&w->lock);
     slot->busy = 1;
