@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "encode_child.h"
+#include "job_message.h"
 #include "common/log.h"
 #include "metrics.h"
 #include "mpegflow/job.h"
@@ -221,8 +222,8 @@ static int write_file(const char *path, const char *data, size_t len)
     return ok ? 0 : -1;
 }
 
-static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
-                                struct job_figures *fig)
+static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage *st, char **result_json,
+                                           struct job_figures *fig)
 {
     const struct mf_config *cfg = r->w->cfg;
     char input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
@@ -307,6 +308,16 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
     }
     unlink(input);                 /* scratch space for the uploads' sake */
     return upload(r, st, outdir, manifest);
+}
+
+/* Fetch, encode, upload; an error names the job's input key and output keys, not scratch paths. */
+static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
+                                struct job_figures *fig)
+{
+    enum job_error je = transcode_in_scratch(r, st, result_json, fig);
+    if (je != JOB_OK)
+        mf_message_unscratch(r->err, sizeof(r->err), r->scratch, r->job.input, r->job.output_prefix);
+    return je;
 }
 
 /* Keep trying a Redis write that must not be lost until it lands or a hard stop. */
@@ -471,10 +482,9 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
         if (mf_queue_get_job(q, r->job_id, &pairs) < 0)
             mf_log(MF_LOG_WARN, r->job_id, "could not read the job's last error", "error",
                    mf_queue_errstr(q), NULL);
-        const char *last = mf_queue_pairs_get(pairs, "error");
-        snprintf(reason, sizeof(reason), "gave up after %lld attempts (MPEGFLOW_MAX_ATTEMPTS=%d)%s%s",
-                 (long long)e->deliveries - 1, cfg->max_attempts, last && *last ? ": " : "",
-                 last && *last ? last : "");
+        mf_message_gave_up(reason, sizeof(reason), e->deliveries - 1, cfg->max_attempts,
+                           mf_queue_pairs_get(pairs, "state"), mf_queue_pairs_get(pairs, "error"),
+                           mf_queue_pairs_get(pairs, "worker"), mf_queue_pairs_get(pairs, "attempt"));
         mf_queue_free_pairs(pairs);
         finish_failed(r, reason);
         goto done;

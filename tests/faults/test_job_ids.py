@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from workerharness import DEAD, PREFIX, check, clip, main, small_job  # noqa: E402
+from workerharness import DEAD, PREFIX, Failure, check, clip, main, small_job  # noqa: E402
 
 
 def wait_hash(h, key, limit=30):
@@ -27,7 +27,7 @@ def wait_hash(h, key, limit=30):
         if hs.get("state") in ("succeeded", "failed"):
             return hs
         time.sleep(0.05)
-    raise AssertionError(f"{key}: not finished after {limit}s: {h.r.hgetall(key)}")
+    raise Failure(f"{key}: not finished after {limit}s: {h.r.hgetall(key)}")
 
 
 def job_keys(h):
