@@ -223,6 +223,19 @@ static int write_file(const char *path, const char *data, size_t len)
 }
 
 static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage *st, char **result_json,
+                                           struct job_figures *fig);
+
+/* Fetch, encode, upload; an error names the job's input key and output keys, not scratch paths. */
+static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
+                                struct job_figures *fig)
+{
+    enum job_error je = transcode_in_scratch(r, st, result_json, fig);
+    if (je != JOB_OK)
+        mf_message_unscratch(r->err, sizeof(r->err), r->scratch, r->job.input, r->job.output_prefix);
+    return je;
+}
+
+static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage *st, char **result_json,
                                            struct job_figures *fig)
 {
     const struct mf_config *cfg = r->w->cfg;
@@ -308,16 +321,6 @@ static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage 
     }
     unlink(input);                 /* scratch space for the uploads' sake */
     return upload(r, st, outdir, manifest);
-}
-
-/* Fetch, encode, upload; an error names the job's input key and output keys, not scratch paths. */
-static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
-                                struct job_figures *fig)
-{
-    enum job_error je = transcode_in_scratch(r, st, result_json, fig);
-    if (je != JOB_OK)
-        mf_message_unscratch(r->err, sizeof(r->err), r->scratch, r->job.input, r->job.output_prefix);
-    return je;
 }
 
 /* Keep trying a Redis write that must not be lost until it lands or a hard stop. */
