@@ -2,7 +2,7 @@
  * Scratch dirs that outlive no one (scratch.h). Two locks:
  *  - each job dir holds OWNER, flock(LOCK_EX)ed by its worker for the job's life
  *    (the file also says which process, for a person looking);
- *  - <scratch>/.mpegflow-scratch.lock is taken shared while a dir is made and locked,
+ *  - the scratch dir itself is flock()ed shared while a job dir is made and locked,
  *    exclusive by a sweep, so a sweep never sees a dir between mkdtemp and its lock.
  * A sweep removes only dirs with an OWNER file: the scratch dir may be /tmp, where
  * other programs' mpegflow-* dirs (or an older worker's, without one) are not ours.
@@ -24,15 +24,13 @@
 #include "common/fs.h"
 
 #define PREFIX "mpegflow-"
-#define GUARD ".mpegflow-scratch.lock"
 #define OWNER ".mpegflow-owner"
 
-/* The scratch-wide guard, flock()ed with how (LOCK_SH or LOCK_EX); -errno on failure. */
+/* The scratch-wide guard: the scratch dir itself, flock()ed with how (LOCK_SH or
+ * LOCK_EX), so nothing is left in it; -errno on failure. */
 static int guard(const char *dir, int how)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, GUARD);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     while (flock(fd, how) < 0) {
@@ -116,7 +114,7 @@ int mf_scratch_sweep(const char *dir, int *removed, int64_t *bytes, char *err, s
     int64_t freed = 0;
     int g = guard(dir, LOCK_EX);
     if (g < 0) {
-        snprintf(err, err_len, "scratch dir %s: %s lock: %s", dir, GUARD, strerror(-g));
+        snprintf(err, err_len, "scratch dir %s: %s", dir, strerror(-g));
         return g;
     }
     DIR *d = opendir(dir);

@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "mpegflow/job.h"
 #include "worker_internal.h"
 #include "scratch.h"
+#include "worker_upload.h"
 
 enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
 
@@ -74,37 +74,6 @@ static void progress_cb(double percent, double fps, void *opaque)
     pthread_mutex_unlock(&slot->w->lock);
 }
 
-/* Files of the output dir, relative paths, sorted; top-level result.json left out. */
-static char **out_files;
-static size_t n_out_files;
-static size_t out_root_len;
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;   /* nftw has no opaque */
-
-static int collect(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    if (flag != FTW_F)
-        return 0;
-    const char *rel = path + out_root_len + 1;
-    if (!strcmp(rel, "result.json"))
-        return 0;
-    char **n = realloc(out_files, (n_out_files + 1) * sizeof(*n));
-    if (!n || !(n[n_out_files] = strdup(rel))) {
-        if (n)
-            out_files = n;
-        return -1;
-    }
-    out_files = n;
-    n_out_files++;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static const char *content_type(const char *path)
 {
     const char *dot = strrchr(path, '.');
@@ -138,20 +107,13 @@ static enum job_error upload(struct job_run *r, struct mf_storage *st, const cha
 {
     enum job_error ret = JOB_OK;
     char local[MF_PATH_MAX * 2], key[MF_KEY_MAX * 2];
-    pthread_mutex_lock(&walk_lock);
-    out_files = NULL;
-    n_out_files = 0;
-    out_root_len = strlen(outdir);
-    int walk = nftw(outdir, collect, 16, FTW_PHYS);
-    char **files = out_files;
-    size_t n = n_out_files;
-    pthread_mutex_unlock(&walk_lock);
+    char **files;
+    size_t n;
+    int walk = mf_upload_list(outdir, &files, &n);
     if (walk) {
-        snprintf(r->err, sizeof(r->err), "listing outputs in %s failed", outdir);
-        ret = JOB_RETRY;
-        goto out;
+        snprintf(r->err, sizeof(r->err), "listing outputs in %s failed: %s", outdir, strerror(-walk));
+        return JOB_RETRY;
     }
-    qsort(files, n, sizeof(*files), cmp_str);
     for (size_t i = 0; i <= n && ret == JOB_OK; i++) {
         const char *rel = i < n ? files[i] : "result.json";
         snprintf(local, sizeof(local), "%s/%s", outdir, rel);
@@ -165,10 +127,7 @@ static enum job_error upload(struct job_run *r, struct mf_storage *st, const cha
         if (s)
             ret = storage_error(s);
     }
-out:
-    for (size_t i = 0; i < n; i++)
-        free(files[i]);
-    free(files);
+    mf_upload_list_free(files, n);
     return ret;
 }
 
