@@ -16,6 +16,7 @@
 
 #include "encode_child.h"
 #include "job_message.h"
+#include "worker_job.h"
 #include "common/log.h"
 #include "metrics.h"
 #include "mpegflow/job.h"
