@@ -10,8 +10,7 @@
 #include <stdint.h>
 
 #include "mpegflow/job.h"
-
-#define MF_MAX_OUTPUTS 64
+#include "mpegflow/result.h"    /* struct mf_result: what a run reports */
 
 struct mf_progress {
     double percent;        /* 0..100, of the source duration */
@@ -34,64 +33,6 @@ struct mf_pipeline_opts {
     atomic_int *cancel;            /* may be NULL; nonzero cancels the encode */
     mf_progress_fn progress;       /* may be NULL; called at most ~4 times a second */
     void *opaque;
-};
-
-struct mf_output {
-    char rendition[MF_NAME_MAX];
-    char kind[8];                  /* "mp4", "hls" (media playlist), "master" */
-    char path[MF_PATH_MAX];        /* relative to the output directory */
-    int width, height;
-    int64_t bytes;                 /* for "hls": playlist + init + segments */
-    double duration;               /* seconds */
-    int64_t bitrate;               /* average bits/s */
-    int64_t peak_bitrate;          /* HLS: RFC 8216 peak segment bitrate, bits/s */
-    char codecs[96];               /* RFC 6381 CODECS of what it holds ("" when unknown) */
-};
-
-struct mf_skipped {
-    char rendition[MF_NAME_MAX];
-    char reason[128];
-};
-
-/* What was done to the timeline; result.json's "timeline". */
-struct mf_timeline_report {
-    int discontinuities;           /* jumps re-based (packets of any stream) */
-    int64_t video_frames_dropped;  /* frames that did not move forward (overlaps, repeats) */
-    int video_gaps;                /* gaps kept: the frame before is shown for longer */
-    double video_gaps_s;
-    int audio_overlaps_trimmed;
-    double audio_trimmed_s;
-    int audio_gaps_filled;         /* with silence (audio "aac") */
-    double audio_gaps_filled_s;
-    int audio_gaps_kept;           /* audio "copy": packets are not changed */
-    double audio_gaps_kept_s;
-};
-
-struct mf_result {
-    char backend[16];              /* the backend that encoded */
-    char fallback_from[16];        /* "" unless the asked-for backend was unusable */
-    char fallback_reason[256];     /* why, when fallback_from is set */
-    int64_t frames_in;             /* decoded source video frames, each encoded once */
-    int64_t frames_dropped;        /* frames with a repeated or backward timestamp */
-    struct mf_timeline_report timeline; /* splices: what was re-based, trimmed, filled */
-    int source_video_stream;       /* stream index used in the input */
-    int source_audio_stream;       /* -1 when none */
-    char source_codec[32];         /* the source's video codec, e.g. "h264" */
-    char source_audio_codec[32];   /* "" when none */
-    int source_width, source_height;
-    double source_duration;        /* the container's, seconds (0 when unknown) */
-    double duration;               /* seconds of source encoded */
-    double wall_seconds;
-    int has_audio;
-    int n_outputs;
-    struct mf_output outputs[MF_MAX_OUTPUTS];
-    int n_skipped;
-    struct mf_skipped skipped[MF_MAX_RENDITIONS];
-    /* nvenc only (zero/empty otherwise) */
-    int nvenc_sessions;            /* NVENC sessions the job held at once: one per rendition */
-    char decode[12];               /* "nvdec" (CUDA frames end to end), "cpu" (CPU decode, one
-                                      upload per rendition frame) or "nvdec+cpu" (fell back midway) */
-    char decode_note[256];         /* why frames were decoded on the CPU, when they were */
 };
 
 /**

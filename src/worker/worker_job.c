@@ -23,6 +23,7 @@
 #include "worker_internal.h"
 #include "scratch.h"
 #include "worker_upload.h"
+#include "worker_result.h"
 
 enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
 
@@ -247,26 +248,22 @@ static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage 
         *result_json = slurp(manifest);
         for (size_t n = *result_json ? strlen(*result_json) : 0; n && (*result_json)[n - 1] == '\n'; n--)
             (*result_json)[n - 1] = 0;
-        json_t *root = *result_json ? json_loads(*result_json, 0, NULL) : NULL;
-        fig->frames = json_integer_value(json_object_get(root, "input_frames"));
-        fig->wall_seconds = json_number_value(json_object_get(root, "wall_seconds"));
-        json_t *fb = json_object_get(root, "fallback");
-        if (fb)
-            mf_log(MF_LOG_WARN, r->job_id, "backend unusable; encoded with the fallback",
-                   "from", json_string_value(json_object_get(fb, "from")),
-                   "to", json_string_value(json_object_get(fb, "to")),
-                   "reason", json_string_value(json_object_get(fb, "reason")), NULL);
-        json_t *nv = json_object_get(root, "nvenc");
-        if (nv) {   /* NVENC sessions held and where the frames were decoded */
-            char sessions[16];
-            const char *note = json_string_value(json_object_get(nv, "decode_note"));
-            const char *decode = json_string_value(json_object_get(nv, "decode"));
-            snprintf(sessions, sizeof(sessions), "%lld",
-                     (long long)json_integer_value(json_object_get(nv, "sessions")));
-            mf_log(MF_LOG_INFO, r->job_id, "encoded with nvenc", "sessions", sessions,
-                   "decode", decode ? decode : "unknown", note ? "decode_note" : NULL, note, NULL);
+        struct mf_result *res = *result_json ? calloc(1, sizeof(*res)) : NULL;
+        if (res && !mf_result_read(*result_json, res)) {
+            fig->frames = res->frames_in;
+            fig->wall_seconds = res->wall_seconds;
+            if (res->fallback_from[0])
+                mf_log(MF_LOG_WARN, r->job_id, "backend unusable; encoded with the fallback",
+                       "from", res->fallback_from, "to", res->backend, "reason", res->fallback_reason, NULL);
+            if (res->decode[0]) {   /* NVENC sessions held and where the frames were decoded */
+                char sessions[16];
+                snprintf(sessions, sizeof(sessions), "%d", res->nvenc_sessions);
+                mf_log(MF_LOG_INFO, r->job_id, "encoded with nvenc", "sessions", sessions,
+                       "decode", res->decode, res->decode_note[0] ? "decode_note" : NULL,
+                       res->decode_note, NULL);
+            }
         }
-        json_decref(root);
+        free(res);
         if (!*result_json) {
             snprintf(r->err, sizeof(r->err), "the encoder left no readable %s", manifest);
             return JOB_RETRY;
