@@ -269,61 +269,6 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static int probe_healthy(void *opaque)
-{
-    struct mf_worker *w = opaque;
-    /* Generous: one Redis command may legitimately block for its full timeout. */
-    return mf_mono_ms() - atomic_load(&w->alive_ms) < 30000;
-}
-
-static int probe_ready(void *opaque, const char **why)
-{
-    struct mf_worker *w = opaque;
-    if (w->unusable[0]) {
-        *why = w->unusable;
-        return 0;
-    }
-    if (atomic_load(&w->draining)) {
-        *why = "draining";
-        return 0;
-    }
-    if (!atomic_load(&w->redis_up)) {
-        *why = "Redis unreachable";
-        return 0;
-    }
-    return 1;
-}
-
-/* What workers killed on this scratch dir left (kill -9, OOM): their job dirs. */
-static void sweep_scratch(const struct mf_config *cfg)
-{
-    char err[512], n_s[16], mb[32];
-    int n = 0;
-    int64_t bytes = 0;
-    if (mf_scratch_sweep(cfg->scratch_dir, &n, &bytes, err, sizeof(err))) {
-        mf_log(MF_LOG_WARN, NULL, "could not clean the scratch dir", "error", err, NULL);
-        return;
-    }
-    if (!n)
-        return;
-    snprintf(n_s, sizeof(n_s), "%d", n);
-    snprintf(mb, sizeof(mb), "%.1f", (double)bytes / 1e6);
-    mf_log(MF_LOG_INFO, NULL, "removed the scratch dirs of dead workers", "dirs", n_s, "mb", mb,
-           "scratch_dir", cfg->scratch_dir, NULL);
-}
-
-/* The pool's backend cannot run here: stay up, never ready, take no job,
- * so the reason shows in /readyz and the log rather than in a crash loop. */
-static void wait_unusable(struct mf_worker *w)
-{
-    mf_log(MF_LOG_ERROR, NULL, "not ready: the pool's encoder backend is unusable on this host",
-           "error", w->unusable, NULL);
-    pthread_mutex_lock(&w->lock);
-    while (!atomic_load(&w->draining) && !atomic_load(&w->hard_stop))
-        pthread_cond_wait(&w->cond, &w->lock);
-    pthread_mutex_unlock(&w->lock);
-}
-
 /* Signals are blocked in every thread and taken by sigwait() alone. */
 static void block_signals(struct signal_ctx *sc, struct mf_worker *w)
 {
@@ -381,6 +326,61 @@ static void wait_job_threads(struct mf_worker *w)
         }
     }
     pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static int probe_healthy(void *opaque)
+{
+    struct mf_worker *w = opaque;
+    /* Generous: one Redis command may legitimately block for its full timeout. */
+    return mf_mono_ms() - atomic_load(&w->alive_ms) < 30000;
+}
+
+static int probe_ready(void *opaque, const char **why)
+{
+    struct mf_worker *w = opaque;
+    if (w->unusable[0]) {
+        *why = w->unusable;
+        return 0;
+    }
+    if (atomic_load(&w->draining)) {
+        *why = "draining";
+        return 0;
+    }
+    if (!atomic_load(&w->redis_up)) {
+        *why = "Redis unreachable";
+        return 0;
+    }
+    return 1;
+}
+
+/* What workers killed on this scratch dir left (kill -9, OOM): their job dirs. */
+static void sweep_scratch(const struct mf_config *cfg)
+{
+    char err[512], n_s[16], mb[32];
+    int n = 0;
+    int64_t bytes = 0;
+    if (mf_scratch_sweep(cfg->scratch_dir, &n, &bytes, err, sizeof(err))) {
+        mf_log(MF_LOG_WARN, NULL, "could not clean the scratch dir", "error", err, NULL);
+        return;
+    }
+    if (!n)
+        return;
+    snprintf(n_s, sizeof(n_s), "%d", n);
+    snprintf(mb, sizeof(mb), "%.1f", (double)bytes / 1e6);
+    mf_log(MF_LOG_INFO, NULL, "removed the scratch dirs of dead workers", "dirs", n_s, "mb", mb,
+           "scratch_dir", cfg->scratch_dir, NULL);
+}
+
+/* The pool's backend cannot run here: stay up, never ready, take no job,
+ * so the reason shows in /readyz and the log rather than in a crash loop. */
+static void wait_unusable(struct mf_worker *w)
+{
+    mf_log(MF_LOG_ERROR, NULL, "not ready: the pool's encoder backend is unusable on this host",
+           "error", w->unusable, NULL);
+    pthread_mutex_lock(&w->lock);
+    while (!atomic_load(&w->draining) && !atomic_load(&w->hard_stop))
+        pthread_cond_wait(&w->cond, &w->lock);
     pthread_mutex_unlock(&w->lock);
 }
 
