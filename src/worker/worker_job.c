@@ -42,7 +42,7 @@ struct job_run {
     char job_id[128];
     char attempt[24];
     char scratch[MF_PATH_MAX];
-    int scratch_lock;              /* flock on the scratch dir (scratch.h); -1: none */
+    int scratch_lock;              /* the job dir's owner lock (scratch.h); -1: none */
     char err[MF_ERR_MAX + 128];
     int64_t bytes_in, bytes_out;
 };
@@ -59,7 +59,7 @@ static void record_id(struct job_run *r)
         int at_id = !strncmp(was, "id:", 3);
         if (snprintf(r->err, sizeof(r->err), "%s%s%s (recorded under the stream entry id %s)",
                      at_id ? "" : was, at_id ? "" : "; ", at_id ? was : why, r->e->id) >= (int)sizeof(r->err))
-            r->err[sizeof(r->err) - 2] = '.';   /* cut short: still one line */
+            memcpy(r->err + sizeof(r->err) - 4, "...", 4);   /* cut short: say so */
     }
     if (mf_queue_adopt_hash(r->q, r->job_id, r->e->id) < 0)
         mf_log(MF_LOG_WARN, r->job_id, "could not reset the job hash of an earlier submission",
