@@ -33,6 +33,9 @@ int main(void)
     mkdir(sub, 0700);
     touch(root, "result.json");             /* the manifest: left out, uploaded last */
     touch(root, "master.m3u8");
+    touch(root, "720p/index.m3u8");
+    touch(root, "manifest.mpd");
+    touch(root, "zz.vtt");
     touch(root, "720p/seg_002.m4s");
     touch(root, "720p/seg_001.m4s");
     touch(root, "720p/deep/result.json");   /* not the top-level one: listed */
@@ -43,8 +46,9 @@ int main(void)
     char **files = NULL;
     size_t n = 0;
     CHECK_INT_EQ(mf_upload_list(root, &files, &n), 0);
+    /* media first, then media playlists, then the manifests that name them */
     const char *want[] = { "240p.mp4", "720p/deep/result.json", "720p/seg_001.m4s", "720p/seg_002.m4s",
-                           "master.m3u8" };
+                           "zz.vtt", "720p/index.m3u8", "manifest.mpd", "master.m3u8" };
     CHECK_INT_EQ(n, sizeof(want) / sizeof(*want));
     for (size_t i = 0; i < n && i < sizeof(want) / sizeof(*want); i++)
         CHECK_STR_EQ(files[i], want[i]);

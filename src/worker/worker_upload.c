@@ -6,9 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_str(const void *a, const void *b)
+/* Where a file goes in the upload order: media first, then the playlists that list
+ * it, then the manifests that list those (a player that finds a manifest finds what
+ * it names), and result.json after all of them (uploaded on its own). */
+static int upload_rank(const char *rel)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *dot = strrchr(rel, '.'), *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    if (dot && !strcmp(dot, ".mpd"))
+        return 2;
+    if (!strcmp(base, "master.m3u8"))
+        return 2;
+    if (dot && !strcmp(dot, ".m3u8"))
+        return 1;
+    return 0;
+}
+
+static int cmp_upload(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int rx = upload_rank(x), ry = upload_rank(y);
+    return rx != ry ? rx - ry : strcmp(x, y);
 }
 
 void mf_upload_list_free(char **files, size_t n)
@@ -62,7 +80,7 @@ int mf_upload_list(const char *outdir, char ***files, size_t *n)
         mf_upload_list_free(list, count);
         return ret;
     }
-    qsort(list, count, sizeof(*list), cmp_str);
+    qsort(list, count, sizeof(*list), cmp_upload);
     *files = list;
     *n = count;
     return 0;

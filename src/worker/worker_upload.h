@@ -5,8 +5,10 @@
 #include <stddef.h>
 
 /**
- * Every regular file under outdir, as paths relative to it, sorted bytewise, with
- * the top-level result.json left out (the manifest is uploaded last, on its own).
+ * Every regular file under outdir, as paths relative to it, in upload order: media
+ * files, then media playlists (*.m3u8), then the manifests (master.m3u8, *.mpd),
+ * each group sorted bytewise; the top-level result.json is left out (the result
+ * manifest is uploaded last, on its own).
  * Symlinks are not followed. *files is malloc'd (free with mf_upload_list_free).
  * 0, or -errno when the tree cannot be read (a file would be missed).
  */
