@@ -95,6 +95,22 @@ void mf_job_defaults(struct mf_job *job);
 int mf_job_parse(struct mf_job *job, const char *json, size_t len,
                  int require_io, char *err, size_t err_len);
 
+/**
+ * The id rule: 1 to 127 characters of A-Z a-z 0-9 . _ : - (so it is safe in a
+ * Redis key and a file name). NULL when s (len bytes) is a valid id, else why not.
+ */
+const char *mf_job_id_problem(const char *s, size_t len);
+
+/**
+ * The id a worker records a stream entry under (README, Redis contract): the job
+ * JSON's "id" when it is a valid id, else entry_id: when the JSON has no "id", is
+ * not JSON, or its "id" breaks the rule (then 1 is returned, with why set to
+ * "id: <what is wrong>", even when the job fails for another field first).
+ * Returns 0 when the id is the job's own or there is none, 1 when an id was refused.
+ */
+int mf_job_id_of(const char *json, size_t len, const char *entry_id, char *id, size_t id_len,
+                 char *why, size_t why_len);
+
 /** Validate a job built by hand (the CLI); same messages as mf_job_parse. */
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len);
 

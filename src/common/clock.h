@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /** Monotonic seconds. */
 double mf_now(void);
@@ -11,6 +12,8 @@ double mf_now(void);
 double mf_thread_cpu(void);
 /** Monotonic milliseconds. */
 int64_t mf_mono_ms(void);
+/** ts = CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on a monotonic condvar. */
+void mf_mono_deadline(struct timespec *ts, int64_t ms);
 /** Now as ISO 8601 UTC with milliseconds, "2026-12-02T07:14:50.123Z" (len >= 25). */
 void mf_now_iso(char *buf, size_t len);
 

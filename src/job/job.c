@@ -150,17 +150,23 @@ static int get_bitrate(struct mf_errbuf *e, json_t *obj, const char *path, const
 
 /* --- per-field checks, shared by the parser and mf_job_validate ----------- */
 
-static int check_id(struct mf_errbuf *e, const char *s, size_t len)
+const char *mf_job_id_problem(const char *s, size_t len)
 {
     if (len == 0 || len > sizeof(((struct mf_job *)0)->id) - 1)
-        return mf_fail(e, NULL, "id", "must be 1 to 127 characters long");
+        return "must be 1 to 127 characters long";
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == ':' || c == '-'))
-            return mf_fail(e, NULL, "id", "may only contain letters, digits and . _ : -");
+            return "may only contain letters, digits and . _ : -";
     }
-    return 0;
+    return NULL;
+}
+
+static int check_id(struct mf_errbuf *e, const char *s, size_t len)
+{
+    const char *why = mf_job_id_problem(s, len);
+    return why ? mf_fail(e, NULL, "id", why) : 0;
 }
 
 static int check_name(struct mf_errbuf *e, const char *obj, const char *s, size_t len)

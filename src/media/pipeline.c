@@ -189,7 +189,7 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
             return rendition_error(p);
         }
     }
-    int ret = mf_images_frame(&p->images, f, t, p->err, p->err_len);
+    ret = mf_images_frame(&p->images, f, t, p->err, p->err_len);
     if (ret < 0)
         return ret;
     p->frames_in++;
