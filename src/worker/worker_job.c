@@ -102,6 +102,8 @@ static const char *content_type(const char *path)
         return "application/octet-stream";
     if (!strcmp(dot, ".m3u8"))
         return "application/vnd.apple.mpegurl";
+    if (!strcmp(dot, ".mpd"))
+        return "application/dash+xml";
     if (!strcmp(dot, ".mp4") || !strcmp(dot, ".m4v"))
         return "video/mp4";
     if (!strcmp(dot, ".m4s"))
