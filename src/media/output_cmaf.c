@@ -93,7 +93,13 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
             }
         }
     }
-    if (ret >= 0 && f->dash && (ret = mf_cmaf_write_mpd(c, f->mpd, v, &a, NULL, 0, 1, err, err_len)) >= 0) {
+    /* No DASH trick-mode AdaptationSet (the writer has it): its byte ranges
+     * cut each mdat short, as the HLS I-frame playlists do (Apple's rule),
+     * and MSE refuses such appends. Shaka 4.16's trickPlay() on it failed
+     * with 3014/3016 (media decode error), where without it Shaka plays
+     * the full stream fast. I-frame-only segment files would fix it, but
+     * they are a second copy. */
+    if (ret >= 0 && f->dash && (ret = mf_cmaf_write_mpd(c, f->mpd, v, &a, NULL, 0, 0, err, err_len)) >= 0) {
         if (!f->hls) {
             for (int i = 0; i < n; i++)
                 add_dash_entry(result, f, v[i].dir, v[i].playlist, &c->video[i], &variants[i].stats, v[i].codecs,
