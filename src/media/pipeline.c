@@ -453,7 +453,7 @@ static int open_audio(struct pipeline *p)
     if (ret < 0)
         return ret;
     p->has_audio = 1;
-    if (!(p->job->format & MF_FORMAT_HLS))
+    if (!(p->job->format & (MF_FORMAT_HLS | MF_FORMAT_DASH)))   /* DASH: the same segments */
         return 0;
     struct mf_mux_stream a = { p->audio.par, p->audio.time_base, { 0, 1 } };
     return mf_muxer_open(&p->audio_hls, MF_MUX_HLS, mf_output_files_hls_audio(&p->files), NULL, &a,
