@@ -90,9 +90,19 @@ static int collect(const char *path, const struct stat *sb, int flag, struct FTW
     return 0;
 }
 
+/* Manifests (.m3u8, .mpd) sort after the media they name, so a reader of
+ * storage never finds a playlist before its segments (result.json is last). */
+static int is_manifest(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (!strcmp(dot, ".m3u8") || !strcmp(dot, ".mpd"));
+}
+
 static int cmp_str(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int mx = is_manifest(x), my = is_manifest(y);
+    return mx != my ? mx - my : strcmp(x, y);
 }
 
 static const char *content_type(const char *path)
@@ -124,7 +134,7 @@ static enum job_error storage_error(int ret)
     }
 }
 
-/* PUT every output, then the manifest. */
+/* PUT every output, media first, then the playlists and MPD, then result.json. */
 static enum job_error upload(struct job_run *r, struct mf_storage *st, const char *outdir,
                              const char *manifest)
 {
