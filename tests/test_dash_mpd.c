@@ -158,8 +158,9 @@ static void check_parsed(const char *path)
     CHECK_STR_EQ((const char *)mpd->ns->href, "urn:mpeg:dash:schema:mpd:2011");
     CHECK_STR_EQ(prop(mpd, "type"), "static");
     CHECK_STR_EQ(prop(mpd, "profiles"), "urn:mpeg:dash:profile:isoff-live:2011");
-    CHECK_STR_EQ(prop(mpd, "mediaPresentationDuration"), "PT10.000S");
-    CHECK_STR_EQ(prop(mpd, "maxSegmentDuration"), "PT2.005S");   /* audio: 96256 / 48000 */
+    CHECK_STR_EQ(prop(mpd, "mediaPresentationDuration"), "PT10S");
+    CHECK_STR_EQ(prop(mpd, "maxSegmentDuration"), "PT2.005334S"); /* audio: 96256 / 48000, rounded up */
+    CHECK_STR_EQ(prop(mpd, "minBufferTime"), "PT2S");
     xmlNode *period = child(mpd, "Period", 0);
     CHECK_INT_EQ(count(period, "AdaptationSet"), 4);             /* video, en, fr, de (360p has no ranges: no trick) */
 
@@ -291,6 +292,13 @@ static void test_mpd(const char *dir)
     m.trick_mode = 0;
     CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
     CHECK(!strstr(slurp(path), "trickmode"));
+    /* durations round up, never short of the media's end */
+    m.duration = 1.0314166;
+    CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
+    CHECK_STR_CONTAINS(slurp(path), "mediaPresentationDuration=\"PT1.031417S\"");
+    m.duration = 17.063311;
+    CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
+    CHECK_STR_CONTAINS(slurp(path), "mediaPresentationDuration=\"PT17.063311S\"");
 
     /* refused: a track with no segments, an MPD with nothing in it */
     v[0].t.n_spans = 0;

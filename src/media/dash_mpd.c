@@ -32,10 +32,19 @@ static void attr(FILE *f, const char *name, const char *value)
     fputc('"', f);
 }
 
-/* xs:duration, to the millisecond. */
+/* xs:duration, rounded up to the microsecond (never short of the media:
+ * dash.js stops at mediaPresentationDuration, and one cut to the millisecond
+ * below the last picture's end left the element short of "ended"), without
+ * trailing zeros. */
 static void put_duration(FILE *f, const char *name, double s)
 {
-    fprintf(f, " %s=\"PT%.3fS\"", name, s > 0 ? s : 0);
+    char buf[64];
+    int n = snprintf(buf, sizeof(buf), "%.6f", s > 0 ? ceil(s * 1e6 - 1e-3) / 1e6 : 0);
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 0 && buf[n - 1] == '.')
+        buf[--n] = '\0';
+    fprintf(f, " %s=\"PT%sS\"", name, buf);
 }
 
 /* S elements: a run of equal durations that follow each other is one S
