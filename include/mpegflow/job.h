@@ -30,6 +30,15 @@ enum mf_audio_mode {
     MF_AUDIO_NONE,
 };
 
+/* subtitles: which text tracks of the source become WebVTT. */
+enum mf_subtitles_mode {
+    MF_SUBTITLES_ALL = 0,          /* every text track (up to MF_MAX_SUBTITLE_TRACKS) */
+    MF_SUBTITLES_NONE,
+    MF_SUBTITLES_LANGS,            /* the tracks in subtitle_langs */
+};
+#define MF_MAX_SUBTITLE_LANGS 16
+#define MF_LANG_MAX 16             /* a BCP 47 / ISO 639 tag and its NUL */
+
 struct mf_rendition {
     char name[MF_NAME_MAX];        /* [A-Za-z0-9_-], used in output file names */
     int height;                    /* 16..4320 */
@@ -59,6 +68,9 @@ struct mf_job {
     enum mf_audio_mode audio_mode;
     int64_t audio_bitrate;         /* bits/s */
     int audio_channels;            /* 1 or 2 */
+    enum mf_subtitles_mode subtitles;
+    int n_subtitle_langs;          /* MF_SUBTITLES_LANGS: 1..MF_MAX_SUBTITLE_LANGS */
+    char subtitle_langs[MF_MAX_SUBTITLE_LANGS][MF_LANG_MAX]; /* as written: "en", "fre", "pt-BR" */
 };
 
 /** Fill job with the defaults every parsed job starts from. */

@@ -114,7 +114,7 @@ int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
 }
 
 int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
-                        const struct mf_hls_audio *audio)
+                        const struct mf_hls_audio *audio, const struct mf_hls_text *text, int n_text)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -123,14 +123,24 @@ int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
     if (audio)
         fprintf(f, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"default\",DEFAULT=YES,"
                    "AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s\"\n", audio->channels, audio->uri);
+    for (int i = 0; i < n_text; i++)
+        fprintf(f, "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"%s\"%s%s%s,DEFAULT=%s,AUTOSELECT=YES,"
+                   "FORCED=%s%s,URI=\"%s\"\n", text[i].name,
+                strcmp(text[i].language, "und") ? ",LANGUAGE=\"" : "",
+                strcmp(text[i].language, "und") ? text[i].language : "",
+                strcmp(text[i].language, "und") ? "\"" : "",
+                text[i].is_default ? "YES" : "NO", text[i].forced ? "YES" : "NO",
+                text[i].captions ? ",CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog,"
+                                   "public.accessibility.describes-music-and-sound\"" : "",
+                text[i].uri);
     for (int i = 0; i < n; i++) {
         int64_t peak = v[i].stats.peak_bps + (audio ? audio->stats.peak_bps : 0);
         int64_t avg = v[i].stats.avg_bps + (audio ? audio->stats.avg_bps : 0);
         fprintf(f, "#EXT-X-STREAM-INF:BANDWIDTH=%lld,AVERAGE-BANDWIDTH=%lld,RESOLUTION=%dx%d,"
-                   "FRAME-RATE=%.3f,CODECS=\"%s%s%s\"%s\n%s\n",
+                   "FRAME-RATE=%.3f,CODECS=\"%s%s%s\"%s%s\n%s\n",
                 (long long)peak, (long long)avg, v[i].width, v[i].height, v[i].frame_rate,
                 v[i].codecs, audio ? "," : "", audio ? audio->codecs : "",
-                audio ? ",AUDIO=\"audio\"" : "", v[i].uri);
+                audio ? ",AUDIO=\"audio\"" : "", n_text ? ",SUBTITLES=\"subs\"" : "", v[i].uri);
     }
     for (int i = 0; i < n; i++)     /* trick play: the variants' I-frame playlists */
         if (v[i].iframes_uri)

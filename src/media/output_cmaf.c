@@ -71,6 +71,22 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
                                        .channels = hls_audio->channels, .sample_rate = audio->par->sample_rate,
                                        .is_default = 1, .peak_bps = hls_audio->stats.peak_bps };
     int n_audio = hls_audio && audio ? 1 : 0;
+    /* WebVTT text sets: the whole-file sidecars (with an MP4 format), named
+     * from the MPD's folder; segmented WebVTT (HLS) is not offered to DASH. */
+    struct mf_cmaf_text_in text[MF_CMAF_MAX_TEXT];
+    char text_uri[MF_CMAF_MAX_TEXT][MF_PATH_MAX];
+    int n_text = 0;
+    for (int i = 0; i < result->n_text_tracks && n_text < MF_CMAF_MAX_TEXT; i++) {
+        const struct mf_text_track *t = &result->text_tracks[i];
+        if (!t->vtt[0])
+            continue;
+        int k = n_text++;
+        snprintf(text_uri[k], MF_PATH_MAX, "../%s", t->vtt);
+        text[k] = (struct mf_cmaf_text_in){
+            .id = t->name, .uri = text_uri[k], .lang = strcmp(t->language, "und") ? t->language : NULL,
+            .label = t->label, .is_default = t->is_default,
+            .role = !strcmp(t->kind, "captions") ? "caption" : t->forced ? "forced-subtitle" : "subtitle" };
+    }
     struct mf_cmaf *c = calloc(1, sizeof(*c));
     if (!c)
         return AVERROR(ENOMEM);
@@ -99,7 +115,7 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
      * with 3014/3016 (media decode error), where without it Shaka plays
      * the full stream fast. I-frame-only segment files would fix it, but
      * they are a second copy. */
-    if (ret >= 0 && f->dash && (ret = mf_cmaf_write_mpd(c, f->mpd, v, &a, NULL, 0, 0, err, err_len)) >= 0) {
+    if (ret >= 0 && f->dash && (ret = mf_cmaf_write_mpd(c, f->mpd, v, &a, text, n_text, 0, err, err_len)) >= 0) {
         if (!f->hls) {
             for (int i = 0; i < n; i++)
                 add_dash_entry(result, f, v[i].dir, v[i].playlist, &c->video[i], &variants[i].stats, v[i].codecs,

@@ -27,6 +27,7 @@
 #include "output_files.h"
 #include "result.h"
 #include "rendition.h"
+#include "subtitles.h"
 #include "timeline.h"
 #include "common/clock.h"
 #include "common/util.h"
@@ -47,6 +48,7 @@ struct pipeline {
     struct mf_muxer audio_hls;
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
+    struct mf_subtitles subs;       /* text tracks and captions to WebVTT */
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -161,6 +163,9 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     f->pts = pts - p->zero;
     if (p->gpu.device)
         mf_gpu_job_frame(&p->gpu, f);
+    int ret = mf_subtitles_frame(&p->subs, f, av_rescale_q(f->pts, p->tb, AV_TIME_BASE_Q));
+    if (ret < 0)
+        return ret;
     if (p->origin == AV_NOPTS_VALUE)
         p->origin = f->pts;
     double t = (f->pts - p->origin) * av_q2d(p->tb);
@@ -260,6 +265,9 @@ static int run_decode_loop(struct pipeline *p, const char *input)
             ret = decode_video(p, pkt, frame);
         else if (p->has_audio && pkt->stream_index == p->in.audio_index)
             ret = mf_audio_packet(&p->audio, pkt, p->err, p->err_len);
+        else if (mf_subtitles_wants(&p->subs, pkt->stream_index))
+            ret = mf_subtitles_packet(&p->subs, pkt, p->in.fmt->streams[pkt->stream_index]->time_base,
+                                      p->splice.s[0].offset);
         av_packet_unref(pkt);
     }
     if (ret >= 0)
@@ -511,6 +519,9 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
     mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->in.audio_index, &p->result->timeline);
     if ((ret = open_audio(p)) < 0)
         return ret;
+    if ((ret = mf_subtitles_open(&p->subs, &p->in, p->job, av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q),
+                                 p->result, p->err, p->err_len)) < 0)
+        return ret;
     return start_renditions(p);
 }
 
@@ -558,6 +569,7 @@ static void teardown(struct pipeline *p)
     for (int i = 0; i < p->n_runs; i++)
         mf_rendition_free(&p->runs[i]);
     mf_muxer_close(&p->audio_hls);
+    mf_subtitles_close(&p->subs);
     if (p->has_audio)
         mf_audio_close(&p->audio);
     mf_input_close(&p->in);
@@ -601,14 +613,21 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->has_audio = p->has_audio;
         mf_result_set_source(result, &p->in);
         mf_gpu_job_report(&p->gpu, result);
+        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4),
+                                 job->format & MF_FORMAT_HLS ? mf_output_files_hls(&p->files, 0) : NULL,
+                                 mf_rendition_duration(&p->runs[0]), err, err_len);
+    }
+    if (ret >= 0) {
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
                                      p->in.frame_rate, result, err, err_len);
     }
     teardown(p);
-    if (ret < 0)
+    if (ret < 0) {
+        mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
-    else
+    } else {
         report_progress(p, 1);
+    }
     result->wall_seconds = mf_now() - p->t0;
     av_free(p);
     return ret;

@@ -11,6 +11,10 @@
 //    server with Range support.
 //
 //   node test_dash.mjs SAMPLE [--ladder H,H]
+//   node test_dash.mjs @subs      a clip made here (lavfi, cue i at i s in en and fr),
+//                                 --format all: the MPD's WebVTT sets (the sidecars),
+//                                 listed by both players with their languages, and
+//                                 Shaka's cues at i s
 //
 // Env: MPEGFLOW, MEDIA_DIR, CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium or the npm packages are missing).
@@ -34,8 +38,9 @@ if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
   console.error('usage: MPEGFLOW=... MEDIA_DIR=... node test_dash.mjs SAMPLE [--ladder H,H]');
   process.exit(2);
 }
-const src = path.join(process.env.MEDIA_DIR, sample);
-if (!fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
+const subs = sample === '@subs';
+let src = path.join(process.env.MEDIA_DIR, sample);
+if (!subs && !fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
 for (const m of ['puppeteer-core', 'shaka-player', 'dashjs', 'hls.js', 'm3u8-parser']) {
   if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
 }
@@ -55,7 +60,22 @@ const parse = (file) => { const p = new Parser(); p.push(fs.readFileSync(file, '
 // --- encode -------------------------------------------------------------------
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-dash-'));
 const out = path.join(tmp, 'out');
-const enc = run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'cmaf', '--ladder', ladder]);
+const N = 6;
+if (subs) {
+  const ts = (ms) => `00:00:${String(Math.floor(ms / 1000)).padStart(2, '0')},${String(ms % 1000).padStart(3, '0')}`;
+  for (const lang of ['en', 'fr']) {
+    let t = '';
+    for (let i = 1; i <= N; i++) t += `${i}\n${ts(i * 1000)} --> ${ts(i * 1000 + 800)}\n${lang} cue ${i}\n\n`;
+    fs.writeFileSync(path.join(tmp, `${lang}.srt`), t);
+  }
+  src = path.join(tmp, 'cues.mkv');
+  const g = run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${N + 2}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${N + 2}`, '-i', path.join(tmp, 'en.srt'), '-i', path.join(tmp, 'fr.srt'),
+    '-map', '0', '-map', '1', '-map', '2', '-map', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-c:s', 'srt',
+    '-metadata:s:s:0', 'language=eng', '-metadata:s:s:1', 'language=fre', '-disposition:s:0', 'default', src]);
+  if (g.status !== 0) { console.error(`ffmpeg: ${g.stderr}`); process.exit(1); }
+}
+const enc = run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', subs ? 'all' : 'cmaf', '--ladder', ladder]);
 if (enc.status !== 0) { console.error(`encode failed (${enc.status}): ${enc.stderr}`); process.exit(1); }
 const hlsDir = path.join(out, 'hls');
 const mpdPath = path.join(hlsDir, 'manifest.mpd');
@@ -153,10 +173,11 @@ check('mpd-representations', timelines === master.playlists.length + (master.med
       `${timelines} SegmentTemplate Representations`);
 // One set of files: nothing but playlists, init and segments under hls/.
 const all = fs.readdirSync(hlsDir, { recursive: true }).filter((f) => fs.statSync(path.join(hlsDir, f)).isFile());
-const media = all.filter((f) => /\.(mp4|m4s)$/.test(f));
-check('one-copy', all.every((f) => /(\.m3u8|\.mpd|init\.mp4|seg_\d{5}\.m4s)$/.test(f)),
-      `${all.length} files under hls/: ${media.length} init/segments, ${all.length - media.length} manifests`);
-console.log(`RESULT-FILES ${sample} files=${all.length} media=${media.length} manifests=${all.length - media.length}`);
+const media = all.filter((f) => /\.(mp4|m4s)$/.test(f)), vtt = all.filter((f) => /^subtitles\/.*seg_\d{5}\.vtt$/.test(f));
+const manifests = all.length - media.length - vtt.length;
+check('one-copy', all.every((f) => /(\.m3u8|\.mpd|init\.mp4|seg_\d{5}\.m4s)$/.test(f) || vtt.includes(f)),
+      `${all.length} files under hls/: ${media.length} init/segments, ${vtt.length} WebVTT segments, ${manifests} manifests`);
+console.log(`RESULT-FILES ${sample} files=${all.length} media=${media.length} vtt=${vtt.length} manifests=${manifests}`);
 
 // --- players --------------------------------------------------------------------
 let server, browser;
@@ -165,7 +186,7 @@ async function players() {
   const files = { '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
                   '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
                   '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
-  const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4',
+  const types = { '.vtt': 'text/vtt', '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4',
                   '.m4s': 'video/iso.segment', '.js': 'text/javascript' };
   let ranges = 0;
   server = http.createServer((req, res) => {
@@ -207,6 +228,14 @@ async function players() {
     check(`${player}-representations`, heights.every((h) => r.heights.includes(h)) && r.heights.length === heights.length,
           `${player}: video heights ${r.heights} (ladder ${heights})`);
     if (hasAudio) check(`${player}-audio`, r.audioBytes > 0, `${player}: ${r.audioBytes} audio bytes decoded`);
+    if (subs) {
+      check(`${player}-text`, JSON.stringify(r.textLangs) === '["en","fr"]', `${player}: text tracks ${JSON.stringify(r.textLangs)}`);
+      if (player === 'shaka') {
+        const starts = r.cues.map((c) => c.start);
+        const ok = starts.length === N && starts.every((t, i) => Math.abs(t - (i + 1)) <= 0.1) && r.cues.every((c, i) => c.text === `en cue ${i + 1}`);
+        check('shaka-cues', ok, `shaka: en cues ${JSON.stringify(r.cues)}`);
+      }
+    }
     if (player === 'shaka')
       check('shaka-trickplay', r.trickErrors && !r.trickErrors.length && r.trickTime > 1,
             `shaka: trickPlay(4) for 2 s reached ${r.trickTime}, errors ${JSON.stringify(r.trickErrors)}`);
@@ -245,6 +274,9 @@ async function playDash(player, url) {
     shk.addEventListener('error', (e) => r.errors.push(`shaka ${e.detail.code}`));
     try { await shk.load(url); } catch (e) { r.errors.push(`shaka load ${e.code}`); return r; }
     r.heights = [...new Set(shk.getVariantTracks().map((t) => t.height))].sort((a, b) => b - a);
+    r.textLangs = shk.getTextTracks().map((t) => t.language).sort();
+    const en = shk.getTextTracks().find((t) => t.language === 'en');
+    if (en) { shk.selectTextTrack(en); shk.setTextTrackVisibility(true); }
   } else {
     dash = dashjs.MediaPlayer().create();
     dash.on(dashjs.MediaPlayer.events.ERROR, (e) => r.errors.push(`dash.js ${JSON.stringify(e.error && (e.error.code || e.error.message) || e.error)}`));
@@ -253,6 +285,7 @@ async function playDash(player, url) {
     await until(() => dash.isReady() && video.readyState >= 1, 15000);
     const reps = dash.getRepresentationsByType ? dash.getRepresentationsByType('video') : dash.getBitrateInfoListFor('video');
     r.heights = [...new Set((reps || []).map((x) => x.height))].sort((a, b) => b - a);
+    r.textLangs = (dash.getTracksFor('text') || []).map((t) => t.lang).sort();
   }
   await until(() => video.buffered.length > 0, 10000);
   r.bufferedStart = video.buffered.length ? video.buffered.start(0) : null;
@@ -263,6 +296,9 @@ async function playDash(player, url) {
   r.currentTime = video.currentTime;
   r.duration = video.duration;
   r.audioBytes = video.webkitAudioDecodedByteCount;
+  r.cues = [];
+  for (const tt of Array.from(video.textTracks))
+    if (tt.cues && tt.cues.length) r.cues = Array.from(tt.cues).map((c) => ({ start: +c.startTime.toFixed(3), text: c.text }));
   if (shk) {
     // Trick play: a fresh load (nothing buffered), 4x from the start for 2 s.
     r.trickErrors = [];
