@@ -779,7 +779,8 @@ def case_config_noserver():
 
 def case_cmaf_upload(h):
     """format cmaf (issue 12), one rendition, no audio: the MPD and the I-frame playlist are uploaded with the
-    segments; every manifest after every media file, result.json last."""
+    segments; every manifest after every media file, result.json last; the MPD as application/dash+xml
+    (nginx's log records each PUT's Content-Type)."""
     src = clip("cmaf", "320x180", 3, audio=True)
     h.upload("uploads/cmaf/source.mp4", src)
     h.worker("w1")
@@ -802,6 +803,10 @@ def case_cmaf_upload(h):
     check(mtime(os.path.join(outdir, "result.json")) >= max(mtime(p) for p in manifests), "result.json not last")
     with open(os.path.join(outdir, "hls", "manifest.mpd")) as f:
         check("urn:mpeg:dash:profile:isoff-live:2011" in f.read(), "the uploaded MPD")
+    log = open(os.path.join(h.nginx.dir, "access.log")).read().splitlines()
+    puts = {l.split()[1].split("/out/cmaf/")[-1]: l.split("type=")[-1] for l in log if l.startswith("PUT ") and "/out/cmaf/" in l}
+    check(puts.get("hls/manifest.mpd") == "application/dash+xml", f"Content-Type of the MPD PUT: {puts.get('hls/manifest.mpd')}")
+    check(puts.get("hls/180p/iframes.m3u8") == "application/vnd.apple.mpegurl", f"I-frame playlist PUT: {puts}")
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
