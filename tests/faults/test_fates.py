@@ -49,10 +49,12 @@ def case_paused_redis_recorded(h):
     finishes. Redis runs the first completion when it resumes; the retry must see
     that it landed and count succeeded, not lost (before: 'another worker owns it
     now; not recorded', lost 1, succeeded 0)."""
-    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
     w = h.worker("w1")
-    h.xadd(small_job("p1", "uploads/ok.mp4"))
-    h.wait_state("p1", ["running"], 15)
+    h.xadd(slow_job("p1", "uploads/slow.mp4"))
+    # Mid-encode: the job thread is past its 'running' write (whose reply a pause
+    # right after 'running' shows in the hash could hold back for 10 s).
+    h.wait_encoding("p1")
     h.redis.proc.send_signal(signal.SIGSTOP)
     t0 = time.monotonic()
     try:
