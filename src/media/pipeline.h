@@ -48,6 +48,21 @@ struct mf_output {
     char codecs[96];               /* RFC 6381 CODECS of what it holds ("" when unknown) */
 };
 
+#define MF_RESULT_MAX_AUDIO 16     /* audio renditions: 8 tracks and their 5.1 renditions */
+
+/* One audio rendition: result.json's "audio_tracks". */
+struct mf_audio_track_out {
+    char language[36];             /* BCP 47, "und" when the source has no tag */
+    char name[64];                 /* HLS NAME */
+    char codec[16];                /* "aac", or the copied codec */
+    char codecs[32];               /* RFC 6381 */
+    int channels;
+    int is_default;                /* DEFAULT=YES; the MP4s' enabled audio track */
+    int surround;                  /* the AAC 5.1 rendition of its source track */
+    int source_stream;
+    char hls[MF_PATH_MAX];         /* its media playlist, relative; "" without HLS */
+};
+
 struct mf_skipped {
     char rendition[MF_NAME_MAX];
     char reason[128];
@@ -87,6 +102,10 @@ struct mf_result {
     struct mf_output outputs[MF_MAX_OUTPUTS];
     int n_skipped;
     struct mf_skipped skipped[MF_MAX_RENDITIONS];
+    int n_audio_tracks;            /* every audio rendition, in the order of the master playlist */
+    struct mf_audio_track_out audio_tracks[MF_RESULT_MAX_AUDIO];
+    int n_audio_skipped;           /* audio.tracks: languages not found, tracks past the limit */
+    char audio_skipped[MF_RESULT_MAX_AUDIO][96];
     /* nvenc only (zero/empty otherwise) */
     int nvenc_sessions;            /* NVENC sessions the job held at once: one per rendition */
     char decode[12];               /* "nvdec" (CUDA frames end to end), "cpu" (CPU decode, one

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -22,6 +23,29 @@ static json_t *output_json(const struct mf_output *o)
     if (j && o->codecs[0])
         json_object_set_new(j, "codecs", json_string(o->codecs));
     return j;
+}
+
+/* Each audio rendition: language, name, channels, codec, and the files that
+ * carry it (its HLS playlist, every MP4). */
+static json_t *audio_tracks_json(const struct mf_result *r)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < r->n_audio_tracks; i++) {
+        const struct mf_audio_track_out *t = &r->audio_tracks[i];
+        json_t *files = json_array();
+        if (t->hls[0])
+            json_array_append_new(files, json_string(t->hls));
+        for (int k = 0; k < r->n_outputs; k++)
+            if (!strcmp(r->outputs[k].kind, "mp4"))
+                json_array_append_new(files, json_string(r->outputs[k].path));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s, s:s, s:b, s:b, s:i, s:o}",
+                                             "language", t->language, "name", t->name,
+                                             "channels", t->channels, "codec", t->codec,
+                                             "codecs", t->codecs, "default", t->is_default,
+                                             "surround", t->surround, "source_stream", t->source_stream,
+                                             "files", files));
+    }
+    return arr;
 }
 
 void mf_result_set_source(struct mf_result *r, const struct mf_input *in)
@@ -72,6 +96,14 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
         if (gpu && r->decode_note[0])
             json_object_set_new(gpu, "decode_note", json_string(r->decode_note));
         json_object_set_new(root, "nvenc", gpu);
+    }
+    if (root && r->n_audio_tracks)   /* every audio rendition, in the master playlist's order */
+        json_object_set_new(root, "audio_tracks", audio_tracks_json(r));
+    if (root && r->n_audio_skipped) {
+        json_t *sk = json_array();
+        for (int i = 0; i < r->n_audio_skipped; i++)
+            json_array_append_new(sk, json_string(r->audio_skipped[i]));
+        json_object_set_new(root, "audio_skipped", sk);
     }
     const struct mf_timeline_report *t = &r->timeline;
     if (root)
