@@ -558,6 +558,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
     mf_audio_select(p->in.fmt, p->in.audio_index, p->job, &p->sel);
     mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->sel.n ? p->sel.pick[0].stream : -1,
                    &p->result->timeline);
+    for (int k = 1; k < p->sel.n; k++)
+        mf_splice_add(&p->splice, p->sel.pick[k].stream);
     if ((ret = open_audio(p)) < 0)
         return ret;
     return start_renditions(p);
