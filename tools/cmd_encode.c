@@ -67,7 +67,8 @@ static void usage(FILE *f)
         "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
-        "OUTDIR/hls/audio/index.m3u8 and OUTDIR/result.json. Exit status 0 only on success;\n"
+        "OUTDIR/hls/audio/index.m3u8 (with --audio-tracks other than best: hls/audio_<lang>/...)\n"
+        "and OUTDIR/result.json. Exit status 0 only on success;\n"
         "75 when the host ran short (memory, disk, NVENC sessions) and another try may work.\n");
 }
 
