@@ -49,7 +49,7 @@ try {
     '-f', 'lavfi', '-i', 'sine=f=440:sample_rate=48000:duration=16', '-f', 'lavfi', '-i', 'sine=f=880:sample_rate=48000:duration=16',
     '-map', '0', '-map', '1', '-map', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
     '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fre', '-disposition:a:0', '0', '-disposition:a:1', 'default', src]);
-  run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'hls', '--ladder', '144', '--preset', 'ultrafast',
+  run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'both', '--ladder', '144', '--preset', 'ultrafast',
     '--audio-tracks', 'all']);
 
   const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
@@ -89,6 +89,14 @@ try {
       `${player}: played ${r.playedOn} s in the 1.5 s after the new tone was heard (${r.progressAfter} s since the switch), ${r.bufferedAhead} s buffered ahead, errors ${JSON.stringify(r.errors)}`);
     await page.close();
   }
+  // The MP4 carries both tracks; a plain <video> plays its enabled one, the default (fr).
+  const page = await browser.newPage();
+  await page.goto(base + '/');
+  const m = await page.evaluate(playMp4, base + '/out/144p.mp4');
+  console.log(`mp4: ${JSON.stringify(m)}`);
+  check('mp4-default-track', !m.error && Math.abs(m.tone - TONE.fr) < 30 && m.currentTime > 1,
+    `144p.mp4 in a <video>: ${m.tone} Hz at ${m.currentTime} s (the default track, fr, is ${TONE.fr}), error ${m.error}`);
+  await page.close();
 } catch (e) {
   console.error(`error: ${e.stack || e}`);
   code = 1;
@@ -168,6 +176,32 @@ async function switchAudio(player, url, TONE) {
   const b = video.buffered;
   r.bufferedAhead = b.length ? +(b.end(b.length - 1) - video.currentTime).toFixed(2) : 0;
   if (hls) hls.destroy(); else await shk.destroy();
+  await ctx.close();
+  return r;
+}
+
+// In the page: the loudest frequency of a plain <video> playing url, 2 s in.
+async function playMp4(url) {
+  const video = document.getElementById('v');
+  const sleep = (ms) => new Promise((s) => setTimeout(s, ms));
+  const ctx = new AudioContext(), analyser = ctx.createAnalyser(), mute = ctx.createGain();
+  analyser.fftSize = 8192;
+  mute.gain.value = 0;
+  ctx.createMediaElementSource(video).connect(analyser);
+  analyser.connect(mute).connect(ctx.destination);
+  const r = { error: null, tone: 0 };
+  video.addEventListener('error', () => { r.error = video.error && video.error.code; });
+  video.src = url;
+  await ctx.resume();
+  await video.play().catch((e) => { r.error = e.name; });
+  for (const t = Date.now(); Date.now() - t < 10000 && video.currentTime < 2 && !r.error; ) await sleep(50);
+  const bins = new Float32Array(analyser.frequencyBinCount);
+  analyser.getFloatFrequencyData(bins);
+  let k = 1;
+  for (let j = 1; j < bins.length; j++) if (bins[j] > bins[k]) k = j;
+  r.tone = bins[k] > -100 ? Math.round((k * ctx.sampleRate) / analyser.fftSize) : 0;
+  r.currentTime = video.currentTime;
+  video.pause();
   await ctx.close();
   return r;
 }
