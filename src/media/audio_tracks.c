@@ -6,6 +6,8 @@
 
 #include <libavcodec/avcodec.h>
 
+_Static_assert(MF_LANGUAGE_MAX <= sizeof(((struct mf_audio_pick *)0)->name), "a language fits a name");
+
 static const char *tag_of(const AVStream *st, const char *key)
 {
     const AVDictionaryEntry *e = av_dict_get(st->metadata, key, NULL, 0);
@@ -51,7 +53,12 @@ static void add(struct mf_audio_selection *sel, const AVStream *st, const struct
     mf_language_bcp47(lang, p->language, sizeof(p->language));
     snprintf(p->iso639, sizeof(p->iso639), "%s", lang && strlen(lang) == 3 ? lang : "");
     p->channels = job->audio_mode == MF_AUDIO_COPY ? channels_of(st) : job->audio_channels;
-    clean_name(p->name, sizeof(p->name), title ? title : p->language);
+    if (title)
+        clean_name(p->name, sizeof(p->name), title);
+    else if (strcmp(p->language, "und"))
+        memcpy(p->name, p->language, strlen(p->language) + 1);   /* MF_LANGUAGE_MAX < sizeof(name) */
+    else
+        snprintf(p->name, sizeof(p->name), "audio %d", sel->n);   /* untagged: by its place */
 }
 
 /* The usual case: one stream per language asked for, the default one of
