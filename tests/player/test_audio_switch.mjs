@@ -6,7 +6,10 @@
 // heard (a WebAudio AnalyserNode on the <video>) must be the active track's before and
 // after the switch.
 //
-//   node test_audio_switch.mjs
+//   node test_audio_switch.mjs [--surround]
+//
+// --surround: a third, German 5.1 track (330 Hz) and --audio-surround: the AAC 5.1
+// rendition must be selectable in both players (CHANNELS 6) and heard.
 //
 // Env: MPEGFLOW (the CLI), CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium, ffmpeg or the npm packages).
@@ -20,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mods = path.join(here, 'node_modules');
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
-const TONE = { en: 440, fr: 880 };
+const TONE = { en: 440, fr: 880, de: 330 };
+const surround = process.argv.includes('--surround');
 
 if (!process.env.MPEGFLOW) { console.error('usage: MPEGFLOW=... node test_audio_switch.mjs'); process.exit(2); }
 for (const m of ['puppeteer-core', 'hls.js', 'shaka-player']) {
@@ -45,12 +49,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-audio-switch-'));
 const src = path.join(tmp, 'two_languages.mkv'), out = path.join(tmp, 'out');
 let server, browser, code = 0;
 try {
+  const de51 = surround ? ['-f', 'lavfi', '-i', 'sine=f=330:sample_rate=48000:duration=16,pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0'] : [];
   run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=16',
     '-f', 'lavfi', '-i', 'sine=f=440:sample_rate=48000:duration=16', '-f', 'lavfi', '-i', 'sine=f=880:sample_rate=48000:duration=16',
-    '-map', '0', '-map', '1', '-map', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
+    ...de51, '-map', '0', '-map', '1', '-map', '2', ...(surround ? ['-map', '3', '-metadata:s:a:2', 'language=ger', '-disposition:a:2', '0'] : []),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
     '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fre', '-disposition:a:0', '0', '-disposition:a:1', 'default', src]);
   run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'both', '--ladder', '144', '--preset', 'ultrafast',
-    '--audio-tracks', 'all']);
+    '--audio-tracks', 'all', ...(surround ? ['--audio-surround'] : [])]);
 
   const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
                   '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js') };
@@ -77,14 +83,18 @@ try {
     const page = await browser.newPage();
     await page.goto(base + '/');
     await page.addScriptTag({ url: base + (player === 'hls.js' ? '/hls.js' : '/shaka.js') });
-    const r = await Promise.race([page.evaluate(switchAudio, player, base + '/out/hls/master.m3u8', TONE),
+    const r = await Promise.race([page.evaluate(switchAudio, player, base + '/out/hls/master.m3u8', TONE, surround),
       new Promise((_, no) => setTimeout(() => no(new Error(`${player} page: no answer in 70 s`)), 70000).unref())]);
     console.log(`${player}: ${JSON.stringify(r)}`);
-    check(`${player}-languages`, JSON.stringify([...r.languages].sort()) === '["en","fr"]', `${player}: languages ${JSON.stringify(r.languages)}`);
+    const want = surround ? '["de","en","fr"]' : '["en","fr"]';
+    check(`${player}-languages`, JSON.stringify([...new Set(r.languages)].sort()) === want, `${player}: languages ${JSON.stringify(r.languages)}, want ${want}`);
     check(`${player}-default`, r.first === 'fr', `${player}: started on ${r.first} (the source's default is fr)`);
     check(`${player}-tone-before`, Math.abs(r.toneBefore - TONE.fr) < 30, `${player}: ${r.toneBefore} Hz before the switch, fr is ${TONE.fr}`);
     check(`${player}-switched`, r.after === 'en', `${player}: active track after the switch ${r.after}`);
     check(`${player}-tone-after`, Math.abs(r.toneAfter - TONE.en) < 30, `${player}: ${r.toneAfter} Hz after the switch, en is ${TONE.en} (${r.switchDelay} s after it)`);
+    if (surround)
+      check(`${player}-surround`, r.surroundChannels === 6 && Math.abs(r.toneSurround - TONE.de) < 30 && r.surroundPlayedOn > 1,
+        `${player}: the 5.1 rendition: ${r.surroundChannels} channels, ${r.toneSurround} Hz (de is ${TONE.de}), played ${r.surroundPlayedOn} s`);
     check(`${player}-plays-on`, r.playedOn > 1 && r.bufferedAhead > 0 && !r.errors.length,
       `${player}: played ${r.playedOn} s in the 1.5 s after the new tone was heard (${r.progressAfter} s since the switch), ${r.bufferedAhead} s buffered ahead, errors ${JSON.stringify(r.errors)}`);
     await page.close();
@@ -111,7 +121,7 @@ try {
 }
 
 // In the page: play, hear the default track, switch to en, hear it, keep playing.
-async function switchAudio(player, url, TONE) {
+async function switchAudio(player, url, TONE, surround) {
   const video = document.getElementById('v');
   const r = { errors: [], languages: [], first: null, after: null, toneBefore: 0, toneAfter: 0 };
   const sleep = (ms) => new Promise((s) => setTimeout(s, ms));
@@ -175,6 +185,23 @@ async function switchAudio(player, url, TONE) {
   r.playedOn = +(video.currentTime - t1).toFixed(2);
   const b = video.buffered;
   r.bufferedAhead = b.length ? +(b.end(b.length - 1) - video.currentTime).toFixed(2) : 0;
+  if (surround) {
+    // The AAC 5.1 rendition: hls.js by its CHANNELS, Shaka by language and channel count.
+    if (hls) {
+      hls.audioTrack = hls.audioTracks.findIndex((t) => t.lang === 'de' && t.channels === '6');
+      await until(() => hls.audioTracks[hls.audioTrack] && hls.audioTracks[hls.audioTrack].channels === '6', 5000);
+      r.surroundChannels = +(hls.audioTracks[hls.audioTrack] || {}).channels;
+    } else {
+      shk.selectAudioLanguage('de', '', 6);
+      await until(() => (shk.getVariantTracks().find((t) => t.active) || {}).channelsCount === 6, 5000);
+      r.surroundChannels = (shk.getVariantTracks().find((t) => t.active) || {}).channelsCount;
+    }
+    await until(async () => Math.abs((await tone()) - TONE.de) < 30, 8000);
+    r.toneSurround = await tone();
+    const t2 = video.currentTime;
+    await sleep(1500);
+    r.surroundPlayedOn = +(video.currentTime - t2).toFixed(2);
+  }
   if (hls) hls.destroy(); else await shk.destroy();
   await ctx.close();
   return r;
