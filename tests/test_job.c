@@ -572,6 +572,44 @@ static void test_audio_tracks(void)
     CHECK_STR_CONTAINS(err, "audio.tracks[0]: must be a language tag");
 }
 
+/* subtitles: "all" | "none" | [languages], every refusal naming the field. */
+static void test_subtitles(void)
+{
+    struct mf_job job;
+    expect_ok("{" VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.subtitles, MF_SUBTITLES_ALL);
+    expect_ok("{'subtitles':'none'," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.subtitles, MF_SUBTITLES_NONE);
+    expect_ok("{'subtitles':'all'," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.subtitles, MF_SUBTITLES_ALL);
+    expect_ok("{'subtitles':['en','fre','pt-BR']," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.subtitles, MF_SUBTITLES_LANGS);
+    CHECK_INT_EQ(job.n_subtitle_langs, 3);
+    CHECK_STR_EQ(job.subtitle_langs[1], "fre");
+    CHECK_STR_EQ(job.subtitle_langs[2], "pt-BR");
+    expect_error("{'subtitles':'some'," VIDEO_OK "}", 0, "subtitles", "must be \"all\", \"none\" or an array");
+    expect_error("{'subtitles':true," VIDEO_OK "}", 0, "subtitles", "must be \"all\", \"none\" or an array");
+    expect_error("{'subtitles':[]," VIDEO_OK "}", 0, "subtitles", "between 1 and 16");
+    expect_error("{'subtitles':['en','xx1']," VIDEO_OK "}", 0, "subtitles[1]", "must be a language tag");
+    expect_error("{'subtitles':['und']," VIDEO_OK "}", 0, "subtitles[0]", "must be a language tag");
+    expect_error("{'subtitles':['english']," VIDEO_OK "}", 0, "subtitles[0]", "must be a language tag");
+    expect_error("{'subtitles':[7]," VIDEO_OK "}", 0, "subtitles[0]", "must be a string");
+    expect_error("{'subtitles':['a','b','c','d','e','f','g','h','i','j','k','l','m','n','o','p','q']," VIDEO_OK "}",
+                 0, "subtitles", "between 1 and 16");
+    expect_error("{'subtitle':'all'," VIDEO_OK "}", 0, "subtitle", "did you mean \"subtitles\"?");
+    /* Built by hand (the CLI): the same checks. */
+    char err[MF_ERR_MAX];
+    expect_ok("{" VIDEO_OK "}", 0, &job);
+    job.subtitles = MF_SUBTITLES_LANGS;
+    job.n_subtitle_langs = 1;
+    snprintf(job.subtitle_langs[0], sizeof(job.subtitle_langs[0]), "e1");
+    CHECK_INT_EQ(mf_job_validate(&job, 0, err, sizeof(err)), -EINVAL);
+    CHECK_STR_CONTAINS(err, "subtitles[0]: must be a language tag");
+    job.n_subtitle_langs = 0;
+    CHECK_INT_EQ(mf_job_validate(&job, 0, err, sizeof(err)), -EINVAL);
+    CHECK_STR_CONTAINS(err, "subtitles: must list");
+}
+
 int main(void)
 {
     test_design_example();
@@ -589,5 +627,6 @@ int main(void)
     test_validate();
     test_small_error_buffer();
     test_audio_tracks();
+    test_subtitles();
     return UNIT_DONE();
 }

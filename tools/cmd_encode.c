@@ -51,6 +51,8 @@ static void usage(FILE *f)
         "                        source's audio tracks to keep, each its own HLS rendition and an\n"
         "                        MP4 track (default best: one; at most 8)\n"
         "      --audio-surround  also an AAC 5.1 rendition of each kept 5.1 track\n"
+        "      --subtitles S     all | none | LANG,LANG,... (e.g. en,fre): text subtitle tracks\n"
+        "                        to WebVTT (default all, at most 16 tracks)\n"
         "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
         "      --threads N       encoder threads per rendition (default: automatic)\n"
         "      --upscale         also encode renditions taller than the source\n"
@@ -258,7 +260,7 @@ static int set_audio_tracks(struct mf_job *job, const char *v, char *err, size_t
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
-       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_AUDIO_TRACKS, OPT_AUDIO_SURROUND };
+       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_AUDIO_TRACKS, OPT_AUDIO_SURROUND, OPT_SUBTITLES };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -276,13 +278,14 @@ static const struct option long_opts[] = {
     { "upscale", no_argument, NULL, OPT_UPSCALE },
     { "audio-tracks", required_argument, NULL, OPT_AUDIO_TRACKS },
     { "audio-surround", no_argument, NULL, OPT_AUDIO_SURROUND },
+    { "subtitles", required_argument, NULL, OPT_SUBTITLES },
     { "overwrite", no_argument, NULL, 'y' },
     { NULL, 0, NULL, 0 },
 };
 
 struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
-               *format, *audio, *audio_tracks;
+               *format, *audio, *audio_tracks, *subtitles;
     double crf, gop, max_duration;
     long long max_pixels;
     int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, audio_surround;
@@ -348,6 +351,7 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_PROGRESS_FD: a->progress_fd = atoi(optarg); break;
         case OPT_NO_CASCADE: a->no_cascade = 1; break;
         case OPT_UPSCALE: a->upscale = 1; break;
+        case OPT_SUBTITLES: a->subtitles = optarg; break;
         case 'y': a->overwrite = 1; break;
         case 'h': usage(stdout); return 1;
         default: unknown_option(argv[optind - 1]); return -1;
@@ -359,6 +363,30 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         return -1;
     }
     a->input = argv[optind];
+    return 0;
+}
+
+/* --subtitles all | none | en,fre,...: the job's "subtitles"; mf_job_validate checks the tags. */
+static int set_subtitles(struct mf_job *job, const char *arg, char *err, size_t err_len)
+{
+    if (!strcmp(arg, "all") || !strcmp(arg, "none")) {
+        job->subtitles = !strcmp(arg, "all") ? MF_SUBTITLES_ALL : MF_SUBTITLES_NONE;
+        return 0;
+    }
+    job->n_subtitle_langs = 0;
+    for (const char *p = arg; ; p++) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= MF_LANG_MAX || job->n_subtitle_langs == MF_MAX_SUBTITLE_LANGS) {
+            mf_errf(err, err_len, "--subtitles: all, none or up to %d language tags such as en,fre, not '%s'",
+                    MF_MAX_SUBTITLE_LANGS, arg);
+            return -1;
+        }
+        snprintf(job->subtitle_langs[job->n_subtitle_langs++], MF_LANG_MAX, "%.*s", (int)n, p);
+        p += n;
+        if (!*p)
+            break;
+    }
+    job->subtitles = MF_SUBTITLES_LANGS;
     return 0;
 }
 
@@ -422,6 +450,8 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         return -1;
     if (a->audio_surround)
         job->audio_surround = 1;
+    if (a->subtitles && set_subtitles(job, a->subtitles, err, err_len) < 0)
+        return -1;
     if (a->crf >= 0 && a->bitrate) {
         mf_errf(err, err_len, "--crf and --bitrate: give one (constant quality or an average bitrate), not both");
         return -1;
@@ -465,7 +495,7 @@ static const char *earlier_output(const char *outdir, const struct mf_job *job, 
 
 /* -y: remove the earlier run's outputs, so that no rendition of it stays
  * beside a master playlist that no longer lists it: the MP4s its
- * result.json names, hls/ and result.json. */
+ * result.json names, its .vtt sidecars, hls/ and result.json. */
 static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
 {
     char path[MF_PATH_MAX + 32];
@@ -480,6 +510,14 @@ static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
             char mp4[MF_PATH_MAX + 32];
             snprintf(mp4, sizeof(mp4), "%s/%s", outdir, rel);
             unlink(mp4);
+        }
+    }
+    json_array_foreach(json_object_get(old, "subtitles"), i, o) {
+        const char *rel = json_string_value(json_object_get(json_object_get(o, "files"), "vtt"));
+        if (rel && !strchr(rel, '/') && rel[0] != '.') {
+            char vtt[MF_PATH_MAX + 32];
+            snprintf(vtt, sizeof(vtt), "%s/%s", outdir, rel);
+            unlink(vtt);
         }
     }
     json_decref(old);

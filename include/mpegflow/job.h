@@ -36,6 +36,15 @@ enum mf_audio_mode {
     MF_AUDIO_NONE,
 };
 
+/* subtitles: which text tracks of the source become WebVTT. */
+enum mf_subtitles_mode {
+    MF_SUBTITLES_ALL = 0,          /* every text track (up to MF_MAX_SUBTITLE_TRACKS) */
+    MF_SUBTITLES_NONE,
+    MF_SUBTITLES_LANGS,            /* the tracks in subtitle_langs */
+};
+#define MF_MAX_SUBTITLE_LANGS 16
+#define MF_LANG_MAX 16             /* a BCP 47 / ISO 639 tag and its NUL */
+
 struct mf_rendition {
     char name[MF_NAME_MAX];        /* [A-Za-z0-9_-], used in output file names */
     int height;                    /* 16..4320 */
@@ -69,6 +78,9 @@ struct mf_job {
     int n_audio_languages;         /* MF_AUDIO_TRACKS_LANGUAGES: 1..MF_MAX_AUDIO_TRACKS */
     char audio_languages[MF_MAX_AUDIO_TRACKS][MF_AUDIO_LANG_MAX]; /* ISO 639 or BCP 47 */
     int audio_surround;            /* also an AAC 5.1 rendition of each 5.1 (or more) track */
+    enum mf_subtitles_mode subtitles;
+    int n_subtitle_langs;          /* MF_SUBTITLES_LANGS: 1..MF_MAX_SUBTITLE_LANGS */
+    char subtitle_langs[MF_MAX_SUBTITLE_LANGS][MF_LANG_MAX]; /* as written: "en", "fre", "pt-BR" */
 };
 
 /** Fill job with the defaults every parsed job starts from. */

@@ -36,6 +36,10 @@
  *                  is kept as written
  *       upscale    boolean; default video.upscale
  *     Exactly one of crf and bitrate; when neither is given, crf is 23.
+ *   subtitles      "all" | "none" | array of 1..16 language tags (ISO 639-1/-2
+ *                  or BCP 47: "en", "fre", "pt-BR"; a track matches by RFC 4647
+ *                  basic filtering); default "all": every text track, at most
+ *                  MF_MAX_SUBTITLE_TRACKS of them (src/media/subtitles.h)
  *   audio          object, optional:
  *     mode         "aac" | "copy" | "none"; default "aac"
  *     bitrate      bitrate, 16k..512k; default 128k
@@ -60,6 +64,7 @@
 #include "mpegflow/job.h"
 
 #include "common/json_strict.h"
+#include "common/language.h"
 #include "common/quantity.h"
 
 #define VIDEO_RATE_MIN 10000
@@ -92,7 +97,7 @@ static const char *const hevc_levels[] = {
 static const char *const audio_modes[] = { "aac", "copy", "none", NULL };
 
 static const char *const root_fields[] = {
-    "id", "input", "output_prefix", "format", "video", "audio", NULL,
+    "id", "input", "output_prefix", "format", "video", "audio", "subtitles", NULL,
 };
 static const char *const video_fields[] = {
     "codec", "backend", "preset", "tune", "gop_seconds", "upscale", "renditions", NULL,
@@ -535,6 +540,52 @@ static int parse_audio(struct mf_errbuf *e, json_t *root, struct mf_job *job)
     return 0;
 }
 
+static int check_subtitle_lang(struct mf_errbuf *e, int i, const char *s, size_t len)
+{
+    char path[24], tag[MF_LANG_MAX];
+    snprintf(path, sizeof(path), "subtitles[%d]", i);
+    if (len == 0 || len >= MF_LANG_MAX || strlen(s) != len || mf_language_bcp47(s, tag, sizeof(tag)) < 0)
+        return mf_fail(e, NULL, path, "must be a language tag such as \"en\", \"fre\" or \"pt-BR\"");
+    return 0;
+}
+
+static int parse_subtitles(struct mf_errbuf *e, json_t *root, struct mf_job *job)
+{
+    json_t *v = json_object_get(root, "subtitles");
+    static const char *const what = "must be \"all\", \"none\" or an array of language tags";
+
+    if (!v)
+        return 0;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (!strcmp(s, "all") || !strcmp(s, "none")) {
+            job->subtitles = !strcmp(s, "all") ? MF_SUBTITLES_ALL : MF_SUBTITLES_NONE;
+            return 0;
+        }
+        return mf_fail(e, NULL, "subtitles", "%s, not \"%s\"", what, s);
+    }
+    if (!json_is_array(v))
+        return mf_fail(e, NULL, "subtitles", "%s", what);
+    size_t n = json_array_size(v);
+    if (n < 1 || n > MF_MAX_SUBTITLE_LANGS)
+        return mf_fail(e, NULL, "subtitles", "must list between 1 and %d languages", MF_MAX_SUBTITLE_LANGS);
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(v, i);
+        int ret;
+        if (!json_is_string(x)) {
+            char path[24];
+            snprintf(path, sizeof(path), "subtitles[%zu]", i);
+            return mf_fail(e, NULL, path, "must be a string");
+        }
+        if ((ret = check_subtitle_lang(e, (int)i, json_string_value(x), json_string_length(x))) < 0)
+            return ret;
+        memcpy(job->subtitle_langs[i], json_string_value(x), json_string_length(x) + 1);
+    }
+    job->subtitles = MF_SUBTITLES_LANGS;
+    job->n_subtitle_langs = (int)n;
+    return 0;
+}
+
 static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
 {
     const char *s = NULL;
@@ -560,6 +611,8 @@ static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
     if (ret)
         job->format = format_bits[format];
     if ((ret = parse_video(e, root, job)) < 0)
+        return ret;
+    if ((ret = parse_subtitles(e, root, job)) < 0)
         return ret;
     return parse_audio(e, root, job);
 }
@@ -722,6 +775,25 @@ static int validate_audio(struct mf_errbuf *e, const struct mf_job *job)
     return 0;
 }
 
+static int validate_subtitles(struct mf_errbuf *e, const struct mf_job *job)
+{
+    int ret;
+
+    if (job->subtitles != MF_SUBTITLES_ALL && job->subtitles != MF_SUBTITLES_NONE &&
+        job->subtitles != MF_SUBTITLES_LANGS)
+        return mf_fail(e, NULL, "subtitles", "must be \"all\", \"none\" or an array of language tags");
+    if (job->subtitles != MF_SUBTITLES_LANGS)
+        return 0;
+    if (job->n_subtitle_langs < 1 || job->n_subtitle_langs > MF_MAX_SUBTITLE_LANGS)
+        return mf_fail(e, NULL, "subtitles", "must list between 1 and %d languages", MF_MAX_SUBTITLE_LANGS);
+    for (int i = 0; i < job->n_subtitle_langs; i++) {
+        const char *s = job->subtitle_langs[i];
+        if ((ret = check_subtitle_lang(e, i, s, bounded_len(s, MF_LANG_MAX))) < 0)
+            return ret;
+    }
+    return 0;
+}
+
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len)
 {
     struct mf_errbuf e = { err, err_len };
@@ -738,6 +810,8 @@ int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t 
         job->format != MF_FORMAT_BOTH)
         return mf_fail_choice(&e, NULL, "format", formats);
     if ((ret = validate_video(&e, job)) < 0)
+        return ret;
+    if ((ret = validate_subtitles(&e, job)) < 0)
         return ret;
     return validate_audio(&e, job);
 }

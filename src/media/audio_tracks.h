@@ -12,6 +12,7 @@
 #include "common/language.h"
 #include "mux.h"
 
+#define MF_LANGUAGE_MAX 16                  /* a BCP 47 tag from mf_language_bcp47, with its NUL */
 #define MF_MAX_AUDIO_OUT MF_MUX_MAX_AUDIO   /* kept tracks and their 5.1 renditions */
 #define MF_SURROUND_BITRATE 384000          /* bits/s of an AAC 5.1 rendition */
 

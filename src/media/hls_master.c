@@ -114,9 +114,9 @@ int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
 }
 
 int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
-                        const struct mf_hls_audio *audio)
+                        const struct mf_hls_audio *audio, const struct mf_hls_text *text, int n_text)
 {
-    return mf_hls_write_master_groups(path, v, n, audio, audio ? 1 : 0);
+    return mf_hls_write_master_groups(path, v, n, audio, audio ? 1 : 0, text, n_text);
 }
 
 /* ",codec" for each audio codec of the group not listed before. */
@@ -134,7 +134,8 @@ static void audio_codecs(const struct mf_hls_audio *a, int n, char *out, size_t 
 }
 
 int mf_hls_write_master_groups(const char *path, const struct mf_hls_variant *v, int n,
-                               const struct mf_hls_audio *audio, int n_audio)
+                               const struct mf_hls_audio *audio, int n_audio,
+                               const struct mf_hls_text *text, int n_text)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -155,13 +156,24 @@ int mf_hls_write_master_groups(const char *path, const struct mf_hls_variant *v,
         if (a->stats.avg_bps > audio_avg)
             audio_avg = a->stats.avg_bps;
     }
+    for (int i = 0; i < n_text; i++)
+        fprintf(f, "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"%s\"%s%s%s,DEFAULT=%s,AUTOSELECT=YES,"
+                   "FORCED=%s%s,URI=\"%s\"\n", text[i].name,
+                strcmp(text[i].language, "und") ? ",LANGUAGE=\"" : "",
+                strcmp(text[i].language, "und") ? text[i].language : "",
+                strcmp(text[i].language, "und") ? "\"" : "",
+                text[i].is_default ? "YES" : "NO", text[i].forced ? "YES" : "NO",
+                text[i].captions ? ",CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog,"
+                                   "public.accessibility.describes-music-and-sound\"" : "",
+                text[i].uri);
     for (int i = 0; i < n; i++) {
         int64_t peak = v[i].stats.peak_bps + audio_peak;
         int64_t avg = v[i].stats.avg_bps + audio_avg;
         fprintf(f, "#EXT-X-STREAM-INF:BANDWIDTH=%lld,AVERAGE-BANDWIDTH=%lld,RESOLUTION=%dx%d,"
-                   "FRAME-RATE=%.3f,CODECS=\"%s%s\"%s\n%s\n",
+                   "FRAME-RATE=%.3f,CODECS=\"%s%s\"%s%s\n%s\n",
                 (long long)peak, (long long)avg, v[i].width, v[i].height, v[i].frame_rate,
-                v[i].codecs, codecs, n_audio ? ",AUDIO=\"audio\"" : "", v[i].uri);
+                v[i].codecs, codecs, n_audio ? ",AUDIO=\"audio\"" : "", n_text ? ",SUBTITLES=\"subs\"" : "",
+                v[i].uri);
     }
     return fclose(f) ? -errno : 0;
 }

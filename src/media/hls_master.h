@@ -34,15 +34,22 @@ struct mf_hls_audio {
     int not_default;        /* DEFAULT=NO (AUTOSELECT stays YES) */
 };
 
-/** Write the master playlist; audio may be NULL. 0 or -errno. */
+/* A WebVTT subtitle rendition: one EXT-X-MEDIA TYPE=SUBTITLES in group "subs". */
+struct mf_hls_text {
+    const char *uri, *name, *language;
+    int is_default, forced, captions;   /* captions: CHARACTERISTICS for the hard of hearing */
+};
+
+/** Write the master playlist; audio may be NULL, n_text 0. 0 or -errno. */
 int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
-                        const struct mf_hls_audio *audio);
+                        const struct mf_hls_audio *audio, const struct mf_hls_text *text, int n_text);
 /**
  * The same with n_audio renditions in one group "audio": every variant
  * references it, its BANDWIDTH and AVERAGE-BANDWIDTH add the largest
  * rendition's, its CODECS every audio codec of the group.
  */
 int mf_hls_write_master_groups(const char *path, const struct mf_hls_variant *v, int n,
-                               const struct mf_hls_audio *audio, int n_audio);
+                               const struct mf_hls_audio *audio, int n_audio,
+                               const struct mf_hls_text *text, int n_text);
 
 #endif

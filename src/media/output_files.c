@@ -250,7 +250,20 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
         snprintf(result->audio_skipped[result->n_audio_skipped++], sizeof(result->audio_skipped[0]), "%s",
                  sel->skipped[k]);
     if (f->hls) {
-        int ret = mf_hls_write_master_groups(f->master, variants, n, hls_audio, n_audio < f->n_audio ? n_audio : f->n_audio);
+        struct mf_hls_text text[MF_MAX_TEXT_TRACKS];
+        char text_uris[MF_MAX_TEXT_TRACKS][MF_PATH_MAX];
+        int n_text = 0;
+        for (int i = 0; i < result->n_text_tracks; i++) {
+            const struct mf_text_track *t = &result->text_tracks[i];
+            if (!t->playlist[0])
+                continue;
+            char *uri = text_uris[n_text];
+            snprintf(uri, MF_PATH_MAX, "%s", t->playlist + strlen("hls/"));
+            text[n_text++] = (struct mf_hls_text){ uri, t->label, t->language, t->is_default,
+                                                   t->forced, !strcmp(t->kind, "captions") };
+        }
+        int ret = mf_hls_write_master_groups(f->master, variants, n, hls_audio,
+                                             n_audio < f->n_audio ? n_audio : f->n_audio, text, n_text);
         if (ret < 0) {
             mf_errf(err, err_len, "%s: cannot write: %s", f->master, strerror(-ret));
             return AVERROR(-ret);

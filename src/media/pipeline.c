@@ -28,6 +28,7 @@
 #include "output_files.h"
 #include "result.h"
 #include "rendition.h"
+#include "subtitles.h"
 #include "timeline.h"
 #include "common/clock.h"
 #include "common/util.h"
@@ -55,6 +56,7 @@ struct pipeline {
     int has_audio;
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
+    struct mf_subtitles subs;       /* text tracks and captions to WebVTT */
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -169,6 +171,9 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     f->pts = pts - p->zero;
     if (p->gpu.device)
         mf_gpu_job_frame(&p->gpu, f);
+    int ret = mf_subtitles_frame(&p->subs, f, av_rescale_q(f->pts, p->tb, AV_TIME_BASE_Q));
+    if (ret < 0)
+        return ret;
     if (p->origin == AV_NOPTS_VALUE)
         p->origin = f->pts;
     double t = (f->pts - p->origin) * av_q2d(p->tb);
@@ -271,6 +276,9 @@ static int run_decode_loop(struct pipeline *p, const char *input)
         mf_splice_packet(&p->splice, pkt, p->in.fmt->streams[pkt->stream_index]->time_base);
         if (pkt->stream_index == p->in.video_index)
             ret = decode_video(p, pkt, frame);
+        else if (mf_subtitles_wants(&p->subs, pkt->stream_index))
+            ret = mf_subtitles_packet(&p->subs, pkt, p->in.fmt->streams[pkt->stream_index]->time_base,
+                                      p->splice.s[0].offset);
         for (int k = 0; k < p->n_audio && ret >= 0; k++)
             if (pkt->stream_index == p->sel.pick[k].stream && !p->sel.pick[k].surround)
                 ret = mf_audio_packet(&p->audio[k], pkt, p->err, p->err_len);
@@ -562,6 +570,9 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         mf_splice_add(&p->splice, p->sel.pick[k].stream);
     if ((ret = open_audio(p)) < 0)
         return ret;
+    if ((ret = mf_subtitles_open(&p->subs, &p->in, p->job, av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q),
+                                 p->result, p->err, p->err_len)) < 0)
+        return ret;
     return start_renditions(p);
 }
 
@@ -613,6 +624,7 @@ static void teardown(struct pipeline *p)
         mf_muxer_close(&p->audio_hls[k]);
         mf_audio_close(&p->audio[k]);
     }
+    mf_subtitles_close(&p->subs);
     mf_input_close(&p->in);
     /* Last: the decoder, the graphs and the encoders held references. */
     mf_gpu_job_close(&p->gpu);
@@ -654,14 +666,20 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->has_audio = p->has_audio;
         mf_result_set_source(result, &p->in);
         mf_gpu_job_report(&p->gpu, result);
+        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4), mf_output_files_hls(&p->files, 0),
+                                 mf_rendition_duration(&p->runs[0]), err, err_len);
+    }
+    if (ret >= 0) {
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->audio, p->n_audio, &p->sel,
                                      p->in.frame_rate, result, err, err_len);
     }
     teardown(p);
-    if (ret < 0)
+    if (ret < 0) {
+        mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
-    else
+    } else {
         report_progress(p, 1);
+    }
     result->wall_seconds = mf_now() - p->t0;
     av_free(p);
     return ret;

@@ -68,6 +68,32 @@ struct mf_skipped {
     char reason[128];
 };
 
+/* A text track of the source published as WebVTT (src/media/subtitles.c);
+ * result.json's "subtitles". DASH text AdaptationSets can be written from it. */
+#define MF_MAX_TEXT_TRACKS 16      /* kept per job; the rest are reported skipped */
+#define MF_MAX_TEXT_SKIPPED 32     /* listed; more are only counted */
+struct mf_text_track {
+    int stream;                    /* source stream index; -1: captions in the video (A53 SEI) */
+    char name[MF_NAME_MAX];        /* "sub0-en": the file and directory name */
+    char language[16];             /* BCP 47 ("und" when the source has none) */
+    char label[64];                /* HLS NAME: the source's title, else the language */
+    char kind[12];                 /* "subtitles" or "captions" (CEA-608/708, hearing impaired) */
+    char codec[24];                /* the source's: "subrip", "ass", "mov_text", "webvtt", "eia_608" */
+    int is_default, forced;        /* the source's disposition */
+    int cues, cues_dropped;
+    char vtt[MF_PATH_MAX];         /* the sidecar, relative to the output directory ("" without mp4) */
+    char playlist[MF_PATH_MAX];    /* its HLS media playlist, relative ("" without hls) */
+    int segments;                  /* .vtt segment files beside the playlist */
+    int64_t bytes;                 /* sidecar + playlist + segments */
+};
+
+struct mf_text_skipped {
+    int stream;
+    char language[16];
+    char codec[24];
+    char reason[112];
+};
+
 /* What was done to the timeline; result.json's "timeline". */
 struct mf_timeline_report {
     int discontinuities;           /* jumps re-based (packets of any stream) */
@@ -106,6 +132,11 @@ struct mf_result {
     struct mf_audio_track_out audio_tracks[MF_RESULT_MAX_AUDIO];
     int n_audio_skipped;           /* audio.tracks: languages not found, tracks past the limit */
     char audio_skipped[MF_RESULT_MAX_AUDIO][96];
+    int n_text_tracks;
+    struct mf_text_track text_tracks[MF_MAX_TEXT_TRACKS];
+    int n_text_skipped;            /* listed in text_skipped (at most MF_MAX_TEXT_SKIPPED) */
+    int text_skipped_total;        /* all of them */
+    struct mf_text_skipped text_skipped[MF_MAX_TEXT_SKIPPED];
     /* nvenc only (zero/empty otherwise) */
     int nvenc_sessions;            /* NVENC sessions the job held at once: one per rendition */
     char decode[12];               /* "nvdec" (CUDA frames end to end), "cpu" (CPU decode, one

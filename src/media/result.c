@@ -105,6 +105,32 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
             json_array_append_new(sk, json_string(r->audio_skipped[i]));
         json_object_set_new(root, "audio_skipped", sk);
     }
+    if (root) {   /* text tracks published as WebVTT, and those left out with the reason */
+        json_t *subs = json_array(), *skipped_subs = json_array();
+        for (int i = 0; i < r->n_text_tracks; i++) {
+            const struct mf_text_track *x = &r->text_tracks[i];
+            json_t *files = json_object();
+            if (x->vtt[0])
+                json_object_set_new(files, "vtt", json_string(x->vtt));
+            if (x->playlist[0]) {
+                json_object_set_new(files, "playlist", json_string(x->playlist));
+                json_object_set_new(files, "segments", json_integer(x->segments));
+            }
+            json_array_append_new(subs, json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:o, s:I}",
+                "track", x->name, "stream", x->stream, "language", x->language, "name", x->label,
+                "kind", x->kind, "codec", x->codec, "default", x->is_default, "forced", x->forced,
+                "cues", x->cues, "cues_dropped", x->cues_dropped, "files", files, "bytes", (json_int_t)x->bytes));
+        }
+        for (int i = 0; i < r->n_text_skipped; i++) {
+            const struct mf_text_skipped *x = &r->text_skipped[i];
+            json_array_append_new(skipped_subs, json_pack("{s:i, s:s, s:s, s:s}", "stream", x->stream,
+                "language", x->language, "codec", x->codec, "reason", x->reason));
+        }
+        json_object_set_new(root, "subtitles", subs);
+        json_object_set_new(root, "subtitles_skipped", skipped_subs);
+        if (r->text_skipped_total > r->n_text_skipped)
+            json_object_set_new(root, "subtitles_skipped_more", json_integer(r->text_skipped_total - r->n_text_skipped));
+    }
     const struct mf_timeline_report *t = &r->timeline;
     if (root)
         json_object_set_new(root, "timeline", json_pack(

@@ -110,6 +110,8 @@ static const char *content_type(const char *path)
         return "video/mp2t";
     if (!strcmp(dot, ".json"))
         return "application/json";
+    if (!strcmp(dot, ".vtt"))
+        return "text/vtt";
     return "application/octet-stream";
 }
 

@@ -115,6 +115,30 @@ def case_audio_tracks(h):
     check('LANGUAGE="fr"' in master and 'LANGUAGE="en"' in master, master)
 
 
+def case_subtitles(h):
+    """The SRT sample's subtitle track: its sidecar and HLS WebVTT uploaded as text/vtt, listed in the result."""
+    src = os.path.join(os.environ.get("MEDIA_DIR", ""), "mkv_h264_ac3_srt_1080x720.mkv")
+    check(os.path.exists(src), f"{src} missing (MEDIA_DIR)")
+    h.upload("uploads/subs/source.mkv", src)
+    h.worker("w1")
+    h.xadd(small_job("subs", "uploads/subs/source.mkv", fmt="both"))
+    h.wait_state("subs", ["succeeded", "failed"], 60)
+    hs = h.job("subs")
+    check(hs["state"] == "succeeded", f"hash {hs}")
+    result = json.loads(hs["result"])
+    t = result["subtitles"][0] if result.get("subtitles") else {}
+    check(t.get("language") == "en" and t.get("files", {}).get("vtt") and t["files"].get("playlist"), f"subtitles {result.get('subtitles')}")
+    outdir = h.output("out/subs")
+    vtts = [os.path.relpath(os.path.join(d, f), outdir) for d, _, fs in os.walk(outdir) for f in fs if f.endswith(".vtt")]
+    check(t["files"]["vtt"] in vtts and len(vtts) == 1 + t["files"]["segments"], f"uploaded .vtt: {vtts}")
+    check(open(os.path.join(outdir, t["files"]["vtt"])).read().startswith("WEBVTT"), "sidecar content")
+    log = open(os.path.join(h.nginx.dir, "access.log")).read().splitlines()
+    puts = {l.split()[1].split("/out/subs/")[-1]: l.split("type=")[-1] for l in log if l.startswith("PUT ") and "/out/subs/" in l}
+    types = {k: v for k, v in puts.items() if k.endswith(".vtt")}
+    check(len(types) == len(vtts) and set(types.values()) == {"text/vtt"}, f"Content-Type of the .vtt PUTs: {types}")
+    check(puts.get("hls/subtitles/sub0-en/index.m3u8") == "application/vnd.apple.mpegurl", f"playlist PUT: {puts}")
+
+
 def case_invalid_job(h):
     src = clip("small", "320x180", 2)
     h.upload("uploads/ok.mp4", src)

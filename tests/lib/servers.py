@@ -112,7 +112,8 @@ class Nginx:
         # Without a master process nginx keeps running as its caller (root here): no user line.
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(nginx_conf(self.dir, self.data, self.port))
+            # the "mf" format: method, URI, status, Range, and the Content-Type of a PUT
+            f.write(nginx_conf(self.dir, self.data, self.port, access_log=os.path.join(self.dir, "access.log") + " mf"))
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir, "-e", os.path.join(self.dir, "error.log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      preexec_fn=die_with_parent)
