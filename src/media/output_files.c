@@ -175,7 +175,7 @@ static void describe_audio(struct mf_output_files *f, const struct mf_audio *aud
         a[k] = (struct mf_hls_audio){ .uri = uris[k], .codecs = codecs[k], .channels = t->channels };
         if (!sel->legacy) {
             a[k].name = pk->name;
-            a[k].language = pk->language;
+            a[k].language = strcmp(pk->language, "und") ? pk->language : NULL;   /* as subtitles do */
             a[k].not_default = !pk->is_default;
         }
         mf_hls_playlist_stats(f->audio_playlist[k], &a[k].stats);
