@@ -451,6 +451,38 @@ static void test_id(void)
     CHECK_STR_EQ(job.id, "1700000000000-0");
 }
 
+/* mf_job_id_of: the id a worker records an entry under (README, Redis contract). */
+static void test_id_of(void)
+{
+    char id[128], why[128], long_id[300];
+    static const char *refused[] = {
+        "{\"id\":\"x:*:queue:default\"}", "{\"id\":\"\xf0\x9f\x98\x80id\"}", "{\"id\":\"a b\"}",
+        "{\"id\":\"\"}", "{\"id\":5}", "{\"id\":null}",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        CHECK_INT_EQ(mf_job_id_of(refused[i], strlen(refused[i]), "17-0", id, sizeof(id), why, sizeof(why)), 1);
+        CHECK_STR_EQ(id, "17-0");
+        CHECK(!strncmp(why, "id: ", 4), "%s: why %s", refused[i], why);
+    }
+    snprintf(long_id, sizeof(long_id), "{\"id\":\"%0200d\"}", 1);
+    CHECK_INT_EQ(mf_job_id_of(long_id, strlen(long_id), "17-0", id, sizeof(id), why, sizeof(why)), 1);
+    CHECK_STR_CONTAINS(why, "1 to 127");
+    /* Kept, whatever else is wrong with the job. */
+    const char *kept = "{\"id\":\"job-1.a_b:c\",\"format\":\"avi\",\"nope\":1}";
+    CHECK_INT_EQ(mf_job_id_of(kept, strlen(kept), "17-0", id, sizeof(id), why, sizeof(why)), 0);
+    CHECK_STR_EQ(id, "job-1.a_b:c");
+    CHECK_STR_EQ(why, "");
+    /* No id, not an object, not JSON, no job: the entry id, nothing refused. */
+    static const char *none[] = { "{\"format\":\"mp4\"}", "[1,2]", "{not json", "", "{\"id\":\"a\\u0000b\"}" };
+    for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++) {
+        CHECK_INT_EQ(mf_job_id_of(none[i], strlen(none[i]), "17-0", id, sizeof(id), why, sizeof(why)), 0);
+        CHECK_STR_EQ(id, "17-0");
+    }
+    CHECK_INT_EQ(mf_job_id_of(NULL, 0, "17-0", id, sizeof(id), why, sizeof(why)), 0);
+    CHECK_STR_EQ(id, "17-0");
+    CHECK(mf_job_id_problem("ok", 2) == NULL, "a valid id refused");
+}
+
 static void test_validate(void)
 {
     struct mf_job job;
@@ -624,6 +656,7 @@ int main(void)
     test_invalid_json();
     test_io();
     test_id();
+    test_id_of();
     test_validate();
     test_small_error_buffer();
     test_audio_tracks();

@@ -58,6 +58,9 @@ static void usage(FILE *f)
         "      --upscale         also encode renditions taller than the source\n"
         "      --no-cascade      scale every rendition from the source, not from the next\n"
         "                        larger rendition\n"
+        "      --poster          write images/poster.jpg: a frame that is not black or a fade\n"
+        "      --thumbnails [S]  write thumbnail sprites (a tile every S seconds, default 10) and\n"
+        "                        images/thumbnails.vtt; sizes and grid: the job's images field\n"
         "      --progress[=lines] show progress even when stderr is not a terminal; =lines:\n"
         "                        one 'progress=... fps=... speed=... eta=...' line per percent\n"
         "      --json            print the result manifest (JSON) on stdout\n"
@@ -69,9 +72,10 @@ static void usage(FILE *f)
         "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
-        "OUTDIR/hls/audio/index.m3u8 (with --audio-tracks other than best: hls/audio_<lang>/...)\n"
-        "and OUTDIR/result.json. Exit status 0 only on success;\n"
-        "75 when the host ran short (memory, disk, NVENC sessions) and another try may work.\n");
+        "OUTDIR/hls/audio/index.m3u8 (with --audio-tracks other than best: hls/audio_<lang>/...),\n"
+        "OUTDIR/images/ (--poster, --thumbnails) and OUTDIR/result.json.\n"
+        "Exit status 0 only on success; 75 when the host ran short (memory, disk, NVENC sessions)\n"
+        "and another try may work.\n");
 }
 
 static char *read_file(const char *path, size_t *len, char *err, size_t err_len)
@@ -260,7 +264,8 @@ static int set_audio_tracks(struct mf_job *job, const char *v, char *err, size_t
 
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
-       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_AUDIO_TRACKS, OPT_AUDIO_SURROUND, OPT_SUBTITLES };
+       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_AUDIO_TRACKS, OPT_AUDIO_SURROUND, OPT_SUBTITLES,
+       OPT_POSTER, OPT_THUMBNAILS };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -279,6 +284,8 @@ static const struct option long_opts[] = {
     { "audio-tracks", required_argument, NULL, OPT_AUDIO_TRACKS },
     { "audio-surround", no_argument, NULL, OPT_AUDIO_SURROUND },
     { "subtitles", required_argument, NULL, OPT_SUBTITLES },
+    { "poster", no_argument, NULL, OPT_POSTER },
+    { "thumbnails", optional_argument, NULL, OPT_THUMBNAILS },
     { "overwrite", no_argument, NULL, 'y' },
     { NULL, 0, NULL, 0 },
 };
@@ -286,9 +293,10 @@ static const struct option long_opts[] = {
 struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
                *format, *audio, *audio_tracks, *subtitles;
-    double crf, gop, max_duration;
+    double crf, gop, max_duration, thumbnails;  /* thumbnails: the interval, 0 = the job's */
     long long max_pixels;
-    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, audio_surround;
+    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, poster, want_thumbnails,
+        audio_surround;
 };
 
 /* getopt has said what was wrong; add the nearest option, not the whole usage. */
@@ -352,6 +360,21 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_NO_CASCADE: a->no_cascade = 1; break;
         case OPT_UPSCALE: a->upscale = 1; break;
         case OPT_SUBTITLES: a->subtitles = optarg; break;
+        case OPT_POSTER: a->poster = 1; break;
+        case OPT_THUMBNAILS: {
+            /* --thumbnails, --thumbnails=S, or --thumbnails S (the next word, when it is a number) */
+            const char *v = optarg;
+            char *end = NULL;
+            if (!v && optind < argc && strtod(argv[optind], &end) > 0 && end != argv[optind] && !*end)
+                v = argv[optind++];
+            a->want_thumbnails = 1;
+            if (v && (a->thumbnails = strtod(v, &end), end == v || *end || !(a->thumbnails > 0))) {
+                fprintf(stderr, "mpegflow encode: --thumbnails: the interval must be a number of seconds, "
+                        "not '%s'\n", v);
+                return -1;
+            }
+            break;
+        }
         case 'y': a->overwrite = 1; break;
         case 'h': usage(stdout); return 1;
         default: unknown_option(argv[optind - 1]); return -1;
@@ -461,6 +484,12 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         mf_errf(err, err_len, "--bitrate: '%s' is not a bitrate like 2500k or 3M", a->bitrate);
         return -1;
     }
+    if (a->poster)
+        job->images.poster = 1;
+    if (a->want_thumbnails)
+        job->images.thumbnails = 1;
+    if (a->thumbnails > 0)
+        job->images.interval = a->thumbnails;
     for (int i = 0; i < job->n_renditions; i++) {
         if (a->upscale)
             job->renditions[i].upscale = 1;
@@ -485,6 +514,12 @@ static const char *earlier_output(const char *outdir, const struct mf_job *job, 
     snprintf(path, len, "%s/hls", outdir);
     if (access(path, F_OK) == 0)
         return "hls/";
+    snprintf(path, len, "%s/images/poster.jpg", outdir);
+    if (access(path, F_OK) == 0)
+        return "images/poster.jpg";
+    snprintf(path, len, "%s/images/sprite-0.jpg", outdir);
+    if (access(path, F_OK) == 0)
+        return "images/sprite-0.jpg";
     for (int i = 0; i < job->n_renditions; i++) {
         snprintf(path, len, "%s/%s.mp4", outdir, job->renditions[i].name);
         if (access(path, F_OK) == 0)
@@ -526,6 +561,19 @@ static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
         mf_errf(err, err_len, "%s: cannot remove the earlier run's HLS output: %s", path, strerror(errno));
         return -1;
     }
+    /* images/: only the names a run writes there, then the folder if that emptied it */
+    static const char *const images[] = { "poster.jpg", "thumbnails.vtt", "thumbnails.m3u8", NULL };
+    for (int i = 0; images[i]; i++) {
+        snprintf(path, sizeof(path), "%s/images/%s", outdir, images[i]);
+        unlink(path);
+    }
+    for (int i = 0;; i++) {
+        snprintf(path, sizeof(path), "%s/images/sprite-%d.jpg", outdir, i);
+        if (unlink(path) < 0)
+            break;
+    }
+    snprintf(path, sizeof(path), "%s/images", outdir);
+    rmdir(path);
     snprintf(path, sizeof(path), "%s/result.json", outdir);
     if (unlink(path) < 0 && errno != ENOENT) {
         mf_errf(err, err_len, "%s: cannot remove: %s", path, strerror(errno));

@@ -57,6 +57,17 @@ struct mf_rendition {
     int upscale;                   /* encode even when taller than the source */
 };
 
+/* Images from the decoded frames (src/job/job_images.c has the schema). */
+struct mf_images_spec {
+    int poster;                    /* write images/poster.jpg */
+    int poster_width;              /* even, 16..3840; never above the source's display width */
+    int thumbnails;                /* write images/sprite-N.jpg and images/thumbnails.vtt */
+    double interval;               /* seconds between tiles, 0.5..3600 */
+    int width;                     /* tile width, even, 16..1280; height follows the aspect */
+    int columns, rows;             /* tiles per sprite sheet, 1..20 each */
+    int hls;                       /* list the sprites in the HLS master (EXT-X-IMAGE-STREAM-INF) */
+};
+
 struct mf_job {
     char id[128];                  /* "" = assigned by the caller (stream entry id) */
     char input[MF_KEY_MAX];
@@ -81,6 +92,7 @@ struct mf_job {
     enum mf_subtitles_mode subtitles;
     int n_subtitle_langs;          /* MF_SUBTITLES_LANGS: 1..MF_MAX_SUBTITLE_LANGS */
     char subtitle_langs[MF_MAX_SUBTITLE_LANGS][MF_LANG_MAX]; /* as written: "en", "fre", "pt-BR" */
+    struct mf_images_spec images;  /* off by default */
 };
 
 /** Fill job with the defaults every parsed job starts from. */
@@ -95,6 +107,22 @@ void mf_job_defaults(struct mf_job *job);
  */
 int mf_job_parse(struct mf_job *job, const char *json, size_t len,
                  int require_io, char *err, size_t err_len);
+
+/**
+ * The id rule: 1 to 127 characters of A-Z a-z 0-9 . _ : - (so it is safe in a
+ * Redis key and a file name). NULL when s (len bytes) is a valid id, else why not.
+ */
+const char *mf_job_id_problem(const char *s, size_t len);
+
+/**
+ * The id a worker records a stream entry under (README, Redis contract): the job
+ * JSON's "id" when it is a valid id, else entry_id: when the JSON has no "id", is
+ * not JSON, or its "id" breaks the rule (then 1 is returned, with why set to
+ * "id: <what is wrong>", even when the job fails for another field first).
+ * Returns 0 when the id is the job's own or there is none, 1 when an id was refused.
+ */
+int mf_job_id_of(const char *json, size_t len, const char *entry_id, char *id, size_t id_len,
+                 char *why, size_t why_len);
 
 /** Validate a job built by hand (the CLI); same messages as mf_job_parse. */
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len);

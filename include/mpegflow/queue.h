@@ -154,6 +154,14 @@ int mf_queue_release(struct mf_queue *q, const char *entry_id, const char *job_i
                      const char *job_json, mf_fields fields, mf_fields event);
 
 /**
+ * Make the job hash entry_id's before the first write of a run: a hash left by
+ * another entry of the same id (an earlier submission) is emptied (result, error,
+ * progress, TTL all go) and gets entry = entry_id. Returns 1 reset, 0 already
+ * this entry's, < 0 on error.
+ */
+int mf_queue_adopt_hash(struct mf_queue *q, const char *job_id, const char *entry_id);
+
+/**
  * Enqueue a job: XADD the job JSON, and (atomically) reset its hash to
  * state=queued with created_at, and XADD a "queued" event. job_id NULL or ""
  * means the entry id. entry_id/out_job_id receive the ids (may be NULL).

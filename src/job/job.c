@@ -49,6 +49,7 @@
  *                  "best" (one track); "all" keeps up to 8
  *     surround     boolean; default false: also an AAC 5.1 rendition of each
  *                  kept track of 6 or more channels; needs mode "aac"
+ *   images         object, optional: poster and thumbnail sprites (job_images.c)
  *
  * A bitrate is a string "800k", "1.5M", "2G", "128000" (see common/quantity.h)
  * or a JSON integer, in bits per second.
@@ -62,6 +63,8 @@
 #include <jansson.h>
 
 #include "mpegflow/job.h"
+
+#include "job_images.h"
 
 #include "common/json_strict.h"
 #include "common/language.h"
@@ -97,7 +100,7 @@ static const char *const hevc_levels[] = {
 static const char *const audio_modes[] = { "aac", "copy", "none", NULL };
 
 static const char *const root_fields[] = {
-    "id", "input", "output_prefix", "format", "video", "audio", "subtitles", NULL,
+    "id", "input", "output_prefix", "format", "video", "audio", "subtitles", "images", NULL,
 };
 static const char *const video_fields[] = {
     "codec", "backend", "preset", "tune", "gop_seconds", "upscale", "renditions", NULL,
@@ -153,17 +156,23 @@ static int get_bitrate(struct mf_errbuf *e, json_t *obj, const char *path, const
 
 /* --- per-field checks, shared by the parser and mf_job_validate ----------- */
 
-static int check_id(struct mf_errbuf *e, const char *s, size_t len)
+const char *mf_job_id_problem(const char *s, size_t len)
 {
     if (len == 0 || len > sizeof(((struct mf_job *)0)->id) - 1)
-        return mf_fail(e, NULL, "id", "must be 1 to 127 characters long");
+        return "must be 1 to 127 characters long";
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == ':' || c == '-'))
-            return mf_fail(e, NULL, "id", "may only contain letters, digits and . _ : -");
+            return "may only contain letters, digits and . _ : -";
     }
-    return 0;
+    return NULL;
+}
+
+static int check_id(struct mf_errbuf *e, const char *s, size_t len)
+{
+    const char *why = mf_job_id_problem(s, len);
+    return why ? mf_fail(e, NULL, "id", why) : 0;
 }
 
 static int check_name(struct mf_errbuf *e, const char *obj, const char *s, size_t len)
@@ -614,7 +623,9 @@ static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
         return ret;
     if ((ret = parse_subtitles(e, root, job)) < 0)
         return ret;
-    return parse_audio(e, root, job);
+    if ((ret = parse_audio(e, root, job)) < 0)
+        return ret;
+    return mf_job_images_parse(e, root, &job->images);
 }
 
 void mf_job_defaults(struct mf_job *job)
@@ -630,6 +641,7 @@ void mf_job_defaults(struct mf_job *job)
     job->audio_mode = MF_AUDIO_AAC;
     job->audio_bitrate = 128000;
     job->audio_channels = 2;
+    mf_job_images_defaults(&job->images);
 }
 
 int mf_job_parse(struct mf_job *job, const char *json, size_t len, int require_io,
@@ -813,5 +825,7 @@ int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t 
         return ret;
     if ((ret = validate_subtitles(&e, job)) < 0)
         return ret;
-    return validate_audio(&e, job);
+    if ((ret = validate_audio(&e, job)) < 0)
+        return ret;
+    return mf_job_images_validate(&e, &job->images);
 }

@@ -23,6 +23,7 @@
 #include "gpu_job.h"
 #include "hls_master.h"
 #include "hwdevice.h"
+#include "images.h"
 #include "input.h"
 #include "ladder.h"
 #include "output_files.h"
@@ -57,6 +58,7 @@ struct pipeline {
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
     struct mf_subtitles subs;       /* text tracks and captions to WebVTT */
+    struct mf_images images;        /* poster, thumbnail sprites: from frames at sample times */
     /* video timeline, in the input stream's time base */
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
@@ -195,6 +197,9 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
             return rendition_error(p);
         }
     }
+    ret = mf_images_frame(&p->images, f, t, p->err, p->err_len);
+    if (ret < 0)
+        return ret;
     p->frames_in++;
     p->media_seconds = f->pts * av_q2d(p->tb);
     report_progress(p, 0);
@@ -563,6 +568,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         p->frame_step = 1;
     if ((ret = mf_output_files_init(&p->files, outdir, p->job, &p->plan, p->err, p->err_len)) < 0)
         return ret;
+    if ((ret = mf_images_open(&p->images, &p->job->images, outdir, &p->in, p->err, p->err_len)) < 0)
+        return ret;
     mf_audio_select(p->in.fmt, p->in.audio_index, p->job, &p->sel);
     mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->sel.n ? p->sel.pick[0].stream : -1,
                    &p->result->timeline);
@@ -625,6 +632,7 @@ static void teardown(struct pipeline *p)
         mf_audio_close(&p->audio[k]);
     }
     mf_subtitles_close(&p->subs);
+    mf_images_close(&p->images);
     mf_input_close(&p->in);
     /* Last: the decoder, the graphs and the encoders held references. */
     mf_gpu_job_close(&p->gpu);
@@ -672,11 +680,16 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
     if (ret >= 0) {
         ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->audio, p->n_audio, &p->sel,
                                      p->in.frame_rate, result, err, err_len);
+        if (ret >= 0)
+            ret = mf_images_finish(&p->images, mf_rendition_duration(&p->runs[0]),
+                                   p->files.hls ? p->files.master : NULL, &result->images, err, err_len);
     }
     teardown(p);
     if (ret < 0) {
         mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
+        mf_images_remove(&p->images);
+        mf_images_remove(&p->images);
     } else {
         report_progress(p, 1);
     }

@@ -7,21 +7,22 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "images.h"
 
 static json_t *output_json(const struct mf_output *o)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:f, s:I}",
-                          "rendition", o->rendition, "kind", o->kind, "path", o->path,
-                          "bytes", (json_int_t)o->bytes, "duration", o->duration,
-                          "bitrate", (json_int_t)o->bitrate);
+                          MF_RK_OUT_RENDITION, o->rendition, MF_RK_OUT_KIND, o->kind, MF_RK_OUT_PATH, o->path,
+                          MF_RK_OUT_BYTES, (json_int_t)o->bytes, MF_RK_OUT_DURATION, o->duration,
+                          MF_RK_OUT_BITRATE, (json_int_t)o->bitrate);
     if (j && o->width > 0) {
-        json_object_set_new(j, "width", json_integer(o->width));
-        json_object_set_new(j, "height", json_integer(o->height));
+        json_object_set_new(j, MF_RK_OUT_WIDTH, json_integer(o->width));
+        json_object_set_new(j, MF_RK_OUT_HEIGHT, json_integer(o->height));
     }
     if (j && o->peak_bitrate > 0)
-        json_object_set_new(j, "peak_bitrate", json_integer(o->peak_bitrate));
+        json_object_set_new(j, MF_RK_OUT_PEAK_BITRATE, json_integer(o->peak_bitrate));
     if (j && o->codecs[0])
-        json_object_set_new(j, "codecs", json_string(o->codecs));
+        json_object_set_new(j, MF_RK_OUT_CODECS, json_string(o->codecs));
     return j;
 }
 
@@ -39,11 +40,11 @@ static json_t *audio_tracks_json(const struct mf_result *r)
             if (!strcmp(r->outputs[k].kind, "mp4"))
                 json_array_append_new(files, json_string(r->outputs[k].path));
         json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s, s:s, s:b, s:b, s:i, s:o}",
-                                             "language", t->language, "name", t->name,
-                                             "channels", t->channels, "codec", t->codec,
-                                             "codecs", t->codecs, "default", t->is_default,
-                                             "surround", t->surround, "source_stream", t->source_stream,
-                                             "files", files));
+                                             MF_RK_AT_LANGUAGE, t->language, MF_RK_AT_NAME, t->name,
+                                             MF_RK_AT_CHANNELS, t->channels, MF_RK_AT_CODEC, t->codec,
+                                             MF_RK_AT_CODECS, t->codecs, MF_RK_AT_DEFAULT, t->is_default,
+                                             MF_RK_AT_SURROUND, t->surround, MF_RK_AT_SOURCE_STREAM,
+                                             t->source_stream, MF_RK_AT_FILES, files));
     }
     return arr;
 }
@@ -67,43 +68,45 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
     for (int i = 0; i < r->n_outputs; i++)
         json_array_append_new(outputs, output_json(&r->outputs[i]));
     for (int i = 0; i < r->n_skipped; i++)
-        json_array_append_new(skipped, json_pack("{s:s, s:s}", "rendition", r->skipped[i].rendition,
-                                                 "reason", r->skipped[i].reason));
+        json_array_append_new(skipped, json_pack("{s:s, s:s}", MF_RK_SKIPPED_RENDITION, r->skipped[i].rendition,
+                                                 MF_RK_SKIPPED_REASON, r->skipped[i].reason));
     json_t *root = json_pack("{s:s, s:s, s:{s:i, s:i}, s:I, s:I, s:f, s:f, s:b, s:o, s:o}",
-                             "id", job->id, "backend", r->backend,
-                             "source", "video_stream", r->source_video_stream,
-                             "audio_stream", r->source_audio_stream,
-                             "input_frames", (json_int_t)r->frames_in,
-                             "frames_dropped", (json_int_t)r->frames_dropped, "duration", r->duration,
-                             "wall_seconds", r->wall_seconds, "has_audio", r->has_audio,
-                             "outputs", outputs, "skipped", skipped);
-    json_t *src = root ? json_object_get(root, "source") : NULL;
+                             MF_RK_ID, job->id, MF_RK_BACKEND, r->backend,
+                             MF_RK_SOURCE, MF_RK_SOURCE_VIDEO_STREAM, r->source_video_stream,
+                             MF_RK_SOURCE_AUDIO_STREAM, r->source_audio_stream,
+                             MF_RK_INPUT_FRAMES, (json_int_t)r->frames_in,
+                             MF_RK_FRAMES_DROPPED, (json_int_t)r->frames_dropped, MF_RK_DURATION, r->duration,
+                             MF_RK_WALL_SECONDS, r->wall_seconds, MF_RK_HAS_AUDIO, r->has_audio,
+                             MF_RK_OUTPUTS, outputs, MF_RK_SKIPPED, skipped);
+    json_t *src = root ? json_object_get(root, MF_RK_SOURCE) : NULL;
     if (src && r->source_codec[0]) {   /* added after the stream indexes: readers of those keep working */
-        json_object_set_new(src, "codec", json_string(r->source_codec));
-        json_object_set_new(src, "width", json_integer(r->source_width));
-        json_object_set_new(src, "height", json_integer(r->source_height));
-        json_object_set_new(src, "duration", json_real(r->source_duration));
+        json_object_set_new(src, MF_RK_SOURCE_CODEC, json_string(r->source_codec));
+        json_object_set_new(src, MF_RK_SOURCE_WIDTH, json_integer(r->source_width));
+        json_object_set_new(src, MF_RK_SOURCE_HEIGHT, json_integer(r->source_height));
+        json_object_set_new(src, MF_RK_SOURCE_DURATION, json_real(r->source_duration));
         if (r->source_audio_codec[0])
-            json_object_set_new(src, "audio_codec", json_string(r->source_audio_codec));
+            json_object_set_new(src, MF_RK_SOURCE_AUDIO_CODEC, json_string(r->source_audio_codec));
     }
     if (root)
-        json_object_set_new(root, "version", json_string(MPEGFLOW_VERSION));
+        json_object_set_new(root, MF_RK_VERSION, json_string(MPEGFLOW_VERSION));
     if (root && r->fallback_from[0])   /* only when it happened: the usual manifest is unchanged */
-        json_object_set_new(root, "fallback", json_pack("{s:s, s:s, s:s}", "from", r->fallback_from,
-                                                        "to", r->backend, "reason", r->fallback_reason));
+        json_object_set_new(root, MF_RK_FALLBACK, json_pack("{s:s, s:s, s:s}", MF_RK_FALLBACK_FROM, r->fallback_from,
+                                                        MF_RK_FALLBACK_TO, r->backend,
+                                                        MF_RK_FALLBACK_REASON, r->fallback_reason));
     if (root && r->decode[0]) {   /* nvenc: sessions held and where the frames were decoded */
-        json_t *gpu = json_pack("{s:i, s:s}", "sessions", r->nvenc_sessions, "decode", r->decode);
+        json_t *gpu = json_pack("{s:i, s:s}", MF_RK_NVENC_SESSIONS, r->nvenc_sessions,
+                                MF_RK_NVENC_DECODE, r->decode);
         if (gpu && r->decode_note[0])
-            json_object_set_new(gpu, "decode_note", json_string(r->decode_note));
-        json_object_set_new(root, "nvenc", gpu);
+            json_object_set_new(gpu, MF_RK_NVENC_DECODE_NOTE, json_string(r->decode_note));
+        json_object_set_new(root, MF_RK_NVENC, gpu);
     }
     if (root && r->n_audio_tracks)   /* every audio rendition, in the master playlist's order */
-        json_object_set_new(root, "audio_tracks", audio_tracks_json(r));
+        json_object_set_new(root, MF_RK_AUDIO_TRACKS, audio_tracks_json(r));
     if (root && r->n_audio_skipped) {
         json_t *sk = json_array();
         for (int i = 0; i < r->n_audio_skipped; i++)
             json_array_append_new(sk, json_string(r->audio_skipped[i]));
-        json_object_set_new(root, "audio_skipped", sk);
+        json_object_set_new(root, MF_RK_AUDIO_SKIPPED, sk);
     }
     if (root) {   /* text tracks published as WebVTT, and those left out with the reason */
         json_t *subs = json_array(), *skipped_subs = json_array();
@@ -126,21 +129,24 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
             json_array_append_new(skipped_subs, json_pack("{s:i, s:s, s:s, s:s}", "stream", x->stream,
                 "language", x->language, "codec", x->codec, "reason", x->reason));
         }
-        json_object_set_new(root, "subtitles", subs);
-        json_object_set_new(root, "subtitles_skipped", skipped_subs);
+        json_object_set_new(root, MF_RK_SUBTITLES, subs);
+        json_object_set_new(root, MF_RK_SUBTITLES_SKIPPED, skipped_subs);
         if (r->text_skipped_total > r->n_text_skipped)
-            json_object_set_new(root, "subtitles_skipped_more", json_integer(r->text_skipped_total - r->n_text_skipped));
+            json_object_set_new(root, MF_RK_SUBTITLES_SKIPPED_MORE, json_integer(r->text_skipped_total - r->n_text_skipped));
     }
     const struct mf_timeline_report *t = &r->timeline;
     if (root)
-        json_object_set_new(root, "timeline", json_pack(
+        json_object_set_new(root, MF_RK_TIMELINE, json_pack(
             "{s:i, s:I, s:i, s:f, s:i, s:f, s:i, s:f, s:i, s:f}",
-            "discontinuities", t->discontinuities,
-            "video_frames_dropped", (json_int_t)t->video_frames_dropped,
-            "video_gaps_held", t->video_gaps, "video_gaps_held_s", t->video_gaps_s,
-            "audio_overlaps_trimmed", t->audio_overlaps_trimmed, "audio_trimmed_s", t->audio_trimmed_s,
-            "audio_gaps_filled", t->audio_gaps_filled, "audio_gaps_filled_s", t->audio_gaps_filled_s,
-            "audio_gaps_kept", t->audio_gaps_kept, "audio_gaps_kept_s", t->audio_gaps_kept_s));
+            MF_RK_TL_DISCONTINUITIES, t->discontinuities,
+            MF_RK_TL_VIDEO_FRAMES_DROPPED, (json_int_t)t->video_frames_dropped,
+            MF_RK_TL_VIDEO_GAPS, t->video_gaps, MF_RK_TL_VIDEO_GAPS_S, t->video_gaps_s,
+            MF_RK_TL_AUDIO_OVERLAPS, t->audio_overlaps_trimmed, MF_RK_TL_AUDIO_TRIMMED_S, t->audio_trimmed_s,
+            MF_RK_TL_AUDIO_GAPS_FILLED, t->audio_gaps_filled, MF_RK_TL_AUDIO_GAPS_FILLED_S, t->audio_gaps_filled_s,
+            MF_RK_TL_AUDIO_GAPS_KEPT, t->audio_gaps_kept, MF_RK_TL_AUDIO_GAPS_KEPT_S, t->audio_gaps_kept_s));
+    json_t *images = root ? mf_images_report_json(&r->images) : NULL;
+    if (images)    /* only when the job asked for images */
+        json_object_set_new(root, MF_RK_IMAGES, images);
     if (!root)
         return NULL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));

@@ -160,7 +160,7 @@ const char mf_lua_release[] =
 
 /*
  * Enqueue a job: XADD the JSON, reset its hash to queued (DEL first: a
- * resubmitted id starts clean), XADD a queued event.
+ * resubmitted id starts clean) with the entry it belongs to, XADD a queued event.
  * KEYS: stream, events. ARGV: job hash prefix, json, job id ('' = the entry
  * id), created_at, events maxlen.
  * Returns {entry id, job id}.
@@ -172,6 +172,29 @@ const char mf_lua_submit[] =
     "if jid == '' then jid = id end\n"
     "local h = ARGV[1] .. jid\n"
     "call('DEL', h)\n"
-    "call('HSET', h, 'state', 'queued', 'progress', '0', 'attempt', '0', 'created_at', ARGV[4])\n"
+    "call('HSET', h, 'state', 'queued', 'progress', '0', 'attempt', '0', 'created_at', ARGV[4], 'entry', id)\n"
     "call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'job', jid, 'state', 'queued')\n"
     "return {id, jid}\n";
+
+/*
+ * Make a job's hash this entry's before a worker writes to it: a hash that holds
+ * another entry's fields (a finished earlier submission of the same id, added
+ * with a plain XADD) is emptied, and so loses its TTL, then gets entry = this
+ * one. A queued hash without an entry (an older `submit`) keeps its created_at.
+ * HDEL of every field, not DEL: the worker's ACL has no DEL.
+ * KEYS: job hash. ARGV: entry id.
+ * Returns 1 when the hash was reset, 0 when it was already this entry's.
+ */
+const char mf_lua_adopt[] =
+    CALL
+    "local cur = call('HGET', KEYS[1], 'entry')\n"
+    "if cur == ARGV[1] then return 0 end\n"
+    "local keep = false\n"
+    "if not cur and call('HGET', KEYS[1], 'state') == 'queued' then\n"
+    "  keep = call('HGET', KEYS[1], 'created_at')\n"
+    "end\n"
+    "local all = call('HGETALL', KEYS[1])\n"
+    "for i = 1, #all, 2 do call('HDEL', KEYS[1], all[i]) end\n"
+    "call('HSET', KEYS[1], 'entry', ARGV[1])\n"
+    "if keep then call('HSET', KEYS[1], 'created_at', keep) end\n"
+    "return 1\n";

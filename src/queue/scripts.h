@@ -13,5 +13,6 @@ extern const char mf_lua_update[];
 extern const char mf_lua_finish[];
 extern const char mf_lua_release[];
 extern const char mf_lua_submit[];
+extern const char mf_lua_adopt[];
 
 #endif

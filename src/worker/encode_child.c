@@ -131,21 +131,21 @@ static enum mf_child_outcome judge(const struct mf_encode_child *c, int status, 
     return MF_CHILD_FAILED;
 }
 
-enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char *err, size_t err_len)
-{
+/* The encode's command line; argv points into the buffers beside it. */
+struct child_args {
     char exe[4096], threads[16], pixels[32], duration[32], progress_fd[8];
-    int ret = mf_sibling_exe("mpegflow-media", exe, sizeof(exe));
-    if (ret) {
-        snprintf(err, err_len, "cannot find mpegflow-media next to mpegflow: %s", strerror(-ret));
-        return MF_CHILD_RETRY;
-    }
-    snprintf(threads, sizeof(threads), "%d", c->threads);
-    snprintf(pixels, sizeof(pixels), "%lld", (long long)c->max_pixels);
-    snprintf(duration, sizeof(duration), "%.3f", c->max_duration);
-    snprintf(progress_fd, sizeof(progress_fd), "%d", PROGRESS_FD);
     char *argv[24];
+};
+
+static void build_argv(const struct mf_encode_child *c, struct child_args *a)
+{
+    snprintf(a->threads, sizeof(a->threads), "%d", c->threads);
+    snprintf(a->pixels, sizeof(a->pixels), "%lld", (long long)c->max_pixels);
+    snprintf(a->duration, sizeof(a->duration), "%.3f", c->max_duration);
+    snprintf(a->progress_fd, sizeof(a->progress_fd), "%d", PROGRESS_FD);
+    char **argv = a->argv;
     int n = 0;
-    argv[n++] = exe;
+    argv[n++] = a->exe;
     argv[n++] = "encode";
     argv[n++] = (char *)c->input;
     argv[n++] = "-o";
@@ -159,15 +159,21 @@ enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char 
     argv[n++] = "--fallback";
     argv[n++] = (char *)(c->fallback ? c->fallback : "none");
     argv[n++] = "--threads";
-    argv[n++] = threads;
+    argv[n++] = a->threads;
     argv[n++] = "--max-pixels";
-    argv[n++] = pixels;
+    argv[n++] = a->pixels;
     argv[n++] = "--max-duration";
-    argv[n++] = duration;
+    argv[n++] = a->duration;
     argv[n++] = "--progress-fd";
-    argv[n++] = progress_fd;
+    argv[n++] = a->progress_fd;
     argv[n] = NULL;
+}
 
+/* Fork and exec the encode: stdout and stderr to the log file, progress on a pipe
+ * (*progress: its read end). The child's pid, or -1 with err set. */
+static pid_t spawn_encode(const struct mf_encode_child *c, const struct child_args *a, int *progress,
+                          char *err, size_t err_len)
+{
     int pipefd[2];
     int log_fd = open(c->log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -178,12 +184,12 @@ enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char 
             close(log_fd);
         if (null_fd >= 0)
             close(null_fd);
-        return MF_CHILD_RETRY;
+        return -1;
     }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(exe, argv, log_fd, null_fd, pipefd[1], parent);
+        exec_child(a->exe, a->argv, log_fd, null_fd, pipefd[1], parent);
     int fork_errno = errno;
     close(log_fd);
     close(null_fd);
@@ -191,9 +197,16 @@ enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char 
     if (pid < 0) {
         close(pipefd[0]);
         snprintf(err, err_len, "starting the encoder: fork: %s", strerror(fork_errno));
-        return MF_CHILD_RETRY;
+        return -1;
     }
+    *progress = pipefd[0];
+    return pid;
+}
 
+/* Read progress until the child closes its end: SIGTERM once *cancel is set, SIGKILL
+ * after the grace period. Returns 1 when it was cancelled. */
+static int supervise(const struct mf_encode_child *c, pid_t pid, int fd)
+{
     char buf[512];
     size_t used = 0;
     int eof = 0, cancelled = 0;
@@ -208,14 +221,31 @@ enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char 
             kill(pid, SIGKILL);
             term_at = INT64_MAX / 2;   /* once */
         }
-        struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
         int r = poll(&pfd, 1, 100);
         if (r > 0)
-            read_progress(c, pipefd[0], buf, sizeof(buf), &used, &eof);
+            read_progress(c, fd, buf, sizeof(buf), &used, &eof);
         else if (r < 0 && errno != EINTR)
             eof = 1;
     }
-    close(pipefd[0]);
+    return cancelled;
+}
+
+enum mf_child_outcome mf_encode_child_run(const struct mf_encode_child *c, char *err, size_t err_len)
+{
+    struct child_args a;
+    int ret = mf_sibling_exe("mpegflow-media", a.exe, sizeof(a.exe));
+    if (ret) {
+        snprintf(err, err_len, "cannot find mpegflow-media next to mpegflow: %s", strerror(-ret));
+        return MF_CHILD_RETRY;
+    }
+    build_argv(c, &a);
+    int fd;
+    pid_t pid = spawn_encode(c, &a, &fd, err, err_len);
+    if (pid < 0)
+        return MF_CHILD_RETRY;
+    int cancelled = supervise(c, pid, fd);
+    close(fd);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;

@@ -20,36 +20,16 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "scratch.h"
 #include "common/log.h"
 #include "metrics.h"
 #include "worker.h"
 #include "worker_internal.h"
+#include "worker_job.h"
 #include "common/clock.h"
 
 #define READ_BLOCK_MS 1000         /* how often an idle job thread looks up: drain, takeover */
 #define TICK_MS 250
-
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
-}
-
-void mf_worker_nap(struct mf_worker *w, int ms)
-{
-    struct timespec ts;
-    deadline_in(&ts, ms);
-    pthread_mutex_lock(&w->lock);
-    while (!atomic_load(&w->draining) && !atomic_load(&w->hard_stop)
-           && pthread_cond_timedwait(&w->cond, &w->lock, &ts) != ETIMEDOUT)
-        ;
-    pthread_mutex_unlock(&w->lock);
-}
 
 static struct mf_queue *open_queue(struct mf_worker *w)
 {
@@ -236,7 +216,7 @@ static void *heartbeat_thread(void *arg)
             last_cmd = now;
         }
         struct timespec ts;
-        deadline_in(&ts, TICK_MS);
+        mf_mono_deadline(&ts, TICK_MS);
         pthread_mutex_lock(&w->lock);
         pthread_cond_timedwait(&w->cond, &w->lock, &ts);
         pthread_mutex_unlock(&w->lock);
@@ -289,6 +269,66 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
+/* Signals are blocked in every thread and taken by sigwait() alone. */
+static void block_signals(struct signal_ctx *sc, struct mf_worker *w)
+{
+    sc->w = w;
+    sigemptyset(&sc->set);
+    sigaddset(&sc->set, SIGTERM);
+    sigaddset(&sc->set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sc->set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Each job thread's slot and storage handle. -1 with err set when storage cannot be set up. */
+static int prepare_job_threads(struct mf_worker *w, struct job_thread *jt, char *err, size_t err_len)
+{
+    for (int i = 0; i < w->cfg->concurrency; i++) {
+        jt[i].w = w;
+        jt[i].slot = &w->slots[i];
+        if (!(jt[i].st = open_storage(w->cfg, err, err_len)))
+            return -1;
+    }
+    return 0;
+}
+
+static void log_started(const struct mf_worker *w)
+{
+    const struct mf_config *cfg = w->cfg;
+    char conc[16], claim[24];
+    snprintf(conc, sizeof(conc), "%d", cfg->concurrency);
+    snprintf(claim, sizeof(claim), "%g", cfg->claim_timeout);
+    mf_log(MF_LOG_INFO, NULL, "worker started", "consumer", w->consumer, "pool", cfg->pool,
+           "backend", w->backend, "concurrency", conc, "claim_timeout_s", claim,
+           "http", cfg->http_addr, NULL);
+}
+
+/* Until every job thread has exited; once draining, cancel what runs after the drain timeout. */
+static void wait_job_threads(struct mf_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    struct timespec deadline;
+    int have_deadline = 0;
+    while (w->threads_running > 0) {
+        if (atomic_load(&w->draining) && !have_deadline) {
+            mf_mono_deadline(&deadline, (int64_t)(w->cfg->drain_timeout * 1000));
+            have_deadline = 1;
+        }
+        if (have_deadline && !atomic_load(&w->hard_stop)) {
+            if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT) {
+                pthread_mutex_unlock(&w->lock);
+                mf_log(MF_LOG_WARN, NULL, "drain timeout: cancelling in-flight jobs and handing them back", NULL);
+                cancel_all(w);
+                pthread_mutex_lock(&w->lock);
+            }
+        } else {
+            pthread_cond_wait(&w->cond, &w->lock);
+        }
+    }
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
 static int probe_healthy(void *opaque)
 {
     struct mf_worker *w = opaque;
@@ -314,6 +354,24 @@ static int probe_ready(void *opaque, const char **why)
     return 1;
 }
 
+/* What workers killed on this scratch dir left (kill -9, OOM): their job dirs. */
+static void sweep_scratch(const struct mf_config *cfg)
+{
+    char err[512], n_s[16], mb[32];
+    int n = 0;
+    int64_t bytes = 0;
+    if (mf_scratch_sweep(cfg->scratch_dir, &n, &bytes, err, sizeof(err))) {
+        mf_log(MF_LOG_WARN, NULL, "could not clean the scratch dir", "error", err, NULL);
+        return;
+    }
+    if (!n)
+        return;
+    snprintf(n_s, sizeof(n_s), "%d", n);
+    snprintf(mb, sizeof(mb), "%.1f", (double)bytes / 1e6);
+    mf_log(MF_LOG_INFO, NULL, "removed the scratch dirs of dead workers", "dirs", n_s, "mb", mb,
+           "scratch_dir", cfg->scratch_dir, NULL);
+}
+
 /* The pool's backend cannot run here: stay up, never ready, take no job,
  * so the reason shows in /readyz and the log rather than in a crash loop. */
 static void wait_unusable(struct mf_worker *w)
@@ -337,37 +395,16 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     char err[512], host[64] = "mpegflow";
     int ret = 0;
 
-    w->cfg = cfg;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cond, &ca);
+    mf_worker_init(w, cfg, backend, unusable);
     gethostname(host, sizeof(host) - 1);
     snprintf(w->consumer, sizeof(w->consumer), "%s-%d", host, (int)getpid());
-    snprintf(w->backend, sizeof(w->backend), "%s", backend);
-    snprintf(w->unusable, sizeof(w->unusable), "%s", unusable ? unusable : "");
-    atomic_store(&w->alive_ms, mf_mono_ms());
     mf_metrics_init(backend);
-
-    /* Signals are blocked in every thread and taken by sigwait() alone. */
-    sc.w = w;
-    sigemptyset(&sc.set);
-    sigaddset(&sc.set, SIGTERM);
-    sigaddset(&sc.set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    for (int i = 0; i < cfg->concurrency; i++) {
-        jt[i].w = w;
-        jt[i].slot = &w->slots[i];
-        w->slots[i].w = w;
-        w->slots[i].index = i;
-        if (!(jt[i].st = open_storage(cfg, err, sizeof(err)))) {
-            fprintf(stderr, "mpegflow worker: %s\n", err);
-            ret = 2;
-            goto out;
-        }
+    block_signals(&sc, w);
+    sweep_scratch(cfg);
+    if (prepare_job_threads(w, jt, err, sizeof(err))) {
+        fprintf(stderr, "mpegflow worker: %s\n", err);
+        ret = 2;
+        goto out;
     }
     if (strcmp(cfg->http_addr, "off")) {
         struct mf_http_probes p = { probe_healthy, probe_ready, w };
@@ -379,14 +416,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     }
     pthread_create(&sig, NULL, signal_thread, &sc);
     pthread_detach(sig);
-    {
-        char conc[16], claim[24];
-        snprintf(conc, sizeof(conc), "%d", cfg->concurrency);
-        snprintf(claim, sizeof(claim), "%g", cfg->claim_timeout);
-        mf_log(MF_LOG_INFO, NULL, "worker started", "consumer", w->consumer, "pool", cfg->pool,
-               "backend", backend, "concurrency", conc, "claim_timeout_s", claim,
-               "http", cfg->http_addr, NULL);
-    }
+    log_started(w);
     if (w->unusable[0]) {
         wait_unusable(w);
         goto out;
@@ -397,27 +427,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     pthread_create(&hb, NULL, heartbeat_thread, w);
 
     /* Wait for the job threads; once draining, for at most the drain timeout. */
-    pthread_mutex_lock(&w->lock);
-    struct timespec deadline;
-    int have_deadline = 0;
-    while (w->threads_running > 0) {
-        if (atomic_load(&w->draining) && !have_deadline) {
-            deadline_in(&deadline, (int)(cfg->drain_timeout * 1000));
-            have_deadline = 1;
-        }
-        if (have_deadline && !atomic_load(&w->hard_stop)) {
-            if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT) {
-                pthread_mutex_unlock(&w->lock);
-                mf_log(MF_LOG_WARN, NULL, "drain timeout: cancelling in-flight jobs and handing them back", NULL);
-                cancel_all(w);
-                pthread_mutex_lock(&w->lock);
-            }
-        } else {
-            pthread_cond_wait(&w->cond, &w->lock);
-        }
-    }
-    pthread_cond_broadcast(&w->cond);
-    pthread_mutex_unlock(&w->lock);
+    wait_job_threads(w);
     for (int i = 0; i < cfg->concurrency; i++)
         pthread_join(jt[i].tid, NULL);
     pthread_join(hb, NULL);

@@ -1,4 +1,5 @@
-/* State shared by the worker's threads (worker.c) and the job runner (worker_job.c). */
+/* State shared by the worker's threads (worker.c) and the job runner (worker_job.c);
+ * worker_state.c sets it up. */
 #ifndef MF_WORKER_INTERNAL_H
 #define MF_WORKER_INTERNAL_H
 
@@ -54,11 +55,11 @@ struct mf_worker {
     atomic_int finished;
 };
 
+/* worker_state.c */
+/** Set up w for cfg: locks, backend, slots (the caller names the consumer). */
+void mf_worker_init(struct mf_worker *w, const struct mf_config *cfg, const char *backend,
+                    const char *unusable);
 /** Sleep up to ms, waking early when the worker starts draining. */
 void mf_worker_nap(struct mf_worker *w, int ms);
-
-/** Run one delivered entry to its end (succeeded, failed, retried, handed back, lost). */
-void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queue *q,
-                       struct mf_storage *st, struct mf_queue_entry *e);
 
 #endif

@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,15 @@
 #include <jansson.h>
 
 #include "encode_child.h"
+#include "job_message.h"
+#include "worker_job.h"
 #include "common/log.h"
 #include "metrics.h"
 #include "mpegflow/job.h"
 #include "worker_internal.h"
-#include "common/fs.h"
+#include "scratch.h"
+#include "worker_upload.h"
+#include "worker_result.h"
 
 enum job_error { JOB_OK, JOB_PERMANENT, JOB_RETRY, JOB_CANCELLED };
 
@@ -39,19 +42,28 @@ struct job_run {
     char job_id[128];
     char attempt[24];
     char scratch[MF_PATH_MAX];
+    int scratch_lock;              /* the job dir's owner lock (scratch.h); -1: none */
     char err[MF_ERR_MAX + 128];
     int64_t bytes_in, bytes_out;
 };
 
-/* The job id when the job could not be parsed: its "id" if it has a usable one. */
-static void lenient_id(const struct mf_queue_entry *e, char *id, size_t len)
+/* The one id rule (README, Redis contract): the job's "id" when valid, else the
+ * entry id; a refused id is named in the error. The hash becomes this entry's. */
+static void record_id(struct job_run *r)
 {
-    snprintf(id, len, "%s", e->id);
-    json_t *root = e->job ? json_loadb(e->job, e->job_len, 0, NULL) : NULL;
-    const char *s = json_string_value(json_object_get(root, "id"));
-    if (s && *s && strlen(s) < len && strcspn(s, " \t\r\n") == strlen(s))
-        snprintf(id, len, "%s", s);
-    json_decref(root);
+    char why[128];
+    if (mf_job_id_of(r->e->job, r->e->job_len, r->e->id, r->job_id, sizeof(r->job_id), why, sizeof(why))) {
+        /* "id: ..." when the parse stopped at the id, else "<field>: ...; id: ..." */
+        char was[sizeof(r->err)];
+        snprintf(was, sizeof(was), "%s", r->err);
+        int at_id = !strncmp(was, "id:", 3);
+        if (snprintf(r->err, sizeof(r->err), "%s%s%s (recorded under the stream entry id %s)",
+                     at_id ? "" : was, at_id ? "" : "; ", at_id ? was : why, r->e->id) >= (int)sizeof(r->err))
+            memcpy(r->err + sizeof(r->err) - 4, "...", 4);   /* cut short: say so */
+    }
+    if (mf_queue_adopt_hash(r->q, r->job_id, r->e->id) < 0)
+        mf_log(MF_LOG_WARN, r->job_id, "could not reset the job hash of an earlier submission",
+               "error", mf_queue_errstr(r->q), NULL);
 }
 
 static void progress_cb(double percent, double fps, void *opaque)
@@ -62,37 +74,6 @@ static void progress_cb(double percent, double fps, void *opaque)
     slot->fps = fps;
     slot->progress_dirty = 1;
     pthread_mutex_unlock(&slot->w->lock);
-}
-
-/* Files of the output dir, relative paths, sorted; top-level result.json left out. */
-static char **out_files;
-static size_t n_out_files;
-static size_t out_root_len;
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;   /* nftw has no opaque */
-
-static int collect(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    if (flag != FTW_F)
-        return 0;
-    const char *rel = path + out_root_len + 1;
-    if (!strcmp(rel, "result.json"))
-        return 0;
-    char **n = realloc(out_files, (n_out_files + 1) * sizeof(*n));
-    if (!n || !(n[n_out_files] = strdup(rel))) {
-        if (n)
-            out_files = n;
-        return -1;
-    }
-    out_files = n;
-    n_out_files++;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static const char *content_type(const char *path)
@@ -110,6 +91,8 @@ static const char *content_type(const char *path)
         return "video/mp2t";
     if (!strcmp(dot, ".json"))
         return "application/json";
+    if (!strcmp(dot, ".jpg"))
+        return "image/jpeg";
     if (!strcmp(dot, ".vtt"))
         return "text/vtt";
     return "application/octet-stream";
@@ -130,20 +113,13 @@ static enum job_error upload(struct job_run *r, struct mf_storage *st, const cha
 {
     enum job_error ret = JOB_OK;
     char local[MF_PATH_MAX * 2], key[MF_KEY_MAX * 2];
-    pthread_mutex_lock(&walk_lock);
-    out_files = NULL;
-    n_out_files = 0;
-    out_root_len = strlen(outdir);
-    int walk = nftw(outdir, collect, 16, FTW_PHYS);
-    char **files = out_files;
-    size_t n = n_out_files;
-    pthread_mutex_unlock(&walk_lock);
+    char **files;
+    size_t n;
+    int walk = mf_upload_list(outdir, &files, &n);
     if (walk) {
-        snprintf(r->err, sizeof(r->err), "listing outputs in %s failed", outdir);
-        ret = JOB_RETRY;
-        goto out;
+        snprintf(r->err, sizeof(r->err), "listing outputs in %s failed: %s", outdir, strerror(-walk));
+        return JOB_RETRY;
     }
-    qsort(files, n, sizeof(*files), cmp_str);
     for (size_t i = 0; i <= n && ret == JOB_OK; i++) {
         const char *rel = i < n ? files[i] : "result.json";
         snprintf(local, sizeof(local), "%s/%s", outdir, rel);
@@ -157,10 +133,7 @@ static enum job_error upload(struct job_run *r, struct mf_storage *st, const cha
         if (s)
             ret = storage_error(s);
     }
-out:
-    for (size_t i = 0; i < n; i++)
-        free(files[i]);
-    free(files);
+    mf_upload_list_free(files, n);
     return ret;
 }
 
@@ -214,22 +187,29 @@ static int write_file(const char *path, const char *data, size_t len)
     return ok ? 0 : -1;
 }
 
+static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage *st, char **result_json,
+                                           struct job_figures *fig);
+
+/* Fetch, encode, upload; an error names the job's input key and output keys, not scratch paths. */
 static enum job_error transcode(struct job_run *r, struct mf_storage *st, char **result_json,
                                 struct job_figures *fig)
 {
+    enum job_error je = transcode_in_scratch(r, st, result_json, fig);
+    if (je != JOB_OK)
+        mf_message_unscratch(r->err, sizeof(r->err), r->scratch, r->job.input, r->job.output_prefix);
+    return je;
+}
+
+static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage *st, char **result_json,
+                                           struct job_figures *fig)
+{
     const struct mf_config *cfg = r->w->cfg;
-    char safe[48], input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
+    char input[MF_PATH_MAX + 64], outdir[MF_PATH_MAX + 64], manifest[MF_PATH_MAX + 80], ext[12];
     char job_file[MF_PATH_MAX + 64], log_file[MF_PATH_MAX + 64];
-    size_t i;
-    for (i = 0; r->job_id[i] && i < 40; i++)
-        safe[i] = isalnum((unsigned char)r->job_id[i]) || r->job_id[i] == '-' ? r->job_id[i] : '_';
-    safe[i] = 0;
-    snprintf(r->scratch, sizeof(r->scratch), "%s/mpegflow-%s-XXXXXX", cfg->scratch_dir, safe);
-    if (!mkdtemp(r->scratch)) {
-        snprintf(r->err, sizeof(r->err), "mkdtemp in %s: %s", cfg->scratch_dir, strerror(errno));
-        r->scratch[0] = 0;
+    r->scratch_lock = mf_scratch_make(cfg->scratch_dir, r->job_id, r->scratch, sizeof(r->scratch),
+                                      r->err, sizeof(r->err));
+    if (r->scratch_lock < 0)
         return JOB_RETRY;
-    }
     input_ext(r->job.input, ext, sizeof(ext));
     snprintf(input, sizeof(input), "%s/input%s%s", r->scratch, ext[0] ? "." : "", ext);
     snprintf(outdir, sizeof(outdir), "%s/out", r->scratch);
@@ -272,26 +252,22 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
         *result_json = slurp(manifest);
         for (size_t n = *result_json ? strlen(*result_json) : 0; n && (*result_json)[n - 1] == '\n'; n--)
             (*result_json)[n - 1] = 0;
-        json_t *root = *result_json ? json_loads(*result_json, 0, NULL) : NULL;
-        fig->frames = json_integer_value(json_object_get(root, "input_frames"));
-        fig->wall_seconds = json_number_value(json_object_get(root, "wall_seconds"));
-        json_t *fb = json_object_get(root, "fallback");
-        if (fb)
-            mf_log(MF_LOG_WARN, r->job_id, "backend unusable; encoded with the fallback",
-                   "from", json_string_value(json_object_get(fb, "from")),
-                   "to", json_string_value(json_object_get(fb, "to")),
-                   "reason", json_string_value(json_object_get(fb, "reason")), NULL);
-        json_t *nv = json_object_get(root, "nvenc");
-        if (nv) {   /* NVENC sessions held and where the frames were decoded */
-            char sessions[16];
-            const char *note = json_string_value(json_object_get(nv, "decode_note"));
-            const char *decode = json_string_value(json_object_get(nv, "decode"));
-            snprintf(sessions, sizeof(sessions), "%lld",
-                     (long long)json_integer_value(json_object_get(nv, "sessions")));
-            mf_log(MF_LOG_INFO, r->job_id, "encoded with nvenc", "sessions", sessions,
-                   "decode", decode ? decode : "unknown", note ? "decode_note" : NULL, note, NULL);
+        struct mf_result *res = *result_json ? calloc(1, sizeof(*res)) : NULL;
+        if (res && !mf_result_read(*result_json, res)) {
+            fig->frames = res->frames_in;
+            fig->wall_seconds = res->wall_seconds;
+            if (res->fallback_from[0])
+                mf_log(MF_LOG_WARN, r->job_id, "backend unusable; encoded with the fallback",
+                       "from", res->fallback_from, "to", res->backend, "reason", res->fallback_reason, NULL);
+            if (res->decode[0]) {   /* NVENC sessions held and where the frames were decoded */
+                char sessions[16];
+                snprintf(sessions, sizeof(sessions), "%d", res->nvenc_sessions);
+                mf_log(MF_LOG_INFO, r->job_id, "encoded with nvenc", "sessions", sessions,
+                       "decode", res->decode, res->decode_note[0] ? "decode_note" : NULL,
+                       res->decode_note, NULL);
+            }
         }
-        json_decref(root);
+        free(res);
         if (!*result_json) {
             snprintf(r->err, sizeof(r->err), "the encoder left no readable %s", manifest);
             return JOB_RETRY;
@@ -432,16 +408,12 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     r->slot = slot;
     r->q = q;
     r->e = e;
+    r->scratch_lock = -1;
     snprintf(r->attempt, sizeof(r->attempt), "%lld", (long long)e->deliveries);
 
     int parsed = e->job ? mf_job_parse(&r->job, e->job, e->job_len, 1, r->err, sizeof(r->err))
                         : (snprintf(r->err, sizeof(r->err), "entry has no 'job' field"), -EINVAL);
-    if (parsed == 0 && r->job.id[0])
-        snprintf(r->job_id, sizeof(r->job_id), "%s", r->job.id);
-    else if (parsed == 0)
-        snprintf(r->job_id, sizeof(r->job_id), "%s", e->id);
-    else
-        lenient_id(e, r->job_id, sizeof(r->job_id));
+    record_id(r);
 
     pthread_mutex_lock(&w->lock);
     slot->busy = 1;
@@ -474,10 +446,9 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
         if (mf_queue_get_job(q, r->job_id, &pairs) < 0)
             mf_log(MF_LOG_WARN, r->job_id, "could not read the job's last error", "error",
                    mf_queue_errstr(q), NULL);
-        const char *last = mf_queue_pairs_get(pairs, "error");
-        snprintf(reason, sizeof(reason), "gave up after %lld attempts (MPEGFLOW_MAX_ATTEMPTS=%d)%s%s",
-                 (long long)e->deliveries - 1, cfg->max_attempts, last && *last ? ": " : "",
-                 last && *last ? last : "");
+        mf_message_gave_up(reason, sizeof(reason), e->deliveries - 1, cfg->max_attempts,
+                           mf_queue_pairs_get(pairs, "state"), mf_queue_pairs_get(pairs, "error"),
+                           mf_queue_pairs_get(pairs, "worker"), mf_queue_pairs_get(pairs, "attempt"));
         mf_queue_free_pairs(pairs);
         finish_failed(r, reason);
         goto done;
@@ -522,8 +493,7 @@ void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queu
     }
 
 done:
-    if (r->scratch[0])
-        mf_remove_tree(r->scratch);
+    mf_scratch_remove(r->scratch, r->scratch_lock);
     pthread_mutex_lock(&w->lock);
     slot->busy = 0;
     pthread_mutex_unlock(&w->lock);
