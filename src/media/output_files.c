@@ -25,7 +25,9 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
     struct stat st;
     *f = (struct mf_output_files){ .job = job, .plan = plan,
                                    .mp4 = !!(job->format & MF_FORMAT_MP4),
-                                   .hls = !!(job->format & MF_FORMAT_HLS) };
+                                   .hls = !!(job->format & MF_FORMAT_HLS),
+                                   .dash = !!(job->format & MF_FORMAT_DASH) };
+    int seg = f->hls || f->dash;    /* fMP4 segments and their playlists */
     snprintf(f->outdir, sizeof(f->outdir), "%s", outdir);
     if (stat(outdir, &st) < 0 || !S_ISDIR(st.st_mode) || access(outdir, W_OK | X_OK) < 0) {
         mf_errf(err, err_len, "%s: output directory is not a writable directory: %s", outdir,
@@ -33,21 +35,23 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
         return AVERROR(errno ? errno : ENOTDIR);
     }
     char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX];
-    int ret = join(hls_root, outdir, "hls");
-    if (f->hls) {
+    int ret = join(hls_root, outdir, f->hls || !f->dash ? "hls" : "dash");
+    if (seg) {
         f->made_hls_root = access(hls_root, F_OK) < 0;
-        if (ret >= 0)
+        if (ret >= 0 && f->hls)
             ret = join(f->master, hls_root, "master.m3u8");
+        if (ret >= 0 && f->dash)
+            ret = join(f->mpd, hls_root, "manifest.mpd");
     }
     for (int i = 0; ret >= 0 && i < plan->n; i++) {
         const char *name = job->renditions[plan->out[i].job_index].name;
         if (f->mp4)
             ret = mf_path_fmt(f->path[i][0], MF_PATH_MAX, "%s/%s.mp4", outdir, name);
-        if (f->hls && ret >= 0)
+        if (seg && ret >= 0)
             ret = join(dir, hls_root, name);
-        if (f->hls && ret >= 0)
+        if (seg && ret >= 0)
             ret = join(f->path[i][1], dir, "index.m3u8");
-        if (f->hls && ret >= 0)
+        if (seg && ret >= 0)
             ret = mf_mkdir_p(dir);
     }
     if (ret < 0)
@@ -66,16 +70,16 @@ const char *mf_output_files_mp4(const struct mf_output_files *f, int i)
 
 const char *mf_output_files_hls(const struct mf_output_files *f, int i)
 {
-    return f->hls ? f->path[i][1] : NULL;
+    return f->hls || f->dash ? f->path[i][1] : NULL;
 }
 
 const char *mf_output_files_add_audio(struct mf_output_files *f, const char *name, char *err, size_t err_len)
 {
     char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX];
-    if (!f->hls || f->n_audio == MF_RESULT_MAX_AUDIO)
+    if (!(f->hls || f->dash) || f->n_audio == MF_RESULT_MAX_AUDIO)
         return NULL;
     char *playlist = f->audio_playlist[f->n_audio];
-    int ret = join(hls_root, f->outdir, "hls");
+    int ret = join(hls_root, f->outdir, f->hls ? "hls" : "dash");
     if (ret >= 0)
         ret = join(dir, hls_root, name);
     if (ret >= 0)
@@ -108,21 +112,23 @@ void mf_output_files_remove(struct mf_output_files *f)
     for (int i = 0; i < f->plan->n; i++) {
         if (f->mp4)
             unlink(f->path[i][0]);
-        if (f->hls)
+        if (f->hls || f->dash)
             remove_parent(f->path[i][1]);
     }
-    if (!f->hls)
+    if (!f->hls && !f->dash)
         return;
     for (int i = 0; i < f->n_audio; i++)
         remove_parent(f->audio_playlist[i]);
     unlink(f->master);
+    if (f->dash)
+        unlink(f->mpd);
     char hls_root[MF_PATH_MAX];
-    if (f->made_hls_root && join(hls_root, f->outdir, "hls") >= 0)
+    if (f->made_hls_root && join(hls_root, f->outdir, f->hls ? "hls" : "dash") >= 0)
         rmdir(hls_root);
 }
 
-static struct mf_output *add_output(struct mf_result *r, const char *rendition, const char *kind,
-                                    const struct mf_output_files *f, const char *path)
+struct mf_output *mf_output_files_add(struct mf_result *r, const char *rendition, const char *kind,
+                                      const struct mf_output_files *f, const char *path)
 {
     if (r->n_outputs >= MF_MAX_OUTPUTS)
         return NULL;
@@ -169,7 +175,7 @@ static void describe_audio(struct mf_output_files *f, const struct mf_audio *aud
         snprintf(t->name, sizeof(t->name), "%s", pk->name);
         snprintf(t->codec, sizeof(t->codec), "%s", avcodec_get_name(audio[k].par->codec_id));
         snprintf(t->codecs, sizeof(t->codecs), "%s", codecs[k]);
-        if (!f->hls || k >= f->n_audio)
+        if (!(f->hls || f->dash) || k >= f->n_audio)
             continue;
         snprintf(uris[k], sizeof(uris[k]), "%s/index.m3u8", pk->dir);
         a[k] = (struct mf_hls_audio){ .uri = uris[k], .codecs = codecs[k], .channels = t->channels };
@@ -179,7 +185,8 @@ static void describe_audio(struct mf_output_files *f, const struct mf_audio *aud
             a[k].not_default = !pk->is_default;
         }
         mf_hls_playlist_stats(f->audio_playlist[k], &a[k].stats);
-        struct mf_output *o = add_output(result, sel->legacy ? "audio" : pk->dir, "hls", f, f->audio_playlist[k]);
+        struct mf_output *o = f->hls ? mf_output_files_add(result, sel->legacy ? "audio" : pk->dir, "hls", f,
+                                                           f->audio_playlist[k]) : NULL;
         if (o) {
             o->bytes = a[k].stats.bytes; o->duration = a[k].stats.duration;
             o->bitrate = a[k].stats.avg_bps; o->peak_bitrate = a[k].stats.peak_bps;
@@ -212,7 +219,7 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             snprintf(codecs[i], sizeof(codecs[i]), "%s", avcodec_get_name(r->enc->par->codec_id));
         if (f->mp4) {
             struct stat st;
-            struct mf_output *o = add_output(result, name, "mp4", f, f->path[i][0]);
+            struct mf_output *o = mf_output_files_add(result, name, "mp4", f, f->path[i][0]);
             if (o)
                 snprintf(o->codecs, sizeof(o->codecs), "%.63s%s%.31s", codecs[i], n_audio ? "," : "",
                          all_audio);
@@ -222,14 +229,14 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
                 o->bitrate = dur > 0 ? (int64_t)(o->bytes * 8 / dur) : 0;
             }
         }
-        if (f->hls) {
+        if (f->hls || f->dash) {
             struct mf_hls_stats s;
             int ret = mf_hls_playlist_stats(f->path[i][1], &s);
             if (ret < 0) {
                 mf_errf(err, err_len, "%s: cannot read the playlist just written: %s", f->path[i][1], strerror(-ret));
                 return AVERROR(-ret);
             }
-            struct mf_output *o = add_output(result, name, "hls", f, f->path[i][1]);
+            struct mf_output *o = f->hls ? mf_output_files_add(result, name, "hls", f, f->path[i][1]) : NULL;
             if (o) {
                 o->width = w; o->height = h; o->bytes = s.bytes; o->duration = s.duration;
                 o->bitrate = s.avg_bps; o->peak_bitrate = s.peak_bps;
@@ -242,13 +249,21 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
              * 60; soft telecine 29.97 for 23.976 pictures). */
             double fps = s.duration > 0 && r->frames_out > 0 ? r->frames_out / s.duration
                                                                : frame_rate_of(frame_rate);
-            variants[i] = (struct mf_hls_variant){ uris[i], w, h, fps, codecs[i], s };
+            variants[i] = (struct mf_hls_variant){ .uri = uris[i], .width = w, .height = h, .frame_rate = fps,
+                                                   .codecs = codecs[i], .stats = s };
         }
     }
     describe_audio(f, audio, n_audio, sel, audio_codecs, hls_audio, audio_uris, result);
     for (int k = 0; k < sel->n_skipped && result->n_audio_skipped < MF_RESULT_MAX_AUDIO; k++)
         snprintf(result->audio_skipped[result->n_audio_skipped++], sizeof(result->audio_skipped[0]), "%s",
                  sel->skipped[k]);
+    int n_seg_audio = n_audio < f->n_audio ? n_audio : f->n_audio;   /* the renditions with segments */
+    if (f->hls || f->dash) {
+        int ret = mf_output_files_cmaf(f, runs, n, variants, hls_audio, n_seg_audio, audio, sel, result,
+                                       err, err_len);
+        if (ret < 0)
+            return ret;
+    }
     if (f->hls) {
         struct mf_hls_text text[MF_MAX_TEXT_TRACKS];
         char text_uris[MF_MAX_TEXT_TRACKS][MF_PATH_MAX];
@@ -262,13 +277,12 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             text[n_text++] = (struct mf_hls_text){ uri, t->label, t->language, t->is_default,
                                                    t->forced, !strcmp(t->kind, "captions") };
         }
-        int ret = mf_hls_write_master_groups(f->master, variants, n, hls_audio,
-                                             n_audio < f->n_audio ? n_audio : f->n_audio, text, n_text);
+        int ret = mf_hls_write_master_groups(f->master, variants, n, hls_audio, n_seg_audio, text, n_text);
         if (ret < 0) {
             mf_errf(err, err_len, "%s: cannot write: %s", f->master, strerror(-ret));
             return AVERROR(-ret);
         }
-        add_output(result, "", "master", f, f->master);
+        mf_output_files_add(result, "", "master", f, f->master);
     }
     for (int i = 0; i < f->plan->n_skipped && i < MF_MAX_RENDITIONS; i++) {
         struct mf_skipped *s = &result->skipped[result->n_skipped++];

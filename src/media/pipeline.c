@@ -499,7 +499,7 @@ static int open_audio_rendition(struct pipeline *p, int k)
         st.disposition = pk->is_default ? AV_DISPOSITION_DEFAULT : 0;
     }
     p->audio_mp4[k] = st;
-    if (!(p->job->format & MF_FORMAT_HLS))
+    if (!(p->job->format & (MF_FORMAT_HLS | MF_FORMAT_DASH)))   /* DASH: the same segments */
         return 0;
     const char *playlist = mf_output_files_add_audio(&p->files, pk->dir, p->err, p->err_len);
     if (!playlist)
@@ -674,7 +674,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->has_audio = p->has_audio;
         mf_result_set_source(result, &p->in);
         mf_gpu_job_report(&p->gpu, result);
-        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4), mf_output_files_hls(&p->files, 0),
+        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4),
+                                 job->format & MF_FORMAT_HLS ? mf_output_files_hls(&p->files, 0) : NULL,
                                  mf_rendition_duration(&p->runs[0]), err, err_len);
     }
     if (ret >= 0) {
