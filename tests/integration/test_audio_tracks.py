@@ -220,7 +220,50 @@ def refusals(tmp):
         check(not os.path.exists(os.path.join(out, "hls")), f"{extra}: outputs were written")
 
 
-CASES = {f.__name__: f for f in (all_tracks, languages, best_unchanged, surround, copy_all, soft_telecine, refusals)}
+def audio_sets(mpd):
+    """The MPD's audio AdaptationSets: (lang, Role, channels, Representation id, Label)."""
+    import xml.etree.ElementTree as ET
+    ns = {"d": "urn:mpeg:dash:schema:mpd:2011"}
+    out = []
+    for a in ET.parse(mpd).getroot().iter("{urn:mpeg:dash:schema:mpd:2011}AdaptationSet"):
+        if a.get("contentType") != "audio":
+            continue
+        role = a.find("d:Role", ns)
+        rep = a.find("d:Representation", ns)
+        ch = rep.find("d:AudioChannelConfiguration", ns) if rep is not None else None
+        label = a.find("d:Label", ns)
+        out.append((a.get("lang"), role.get("value") if role is not None else None,
+                    ch.get("value") if ch is not None else None, rep.get("id") if rep is not None else None,
+                    label.text if label is not None else None))
+    return out
+
+
+def dash(tmp):
+    """DASH (issue 12 item 1): one audio AdaptationSet per rendition, with lang and the default's Role main."""
+    src = make_sample(tmp, surround=True)
+    out = os.path.join(tmp, "o")
+    encode(src, out, "--audio-tracks", "all", "--audio-surround", "--format", "cmaf")
+    sets = audio_sets(os.path.join(out, "hls", "manifest.mpd"))
+    check([(l, r, c, i) for l, r, c, i, _ in sets] ==
+          [("en", "alternate", "2", "audio_en"), ("fr", "main", "2", "audio_fr"),
+           ("de", "alternate", "2", "audio_de"), ("de", "alternate", "6", "audio_de_51")], f"audio sets {sets}")
+    check(len({x[4] for x in sets}) == 4, f"Labels not unique: {sets}")
+    # dash alone: the same sets under dash/, no playlists
+    out2 = os.path.join(tmp, "o2")
+    res = encode(src, out2, "--audio-tracks", "fr,en", "--format", "dash")
+    sets = audio_sets(os.path.join(out2, "dash", "manifest.mpd"))
+    check([(l, r) for l, r, *_ in sets] == [("fr", "main"), ("en", "alternate")], f"dash alone: {sets}")
+    left = [os.path.join(d, f) for d, _, fs in os.walk(out2) for f in fs if f.endswith(".m3u8")]
+    check(not left, f"playlists left with dash alone: {left}")
+    check({o["rendition"] for o in res["outputs"] if o["kind"] == "dash"} >= {"audio_fr", "audio_en"}, res["outputs"])
+    # best: the one set it always had, without lang
+    out3 = os.path.join(tmp, "o3")
+    encode(src, out3, "--format", "cmaf")
+    sets = audio_sets(os.path.join(out3, "hls", "manifest.mpd"))
+    check(len(sets) == 1 and sets[0][0] is None and sets[0][3] == "audio", f"best: {sets}")
+
+
+CASES = {f.__name__: f for f in (all_tracks, languages, best_unchanged, surround, copy_all, soft_telecine, refusals, dash)}
 
 if __name__ == "__main__":
     def one():
