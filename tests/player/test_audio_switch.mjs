@@ -10,6 +10,8 @@
 //
 // --surround: a third, German 5.1 track (330 Hz) and --audio-surround: the AAC 5.1
 // rendition must be selectable in both players (CHANNELS 6) and heard.
+// --dash: --format cmaf, and the MPD's audio AdaptationSets played instead, in Shaka
+// (getAudioLanguages, selectAudioLanguage) and dash.js (getTracksFor, setCurrentTrack).
 //
 // Env: MPEGFLOW (the CLI), CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium, ffmpeg or the npm packages).
@@ -25,9 +27,10 @@ const mods = path.join(here, 'node_modules');
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const TONE = { en: 440, fr: 880, de: 330 };
 const surround = process.argv.includes('--surround');
+const useDash = process.argv.includes('--dash');
 
 if (!process.env.MPEGFLOW) { console.error('usage: MPEGFLOW=... node test_audio_switch.mjs'); process.exit(2); }
-for (const m of ['puppeteer-core', 'hls.js', 'shaka-player']) {
+for (const m of ['puppeteer-core', 'hls.js', 'shaka-player', ...(useDash ? ['dashjs'] : [])]) {
   if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
 }
 if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
@@ -55,12 +58,13 @@ try {
     ...de51, '-map', '0', '-map', '1', '-map', '2', ...(surround ? ['-map', '3', '-metadata:s:a:2', 'language=ger', '-disposition:a:2', '0'] : []),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
     '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fre', '-disposition:a:0', '0', '-disposition:a:1', 'default', src]);
-  run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'both', '--ladder', '144', '--preset', 'ultrafast',
+  run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', useDash ? 'all' : 'both', '--ladder', '144', '--preset', 'ultrafast',
     '--audio-tracks', 'all', ...(surround ? ['--audio-surround'] : [])]);
 
   const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
-                  '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js') };
-  const types = { '.m3u8': 'application/vnd.apple.mpegurl', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4', '.js': 'text/javascript' };
+                  '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
+                  '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
+  const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4', '.js': 'text/javascript' };
   server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url.split('?')[0]);
     if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<!doctype html><video id=v playsinline></video>'); }
@@ -79,11 +83,12 @@ try {
            '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage',
            '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${path.join(tmp, 'chromium')}`],
   });
-  for (const player of ['hls.js', 'shaka']) {
+  for (const player of useDash ? ['shaka', 'dash.js'] : ['hls.js', 'shaka']) {
     const page = await browser.newPage();
     await page.goto(base + '/');
-    await page.addScriptTag({ url: base + (player === 'hls.js' ? '/hls.js' : '/shaka.js') });
-    const r = await Promise.race([page.evaluate(switchAudio, player, base + '/out/hls/master.m3u8', TONE, surround),
+    await page.addScriptTag({ url: base + { 'hls.js': '/hls.js', shaka: '/shaka.js', 'dash.js': '/dash.js' }[player] });
+    const url = base + (useDash ? '/out/hls/manifest.mpd' : '/out/hls/master.m3u8');
+    const r = await Promise.race([page.evaluate(switchAudio, player, url, TONE, surround),
       new Promise((_, no) => setTimeout(() => no(new Error(`${player} page: no answer in 70 s`)), 70000).unref())]);
     console.log(`${player}: ${JSON.stringify(r)}`);
     const want = surround ? '["de","en","fr"]' : '["en","fr"]';
@@ -147,8 +152,15 @@ async function switchAudio(player, url, TONE, surround) {
     return peaks.sort((a, b) => a - b)[2];
   };
   video.addEventListener('error', () => r.errors.push(`video ${video.error && video.error.code}`));
-  let hls, shk, active;
-  if (player === 'hls.js') {
+  let hls, shk, dsh, active;
+  if (player === 'dash.js') {
+    dsh = dashjs.MediaPlayer().create();
+    dsh.on(dashjs.MediaPlayer.events.ERROR, (e) => r.errors.push(`dash.js ${JSON.stringify(e.error && (e.error.code || e.error.message))}`));
+    dsh.initialize(video, url, false);
+    await until(() => dsh.getTracksFor('audio').length >= 2, 10000);
+    r.languages = dsh.getTracksFor('audio').map((t) => t.lang);
+    active = () => (dsh.getCurrentTrackFor('audio') || {}).lang;
+  } else if (player === 'hls.js') {
     hls = new Hls();
     hls.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) r.errors.push(`${d.type}/${d.details} fatal`); });
     hls.attachMedia(video);
@@ -173,6 +185,7 @@ async function switchAudio(player, url, TONE, surround) {
   // Switch, then wait until the other tone is heard (the player flushes or plays out what it buffered).
   const t0 = video.currentTime;
   if (hls) hls.audioTrack = hls.audioTracks.findIndex((t) => t.lang === 'en');
+  else if (dsh) dsh.setCurrentTrack(dsh.getTracksFor('audio').find((t) => t.lang === 'en'));
   else shk.selectAudioLanguage('en');
   await until(() => active() === 'en', 5000);
   r.after = active();
@@ -187,7 +200,11 @@ async function switchAudio(player, url, TONE, surround) {
   r.bufferedAhead = b.length ? +(b.end(b.length - 1) - video.currentTime).toFixed(2) : 0;
   if (surround) {
     // The AAC 5.1 rendition: hls.js by its CHANNELS, Shaka by language and channel count.
-    if (hls) {
+    if (dsh) {
+      const six = dsh.getTracksFor('audio').find((t) => t.lang === 'de' && JSON.stringify(t.audioChannelConfiguration || '').includes('6'));
+      if (six) dsh.setCurrentTrack(six);
+      r.surroundChannels = six ? 6 : 0;
+    } else if (hls) {
       hls.audioTrack = hls.audioTracks.findIndex((t) => t.lang === 'de' && t.channels === '6');
       await until(() => hls.audioTracks[hls.audioTrack] && hls.audioTracks[hls.audioTrack].channels === '6', 5000);
       r.surroundChannels = +(hls.audioTracks[hls.audioTrack] || {}).channels;
@@ -202,7 +219,7 @@ async function switchAudio(player, url, TONE, surround) {
     await sleep(1500);
     r.surroundPlayedOn = +(video.currentTime - t2).toFixed(2);
   }
-  if (hls) hls.destroy(); else await shk.destroy();
+  if (hls) hls.destroy(); else if (dsh) dsh.reset(); else await shk.destroy();
   await ctx.close();
   return r;
 }
