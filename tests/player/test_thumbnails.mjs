@@ -25,6 +25,7 @@ const args = process.argv.slice(2);
 const sample = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : dflt; };
 const interval = Number(opt('--interval', '2'));
+const dash = args.includes('--dash');   // --format cmaf: Shaka loads the MPD, its image set is the second track
 
 if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
   console.error('usage: MPEGFLOW=... MEDIA_DIR=... node test_thumbnails.mjs SAMPLE [--interval S]');
@@ -52,7 +53,7 @@ const ffprobe = (argv) => JSON.parse(run('ffprobe', ['-v', 'error', '-of', 'json
 // --- encode ---------------------------------------------------------------------
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-thumbs-'));
 const out = path.join(tmp, 'out');
-const enc = spawnSync(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'both', '--ladder', '240',
+const enc = spawnSync(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', dash ? 'cmaf' : 'both', '--ladder', '240',
                                              '--preset', 'ultrafast', '--poster', '--thumbnails', String(interval)],
                       { encoding: 'utf8' });
 if (enc.status !== 0) { console.error(`encode failed (${enc.status}): ${enc.stderr}`); process.exit(1); }
@@ -64,7 +65,15 @@ const stamp = (s) => { const [h, m, x] = s.split(':'); return Number(h) * 3600 +
 const cues = [...fs.readFileSync(vttPath, 'utf8').matchAll(/(\S+) --> (\S+)\n(\S+)#xywh=(\d+),(\d+),(\d+),(\d+)\n/g)]
   .map((m) => ({ start: stamp(m[1]), end: stamp(m[2]), uri: m[3], x: +m[4], y: +m[5], w: +m[6], h: +m[7] }));
 const mp4 = path.join(out, '240p.mp4');
-const duration = Number(ffprobe(['-show_streams', '-select_streams', 'v:0', mp4]).streams[0].duration);
+const mpdText = dash ? fs.readFileSync(path.join(out, 'hls/manifest.mpd'), 'utf8') : '';
+const duration = dash ? Number(/mediaPresentationDuration="PT([\d.]+)S"/.exec(mpdText)[1])
+  : Number(ffprobe(['-show_streams', '-select_streams', 'v:0', mp4]).streams[0].duration);
+if (dash) {
+  const set = /<AdaptationSet contentType="image"[\s\S]*?<\/AdaptationSet>/.exec(mpdText);
+  const t = result.images.thumbnails;
+  check('mpd-image-set', set && set[0].includes(`value="${t.columns}x${t.rows}"`) && set[0].includes('sprite-$Number$.jpg'),
+        set ? set[0].replace(/\s+/g, ' ') : 'no image AdaptationSet in the MPD');
+}
 check('cues-cover', cues.length && cues[0].start === 0 && cues.every((c, i) => i === 0 || c.start === cues[i - 1].end)
       && Math.abs(cues[cues.length - 1].end - duration) < 0.05,
       `${cues.length} cues from ${cues[0]?.start} to ${cues[cues.length - 1]?.end}, video ${duration.toFixed(3)} s, no gap`);
@@ -79,7 +88,7 @@ const times = cues.flatMap((c) => [c.start, (c.start + c.end) / 2, c.end - 0.01]
 // --- the player ---------------------------------------------------------------------
 const files = { '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
                 '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js') };
-const types = { '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
+const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
                 '.js': 'text/javascript', '.vtt': 'text/vtt', '.jpg': 'image/jpeg' };
 const server = http.createServer((req, res) => {
   const url = decodeURIComponent(req.url.split('?')[0]);
@@ -161,12 +170,12 @@ try {
   await page.addScriptTag({ url: base + '/shaka.js' });
   const vttUrl = `${base}/out/${result.images.thumbnails.path}`;
   const posterUrl = `${base}/out/${result.images.poster.path}`;
-  const r = await withTimeout(page.evaluate(thumbnails, `${base}/out/hls/master.m3u8`, vttUrl, posterUrl, times), 60000, 'shaka page');
+  const r = await withTimeout(page.evaluate(thumbnails, `${base}/out/hls/${dash ? 'manifest.mpd' : 'master.m3u8'}`, vttUrl, posterUrl, times), 60000, 'shaka page');
   check('shaka-track', r.track && !r.errors.length && r.imageTracks.includes(r.track.id) && r.imageTracks.length === 2,
         `track ${JSON.stringify(r.track)}, image tracks ${JSON.stringify(r.imageTracks)}, errors ${JSON.stringify(r.errors)}`);
   check('shaka-all', r.all === cues.length, `getAllThumbnails: ${r.all}, the track has ${cues.length} cues`);
   // Through the VTT the URI carries the tile's #xywh; through the HLS image playlist it is the sheet.
-  for (const [via, answers, fragment] of [['vtt', r.answers, true], ['hls', r.hlsAnswers || [], false]]) {
+  for (const [via, answers, fragment] of [['vtt', r.answers, true], [dash ? 'dash' : 'hls', r.hlsAnswers || [], false]]) {
     let wrong = 0, beyond = 0;
     times.forEach((t, i) => {
       const a = answers[i];
