@@ -7,7 +7,11 @@
 // whole video. The poster must load as an image too. hls.js must play the master that
 // lists the image stream.
 //
-//   node test_thumbnails.mjs SAMPLE [--interval S]
+//   node test_thumbnails.mjs SAMPLE [--interval S] [--dash]
+//
+// --dash: --format cmaf, and Shaka loads the MPD instead: its image AdaptationSet
+// (thumbnail_tile) is the second image track, asked like the HLS one; dash.js plays the
+// MPD to the end and its provideThumbnail(t) must give the same tiles.
 //
 // Env: MPEGFLOW (the CLI), MEDIA_DIR, CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium or the npm packages are missing).
@@ -33,7 +37,7 @@ if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
 }
 const src = path.join(process.env.MEDIA_DIR, sample);
 if (!fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
-for (const m of ['puppeteer-core', 'shaka-player']) {
+for (const m of ['puppeteer-core', 'shaka-player', ...(dash ? ['dashjs'] : [])]) {
   if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
 }
 if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
@@ -87,7 +91,8 @@ const times = cues.flatMap((c) => [c.start, (c.start + c.end) / 2, c.end - 0.01]
 
 // --- the player ---------------------------------------------------------------------
 const files = { '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
-                '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js') };
+                '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
+                '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
 const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
                 '.js': 'text/javascript', '.vtt': 'text/vtt', '.jpg': 'image/jpeg' };
 const server = http.createServer((req, res) => {
@@ -157,6 +162,25 @@ async function playHlsJs(url) {
   return r;
 }
 
+// dash.js on the MPD with its image set: plays to the end, and provideThumbnail(t) gives our tile.
+async function dashJs(url, times) {
+  const video = document.getElementById('v');
+  const r = { errors: [], ended: false, answers: [] };
+  const sleep = (ms) => new Promise((s) => setTimeout(s, ms));
+  const until = async (cond, ms) => { for (const t = Date.now(); Date.now() - t < ms; await sleep(20)) if (cond()) return true; return cond(); };
+  const dash = dashjs.MediaPlayer().create();
+  dash.on(dashjs.MediaPlayer.events.ERROR, (e) => r.errors.push(`dash.js ${JSON.stringify(e.error && (e.error.code || e.error.message) || e.error)}`));
+  dash.initialize(video, url, false);
+  await until(() => dash.isReady() && video.readyState >= 1, 15000);
+  for (const t of times)
+    r.answers.push(await new Promise((ok) => { dash.provideThumbnail(t, (th) => ok(th && { t, url: th.url, x: th.x, y: th.y, w: th.width, h: th.height })); setTimeout(() => ok(null), 2000); }));
+  video.playbackRate = 4;
+  await video.play().catch((e) => r.errors.push(`play ${e.name}`));
+  r.ended = await until(() => video.ended, 30000);
+  dash.destroy();
+  return r;
+}
+
 try {
   const { default: puppeteer } = await import('puppeteer-core');
   browser = await puppeteer.launch({
@@ -202,6 +226,21 @@ try {
   await page2.addScriptTag({ url: base + '/hls.js' });
   const h = await withTimeout(page2.evaluate(playHlsJs, `${base}/out/hls/master.m3u8`), 60000, 'hls.js page');
   check('hlsjs-plays', h.ended && !h.errors.length && h.levels === 1, `hls.js with the image stream listed: ${JSON.stringify(h)}`);
+  if (dash) {
+    const page3 = await browser.newPage();
+    await page3.goto(base + '/');
+    await page3.addScriptTag({ url: base + '/dash.js' });
+    const d = await withTimeout(page3.evaluate(dashJs, `${base}/out/hls/manifest.mpd`, times), 90000, 'dash.js page');
+    check('dashjs-plays', d.ended && !d.errors.length, `dash.js with the image set: ended ${d.ended}, errors ${JSON.stringify(d.errors)}`);
+    let wrong = 0;
+    times.forEach((t, i) => {
+      const a = d.answers[i];
+      const c = cues.find((x, k) => t >= x.start && (t < x.end || k === cues.length - 1));
+      const ok = a && a.url === new URL(c.uri, vttUrl).href && a.x === c.x && a.y === c.y && a.w === c.w && a.h === c.h;
+      if (!ok && wrong++ < 5) check('dashjs-thumbnail', false, `t=${t.toFixed(3)}: dash.js ${JSON.stringify(a)}, our cue ${JSON.stringify(c)}`);
+    });
+    check('dashjs-thumbnails', wrong === 0, `provideThumbnail: ${times.length - wrong}/${times.length} times with our cue's tile`);
+  }
   check('images-seen', Object.keys(r.images).length === 1 + Object.keys(sheetSize).length,
         `${Object.keys(r.images).length} images loaded, ${1 + Object.keys(sheetSize).length} written`);
 } catch (e) {
