@@ -29,7 +29,7 @@ static int add_stream(struct mf_muxer *m, const struct mf_mux_stream *s, int *in
     return 0;
 }
 
-static void hls_options(AVDictionary **opts, const char *path, double hls_time)
+static void hls_options(AVDictionary **opts, const char *path, double hls_time, int first_segment)
 {
     char seg[600], t[32];
     const char *slash = strrchr(path, '/');
@@ -46,12 +46,15 @@ static void hls_options(AVDictionary **opts, const char *path, double hls_time)
      * segment's edit list, so the B-frame delay must not be in the
      * fragments' timeline: with signed composition offsets (trun v1) the
      * first picture is presented at 0, the time its audio starts. */
-    av_dict_set(opts, "hls_segment_options", "movflags=+negative_cts_offsets", 0);
+    av_dict_set(opts, "hls_segment_options", first_segment < 0 ? "movflags=+negative_cts_offsets"
+                : "movflags=+negative_cts_offsets+frag_discont", 0);
+    if (first_segment > 0)
+        av_dict_set_int(opts, "start_number", first_segment, 0);
 }
 
-int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
-                  const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
-                  double hls_time, char *err, size_t err_len)
+static int open_muxer(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                      const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                      double hls_time, int first_segment, char *err, size_t err_len)
 {
     AVDictionary *opts = NULL;
     *m = (struct mf_muxer){ .video_index = -1, .audio_index = -1 };
@@ -65,7 +68,7 @@ int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
         goto fail;
     m->hls = kind == MF_MUX_HLS;
     if (kind == MF_MUX_HLS) {
-        hls_options(&opts, path, hls_time);
+        hls_options(&opts, path, hls_time, first_segment);
         /* Video: keep the negative DTS of the first pictures (the fMP4 muxer
          * shifts DTS by the composition delay itself); audio: shift priming
          * samples to 0 as before. */
@@ -90,6 +93,19 @@ fail:
     av_dict_free(&opts);
     mf_muxer_close(m);
     return ret;
+}
+
+int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                  const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                  double hls_time, char *err, size_t err_len)
+{
+    return open_muxer(m, kind, path, video, audio, hls_time, -1, err, err_len);
+}
+
+int mf_muxer_open_hls_from(struct mf_muxer *m, const char *path, const struct mf_mux_stream *video,
+                           double hls_time, int first_segment, char *err, size_t err_len)
+{
+    return open_muxer(m, MF_MUX_HLS, path, video, NULL, hls_time, first_segment, err, err_len);
 }
 
 static int write_now(struct mf_muxer *m, AVPacket *p, int index, char *err, size_t err_len)

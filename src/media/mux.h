@@ -46,6 +46,11 @@ struct mf_muxer {
 int  mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
                    const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
                    double hls_time, char *err, size_t err_len);
+/** An HLS video muxer whose first segment is seg_<first_segment>, for a
+ *  chunk of a split encode; its fragments keep the packets' timestamps
+ *  (their tfdt is the first packet's, not 0). */
+int  mf_muxer_open_hls_from(struct mf_muxer *m, const char *path, const struct mf_mux_stream *video,
+                            double hls_time, int first_segment, char *err, size_t err_len);
 /** Write a reference to pkt (pkt is left as it was). is_audio picks the stream. */
 int  mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *err, size_t err_len);
 /** Write the trailer (MP4: moves moov to the front). */

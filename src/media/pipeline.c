@@ -55,6 +55,7 @@ struct pipeline {
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
     double next_keyframe;
+    int chunk, chunk_done;          /* a split chunk; its end reached */
     int64_t frames_in, frames_dropped, decode_errors;
     double t0, last_progress, media_seconds;
     struct mf_result *result;
@@ -163,6 +164,16 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     }
     p->last_pts = pts;
     f->pts = pts - p->zero;
+    if (p->chunk) {
+        /* Decode pre-roll before the chunk, nothing after its end. */
+        double ct = f->pts * av_q2d(p->tb);
+        if (p->chunk_done || ct >= p->opts->chunk_end - 1e-9) {
+            p->chunk_done = 1;
+            return 0;
+        }
+        if (ct < p->opts->chunk_start - 1e-9)
+            return 0;
+    }
     if (p->gpu.device)
         mf_gpu_job_frame(&p->gpu, f);
     int ret = mf_subtitles_frame(&p->subs, f, av_rescale_q(f->pts, p->tb, AV_TIME_BASE_Q));
@@ -266,7 +277,11 @@ static int run_decode_loop(struct pipeline *p, const char *input)
             break;
         }
         mf_splice_packet(&p->splice, pkt, p->in.fmt->streams[pkt->stream_index]->time_base);
-        if (pkt->stream_index == p->in.video_index)
+        if (p->chunk_done && !p->has_audio) {
+            av_packet_unref(pkt);
+            break;
+        }
+        if (pkt->stream_index == p->in.video_index && !p->chunk_done)
             ret = decode_video(p, pkt, frame);
         else if (p->has_audio && pkt->stream_index == p->in.audio_index)
             ret = mf_audio_packet(&p->audio, pkt, p->err, p->err_len);
@@ -436,6 +451,7 @@ static int start_renditions(struct pipeline *p)
             .audio_par = p->has_audio && (p->job->format & MF_FORMAT_MP4) ? p->audio.par : NULL,
             .audio_tb = p->has_audio ? p->audio.time_base : (AVRational){ 0, 1 },
             .hls_time = p->job->gop_seconds,
+            .hls_chunk = p->chunk, .hls_first_segment = p->opts->chunk_first_segment,
         };
         if (from >= 0) {
             /* Upright, progressive, SDR yuv420p with square pixels already. */
@@ -500,6 +516,22 @@ static int open_gpu(struct pipeline *p, const char *input)
     return ret;
 }
 
+/* A chunk: keyframes on the unsplit grid (origin 0, the first at the
+ * chunk's start), decoding from the source keyframe at or before it. */
+static int mf_split_seek(struct pipeline *p, const char *input)
+{
+    p->origin = 0;
+    p->next_keyframe = p->opts->chunk_start;
+    if (p->opts->chunk_start <= 0)
+        return 0;
+    int64_t ts = p->zero + av_rescale_q((int64_t)llround(p->opts->chunk_start * AV_TIME_BASE), AV_TIME_BASE_Q, p->tb);
+    int ret = av_seek_frame(p->in.fmt, p->in.video_index, ts, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0)
+        mf_errf(p->err, p->err_len, "%s: cannot seek to %.3f s for the chunk: %s", input,
+                p->opts->chunk_start, av_err2str(ret));
+    return ret;
+}
+
 static int setup(struct pipeline *p, const char *input, const char *outdir)
 {
     struct mf_input_limits lim = { p->opts->max_pixels, p->opts->max_duration, p->opts->cancel };
@@ -521,6 +553,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         p->frame_step = 1;
     if ((ret = mf_output_files_init(&p->files, outdir, p->job, &p->plan, p->err, p->err_len)) < 0)
         return ret;
+    if (p->chunk && (ret = mf_split_seek(p, input)) < 0)
+        return ret;
     if ((ret = mf_images_open(&p->images, &p->job->images, outdir, &p->in, p->err, p->err_len)) < 0)
         return ret;
     mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->in.audio_index, &p->result->timeline);
@@ -540,8 +574,8 @@ static int check_truncation(struct pipeline *p, const char *input)
         mf_errf(p->err, p->err_len, "%s: no video frame could be decoded (corrupt or truncated file)", input);
         return AVERROR_INVALIDDATA;
     }
-    /* A declared duration says nothing across a re-based jump. */
-    if (vst->duration > 0 && vst->duration != AV_NOPTS_VALUE && !p->result->timeline.discontinuities &&
+    /* A declared duration says nothing across a re-based jump, or for a chunk. */
+    if (!p->chunk && vst->duration > 0 && vst->duration != AV_NOPTS_VALUE && !p->result->timeline.discontinuities &&
         p->in.fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
         double declared = vst->duration * av_q2d(vst->time_base);
         if (p->media_seconds + 1.0 < 0.9 * declared) {
@@ -599,6 +633,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         .job = job, .opts = opts ? opts : &no_opts, .result = result, .err = err, .err_len = err_len,
         .last_pts = AV_NOPTS_VALUE, .origin = AV_NOPTS_VALUE, .t0 = mf_now(),
     };
+    p->chunk = p->opts->chunk_end > 0;
     if (err && err_len)
         err[0] = '\0';
     memset(result, 0, sizeof(*result));

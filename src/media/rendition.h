@@ -26,6 +26,7 @@ struct mf_rendition_setup {
     const AVCodecParameters *audio_par;     /* NULL: no audio in the MP4 */
     AVRational audio_tb;
     double hls_time;
+    int hls_chunk, hls_first_segment;       /* a split chunk: its first segment's number */
     /* Renditions scaled from this one's output (cascade): each filtered
      * frame and audio packet is handed on by reference; their queues are
      * finished or aborted when this one ends. Started before this one. */
