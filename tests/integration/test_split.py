@@ -1,0 +1,188 @@
+"""Split and stitch, local (issue 13): `encode --split 10 --workers 3` of a
+60 s generated clip (testsrc2 + sine, 320x180, 30 fps, source keyframes
+every 1.5 s so chunk starts need a decode pre-roll) against the unsplit
+encode, per rendition of a 180/90 ladder:
+
+- the same media playlist (segment names, EXTINFs, target duration);
+- the same frames (count, every presented timestamp, keyframe flags) as
+  ffprobe reads them through the playlist, and the same tfdt and sample
+  count in every segment's fragments, read from the files themselves (so a
+  chunk re-based to 0 or a segment out of order fails even where a player
+  would hide it); every segment starts with a keyframe;
+- PSNR against the source within 0.1 dB, segment bytes within 2%;
+- the audio rendition byte-identical (encoded once, by the first chunk),
+  the master playlist the same but for BANDWIDTH/AVERAGE-BANDWIDTH (2%);
+- no chunk scratch left.
+
+Case chunk_cli: `--chunk 10,20,5` alone writes seg_00005..seg_00009 with
+the unsplit encode's tfdt and no audio; a chunk edge off the GOP grid is a
+usage error (exit 2).
+
+usage: test_split.py equal|chunk_cli
+"""
+import os
+import struct
+import sys
+import tempfile
+
+from mediacheck import Failure, check, encode, ffprobe, main, playlist_segments, run, segment_starts_with_key
+from test_quality import psnr_ssim
+
+LADDER = "180,90"
+SIZES = {"180p": (320, 180), "90p": (160, 90)}
+
+
+def make_clip(path):
+    r = run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30:duration=60",
+             "-f", "lavfi", "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
+             "-g", "45", "-c:a", "aac", "-shortest", path])
+    check(r.returncode == 0, f"ffmpeg could not make the clip: {r.stderr}")
+
+
+def boxes(data, start, end):
+    i = start
+    while i + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[i:i + 8])
+        hdr = 8
+        if size == 1:
+            size, hdr = struct.unpack(">Q", data[i + 8:i + 16])[0], 16
+        if size < hdr or i + size > end:
+            raise Failure(f"bad box at {i}")
+        yield kind.decode("latin-1"), i + hdr, i + size
+        i += size
+
+
+def fragments(path):
+    """[(tfdt, samples)] of the video track's fragments in one segment file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out = []
+    for kind, s, e in boxes(data, 0, len(data)):
+        if kind != "moof":
+            continue
+        for k2, s2, e2 in boxes(data, s, e):
+            if k2 != "traf":
+                continue
+            tfdt, samples = None, 0
+            for k3, s3, e3 in boxes(data, s2, e2):
+                if k3 == "tfdt":
+                    v = data[s3]
+                    tfdt = struct.unpack(">Q" if v == 1 else ">I", data[s3 + 4:s3 + (12 if v == 1 else 8)])[0]
+                elif k3 == "trun":
+                    samples += struct.unpack(">I", data[s3 + 4:s3 + 8])[0]
+            out.append((tfdt, samples))
+    return out
+
+
+def frames(playlist):
+    fr = ffprobe(playlist, "-select_streams", "v:0", "-show_entries", "frame=pts_time,key_frame")["frames"]
+    return [(f["pts_time"], f["key_frame"]) for f in fr]
+
+
+def seg_bytes(playlist):
+    d = os.path.dirname(playlist)
+    return sum(os.path.getsize(os.path.join(d, u)) for _, u in playlist_segments(playlist))
+
+
+def master_lines(path):
+    with open(path) as f:
+        return [ln.rstrip("\n") for ln in f]
+
+
+def bandwidth(line, key):
+    for part in line.split(":", 1)[1].split(","):
+        if part.startswith(key + "="):
+            return int(part.split("=")[1])
+    raise Failure(f"no {key} in {line}")
+
+
+def unsplit(src, out):
+    r = encode(src, out, "--format", "hls", "--ladder", LADDER)
+    check(r.returncode == 0, f"unsplit encode failed: {r.stderr}")
+
+
+def test_equal():
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "clip60.mp4")
+        make_clip(src)
+        un, sp = os.path.join(tmp, "un"), os.path.join(tmp, "sp")
+        unsplit(src, un)
+        r = run([os.environ.get("MPEGFLOW", "mpegflow"), "encode", src, "-o", sp, "--format", "hls",
+                 "--ladder", LADDER, "--split", "10", "--workers", "3"])
+        check(r.returncode == 0, f"split encode failed: {r.stderr}")
+        check("6 chunks" in r.stderr, f"expected 6 chunks of 10 s: {r.stderr}")
+        check(not os.path.exists(os.path.join(sp, ".split")), "chunk scratch left behind")
+        for name, (w, h) in SIZES.items():
+            pu = os.path.join(un, "hls", name, "index.m3u8")
+            ps = os.path.join(sp, "hls", name, "index.m3u8")
+            with open(pu) as a, open(ps) as b:
+                check(a.read() == b.read(), f"{name}: the media playlists differ")
+            segs = playlist_segments(ps)
+            check(len(segs) == 30, f"{name}: {len(segs)} segments, not 30")
+            fu, fs = frames(pu), frames(ps)
+            check(len(fu) == 1800, f"{name}: unsplit has {len(fu)} frames, not 1800")
+            check(len(fs) == len(fu), f"{name}: {len(fs)} frames split, {len(fu)} unsplit")
+            for i, (x, y) in enumerate(zip(fu, fs)):
+                check(x == y, f"{name}: frame {i}: unsplit (pts, key) {x}, split {y}")
+            check(sum(k for _, k in fs) == 30, f"{name}: {sum(k for _, k in fs)} keyframes, not 30")
+            for _, uri in segs:
+                a = fragments(os.path.join(os.path.dirname(pu), uri))
+                b = fragments(os.path.join(os.path.dirname(ps), uri))
+                check(a == b, f"{name}/{uri}: fragments (tfdt, samples) unsplit {a}, split {b}")
+                check(segment_starts_with_key(ps, uri), f"{name}/{uri}: does not start with a keyframe")
+            with open(os.path.join(un, "hls", name, "init.mp4"), "rb") as a, \
+                 open(os.path.join(sp, "hls", name, "init.mp4"), "rb") as b:
+                check(a.read() == b.read(), f"{name}: init.mp4 differs")
+            pu_psnr, _ = psnr_ssim(pu, src, w, h)
+            ps_psnr, _ = psnr_ssim(ps, src, w, h)
+            bu, bs = seg_bytes(pu), seg_bytes(ps)
+            print(f"{name}: frames {len(fs)}, segments {len(segs)}, PSNR unsplit {pu_psnr:.3f} split {ps_psnr:.3f} "
+                  f"dB, bytes unsplit {bu} split {bs} ({100 * (bs - bu) / bu:+.2f}%)")
+            check(abs(ps_psnr - pu_psnr) <= 0.1, f"{name}: PSNR {ps_psnr:.3f} split vs {pu_psnr:.3f} unsplit")
+            check(abs(bs - bu) <= 0.02 * bu, f"{name}: {bs} bytes split vs {bu} unsplit")
+        au, asp = os.path.join(un, "hls", "audio"), os.path.join(sp, "hls", "audio")
+        check(sorted(os.listdir(au)) == sorted(os.listdir(asp)), "audio: different files")
+        for fn in os.listdir(au):
+            with open(os.path.join(au, fn), "rb") as a, open(os.path.join(asp, fn), "rb") as b:
+                check(a.read() == b.read(), f"audio/{fn} differs: the audio must be encoded once, as unsplit")
+        mu, ms = master_lines(os.path.join(un, "hls", "master.m3u8")), master_lines(os.path.join(sp, "hls", "master.m3u8"))
+        check(len(mu) == len(ms), f"master: {len(ms)} lines split, {len(mu)} unsplit")
+        for x, y in zip(mu, ms):
+            if not x.startswith("#EXT-X-STREAM-INF:"):
+                check(x == y, f"master: '{y}' split, '{x}' unsplit")
+                continue
+            check(x.split(",RESOLUTION=")[1] == y.split(",RESOLUTION=")[1], f"master: {y} vs {x}")
+            for key in ("BANDWIDTH", "AVERAGE-BANDWIDTH"):
+                a, b = bandwidth(x, key), bandwidth(y, key)
+                check(abs(a - b) <= 0.02 * a, f"master: {key} {b} split vs {a} unsplit")
+
+
+def test_chunk_cli():
+    mpegflow = os.environ.get("MPEGFLOW", "mpegflow")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "clip60.mp4")
+        make_clip(src)
+        un, ch = os.path.join(tmp, "un"), os.path.join(tmp, "chunk")
+        unsplit(src, un)
+        r = run([mpegflow, "encode", src, "-o", ch, "--ladder", LADDER, "--chunk", "10,20,5"])
+        check(r.returncode == 0, f"chunk encode failed: {r.stderr}")
+        check(not os.path.exists(os.path.join(ch, "hls", "audio")), "a chunk after 0 wrote audio")
+        pl = os.path.join(ch, "hls", "180p", "index.m3u8")
+        segs = playlist_segments(pl)
+        check([u for _, u in segs] == [f"seg_{i:05d}.m4s" for i in range(5, 10)], f"chunk segments {segs}")
+        ref = dict((u, d) for d, u in playlist_segments(os.path.join(un, "hls", "180p", "index.m3u8")))
+        for d, u in segs:
+            check(f"{d:.6f}" == f"{ref[u]:.6f}", f"{u}: EXTINF {d} in the chunk, {ref[u]} unsplit")
+            a = fragments(os.path.join(un, "hls", "180p", u))
+            b = fragments(os.path.join(ch, "hls", "180p", u))
+            check(a == b, f"{u}: fragments (tfdt, samples) unsplit {a}, chunk {b}")
+        fr = frames(pl)
+        check(len(fr) == 300, f"chunk: {len(fr)} frames, not 300")
+        r = run([mpegflow, "encode", src, "-o", os.path.join(tmp, "bad"), "--chunk", "3,20"])
+        check(r.returncode == 2 and "multiples of the GOP" in r.stderr, f"off-grid chunk: {r.returncode} {r.stderr}")
+
+
+CASES = {"equal": test_equal, "chunk_cli": test_chunk_cli}
+
+if __name__ == "__main__":
+    main(CASES[sys.argv[1]])
