@@ -613,6 +613,9 @@ int mf_cmd_encode(int argc, char **argv)
         .max_pixels = a.max_pixels, .max_duration = a.max_duration, .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
         .chunk_start = chunk.start, .chunk_end = chunk.end, .chunk_first_segment = chunk.first_segment,
     };
+    char chunk_audio[MF_PATH_MAX + 16];
+    if (a.chunk && snprintf(chunk_audio, sizeof(chunk_audio), "%s/audio.mp4", a.outdir) < (int)sizeof(chunk_audio))
+        opts.chunk_audio_mp4 = chunk_audio;   /* a chunk at 0 with audio: for the stitched MP4s */
     static struct mf_result result;
     ret = mf_pipeline_run(a.input, &job, a.outdir, &opts, &result, err, sizeof(err));
     if (ret < 0) {

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "media/split_plan.h"
 #include "media/stitch.h"
+#include "media/stitch_mp4.h"
 #include "common/clock.h"
 #include "common/fs.h"
 #include "common/util.h"
@@ -145,6 +146,42 @@ static pid_t start_chunk(char **base, int nbase, const char *dir, const struct m
     _exit(127);
 }
 
+/* Each variant of the stitched master: its MP4 from its fragments and the
+ * first chunk's audio. */
+static int stitch_mp4s(const char *outdir, const char *first_chunk, char *err, size_t err_len)
+{
+    char path[MF_PATH_MAX + 64], audio[MF_PATH_MAX + 64], line[1024];
+    snprintf(path, sizeof(path), "%s/hls/master.m3u8", outdir);
+    snprintf(audio, sizeof(audio), "%s/audio.mp4", first_chunk);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        mf_errf(err, err_len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int ret = 0, variant = 0;
+    while (ret == 0 && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!strncmp(line, "#EXT-X-STREAM-INF:", 18)) {
+            variant = 1;
+            continue;
+        }
+        if (!variant || !line[0] || line[0] == '#')
+            continue;
+        variant = 0;
+        char name[256], dir[MF_PATH_MAX + 300], mp4[MF_PATH_MAX + 300];
+        const char *slash = strchr(line, '/');
+        snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - line) : 0, line);
+        snprintf(dir, sizeof(dir), "%s/hls/%s", outdir, name);
+        snprintf(mp4, sizeof(mp4), "%s/%s.mp4", outdir, name);
+        if (!name[0] || strstr(name, ".."))
+            ret = -1;
+        else
+            ret = mf_stitch_mp4(dir, access(audio, F_OK) == 0 ? audio : NULL, mp4, err, err_len) < 0 ? -1 : 0;
+    }
+    fclose(f);
+    return ret;
+}
+
 static void print_log(const char *log)
 {
     FILE *f = fopen(log, "r");
@@ -161,11 +198,6 @@ int mf_encode_split(int argc, char **argv, const char *input, const char *outdir
     static struct mf_split_chunk chunks[MF_SPLIT_MAX_CHUNKS];
     char err[MF_ERR_MAX], work[MF_PATH_MAX + 16], hls[MF_PATH_MAX + 16];
     double duration, t0 = mf_now();
-    if (job->format & MF_FORMAT_MP4) {
-        fprintf(stderr, "mpegflow encode: --split writes HLS only (the progressive MP4 from the chunks is "
-                "not done yet): pass --format hls\n");
-        return MF_EXIT_USAGE;
-    }
     if (job->images.poster || job->images.thumbnails) {
         fprintf(stderr, "mpegflow encode: --split does not make images yet\n");
         return MF_EXIT_USAGE;
@@ -249,6 +281,10 @@ int mf_encode_split(int argc, char **argv, const char *input, const char *outdir
     }
     double t_chunks = mf_now() - t0;
     int ret = failed >= 0 ? -1 : mf_stitch_hls(outdir, dirp, n, err, sizeof(err));
+    if (ret == 0 && (job->format & MF_FORMAT_MP4))
+        ret = stitch_mp4s(outdir, dirp[0], err, sizeof(err));
+    if (ret == 0 && !(job->format & MF_FORMAT_HLS))
+        mf_remove_tree(hls);
     if (failed < 0 && ret < 0)
         fprintf(stderr, "mpegflow encode: stitch: %s\n", err);
     if (ret == 0)

@@ -47,6 +47,7 @@ struct pipeline {
     struct mf_audio audio;
     int has_audio;
     struct mf_muxer audio_hls;
+    struct mf_muxer audio_mp4;      /* a split's first chunk: the audio for the stitched MP4s */
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
     struct mf_subtitles subs;       /* text tracks and captions to WebVTT */
@@ -236,6 +237,8 @@ static int emit_audio(const AVPacket *pkt, void *opaque)
     struct pipeline *p = opaque;
     int ret;
     if (p->audio_hls.oc && (ret = mf_muxer_write(&p->audio_hls, pkt, 1, p->err, p->err_len)) < 0)
+        return ret;
+    if (p->audio_mp4.oc && (ret = mf_muxer_write(&p->audio_mp4, pkt, 1, p->err, p->err_len)) < 0)
         return ret;
     for (int i = 0; i < p->n_runs; i++) {
         if (!p->runs[i].mp4.oc || p->parent[i] >= 0)
@@ -482,9 +485,13 @@ static int open_audio(struct pipeline *p)
     if (ret < 0)
         return ret;
     p->has_audio = 1;
+    struct mf_mux_stream a = { p->audio.par, p->audio.time_base, { 0, 1 } };
+    if (p->chunk && p->opts->chunk_audio_mp4 &&
+        (ret = mf_muxer_open(&p->audio_mp4, MF_MUX_MP4, p->opts->chunk_audio_mp4, NULL, &a, 0,
+                             p->err, p->err_len)) < 0)
+        return ret;
     if (!(p->job->format & MF_FORMAT_HLS))
         return 0;
-    struct mf_mux_stream a = { p->audio.par, p->audio.time_base, { 0, 1 } };
     return mf_muxer_open(&p->audio_hls, MF_MUX_HLS, mf_output_files_hls_audio(&p->files), NULL, &a,
                          p->job->gop_seconds, p->err, p->err_len);
 }
@@ -597,6 +604,8 @@ static int finish(struct pipeline *p, const char *input)
     ret = join_renditions(p, ret);
     if (ret >= 0 && p->audio_hls.oc)
         ret = mf_muxer_finish(&p->audio_hls, p->err, p->err_len);
+    if (ret >= 0 && p->audio_mp4.oc)
+        ret = mf_muxer_finish(&p->audio_mp4, p->err, p->err_len);
     return ret;
 }
 
@@ -610,6 +619,7 @@ static void teardown(struct pipeline *p)
     for (int i = 0; i < p->n_runs; i++)
         mf_rendition_free(&p->runs[i]);
     mf_muxer_close(&p->audio_hls);
+    mf_muxer_close(&p->audio_mp4);
     mf_subtitles_close(&p->subs);
     mf_images_close(&p->images);
     if (p->has_audio)
@@ -668,6 +678,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
     }
     teardown(p);
     if (ret < 0) {
+        if (p->audio_mp4.path[0])
+            unlink(p->audio_mp4.path);
         mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
         mf_images_remove(&p->images);

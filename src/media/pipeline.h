@@ -40,6 +40,7 @@ struct mf_pipeline_opts {
      * dropped); HLS segments are numbered from chunk_first_segment. */
     double chunk_start, chunk_end;
     int chunk_first_segment;
+    const char *chunk_audio_mp4;   /* NULL, or where a chunk with audio also writes it as MP4 */
 };
 
 /**
