@@ -12,6 +12,9 @@ encode, per rendition of a 180/90 ladder:
 - PSNR against the source within 0.1 dB, segment bytes within 2%;
 - the audio rendition byte-identical (encoded once, by the first chunk),
   the master playlist the same but for BANDWIDTH/AVERAGE-BANDWIDTH (2%);
+- the progressive MP4s (stitched from the fragments and the first chunk's
+  audio.mp4) with the unsplit MP4s' packet tables (pts, dts, duration,
+  flags) for video and audio, moov first, PSNR within 0.1 dB, size 2%;
 - no chunk scratch left.
 
 Case chunk_cli: `--chunk 10,20,5` alone writes seg_00005..seg_00009 with
@@ -96,8 +99,36 @@ def bandwidth(line, key):
     raise Failure(f"no {key} in {line}")
 
 
-def unsplit(src, out):
-    r = encode(src, out, "--format", "hls", "--ladder", LADDER)
+def packets(path, sel):
+    r = run(["ffprobe", "-v", "error", "-select_streams", sel, "-show_entries", "packet=pts,dts,duration,flags",
+             "-of", "csv=p=0", path])
+    check(r.returncode == 0, f"ffprobe {path}: {r.stderr}")
+    return r.stdout.split()
+
+
+def check_mp4(mu, ms, src, w, h):
+    """The stitched MP4 against the unsplit one: the same packet table
+    (timestamps, durations, keyframes) for video and audio, moov first,
+    PSNR and size as for HLS."""
+    for sel in ("v:0", "a:0"):
+        a, b = packets(mu, sel), packets(ms, sel)
+        check(len(a) > 100 and len(a) == len(b), f"{ms} {sel}: {len(b)} packets, {len(a)} unsplit")
+        for i, (x, y) in enumerate(zip(a, b)):
+            check(x == y, f"{ms} {sel}: packet {i}: unsplit {x}, split {y}")
+    with open(ms, "rb") as f:
+        head = f.read(1 << 20)
+    check(0 <= head.find(b"moov") < head.find(b"mdat"), f"{ms}: moov is not before mdat")
+    pu, _ = psnr_ssim(mu, src, w, h)
+    ps, _ = psnr_ssim(ms, src, w, h)
+    bu, bs = os.path.getsize(mu), os.path.getsize(ms)
+    print(f"{os.path.basename(ms)}: PSNR unsplit {pu:.3f} split {ps:.3f} dB, bytes unsplit {bu} split {bs} "
+          f"({100 * (bs - bu) / bu:+.2f}%)")
+    check(abs(ps - pu) <= 0.1, f"{ms}: PSNR {ps:.3f} split vs {pu:.3f} unsplit")
+    check(abs(bs - bu) <= 0.02 * bu, f"{ms}: {bs} bytes split vs {bu} unsplit")
+
+
+def unsplit(src, out, fmt="hls"):
+    r = encode(src, out, "--format", fmt, "--ladder", LADDER)
     check(r.returncode == 0, f"unsplit encode failed: {r.stderr}")
 
 
@@ -106,8 +137,8 @@ def test_equal():
         src = os.path.join(tmp, "clip60.mp4")
         make_clip(src)
         un, sp = os.path.join(tmp, "un"), os.path.join(tmp, "sp")
-        unsplit(src, un)
-        r = run([os.environ.get("MPEGFLOW", "mpegflow"), "encode", src, "-o", sp, "--format", "hls",
+        unsplit(src, un, "both")
+        r = run([os.environ.get("MPEGFLOW", "mpegflow"), "encode", src, "-o", sp, "--format", "both",
                  "--ladder", LADDER, "--split", "10", "--workers", "3"])
         check(r.returncode == 0, f"split encode failed: {r.stderr}")
         check("6 chunks" in r.stderr, f"expected 6 chunks of 10 s: {r.stderr}")
@@ -140,6 +171,7 @@ def test_equal():
                   f"dB, bytes unsplit {bu} split {bs} ({100 * (bs - bu) / bu:+.2f}%)")
             check(abs(ps_psnr - pu_psnr) <= 0.1, f"{name}: PSNR {ps_psnr:.3f} split vs {pu_psnr:.3f} unsplit")
             check(abs(bs - bu) <= 0.02 * bu, f"{name}: {bs} bytes split vs {bu} unsplit")
+            check_mp4(os.path.join(un, name + ".mp4"), os.path.join(sp, name + ".mp4"), src, w, h)
         au, asp = os.path.join(un, "hls", "audio"), os.path.join(sp, "hls", "audio")
         check(sorted(os.listdir(au)) == sorted(os.listdir(asp)), "audio: different files")
         for fn in os.listdir(au):
