@@ -35,7 +35,12 @@ static void hls_options(AVDictionary **opts, const char *path, double hls_time, 
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) : 0;
     snprintf(seg, sizeof(seg), "%.*s%sseg_%%05d.m4s", dirlen, path, slash ? "/" : "");
-    snprintf(t, sizeof(t), "%g", hls_time);
+    /* FFmpeg's HLS muxer cuts at a keyframe hls_time * n after its first
+     * packet. A chunk's first packet is up to a frame after the chunk's
+     * start, so a keyframe forced on the unsplit grid may come just short
+     * of that (30.006 fps: 1.9996 s): a chunk cuts at every keyframe (only
+     * the grid's are forced) by asking for half the GOP. */
+    snprintf(t, sizeof(t), "%g", first_segment >= 0 ? hls_time / 2 : hls_time);
     av_dict_set(opts, "hls_time", t, 0);
     av_dict_set(opts, "hls_playlist_type", "vod", 0);
     av_dict_set(opts, "hls_segment_type", "fmp4", 0);

@@ -19,6 +19,10 @@ int mf_split_plan(double duration, double gop, double seconds, struct mf_split_c
     double gops = fmax(1, round(seconds / gop));
     double len = gops * gop;
     int n = (int)ceil(duration / len - 1e-6);
+    /* A tail shorter than a GOP (60.02 s at 30.006 fps) goes to the chunk
+     * before, whose end is open: a chunk of its own could hold no frame. */
+    if (n > 1 && duration - (n - 1) * len < gop)
+        n--;
     if (n < 1)
         n = 1;
     if (n > max) {
@@ -44,10 +48,11 @@ int mf_split_source_duration(const char *input, double *duration, char *err, siz
         avformat_close_input(&fmt);
         return -1;
     }
-    *duration = fmt->duration > 0 ? fmt->duration / (double)AV_TIME_BASE : 0;
+    /* The video's own duration where known: audio may run longer. */
     int v = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-    if (!(*duration > 0) && v >= 0 && fmt->streams[v]->duration > 0)
-        *duration = fmt->streams[v]->duration * av_q2d(fmt->streams[v]->time_base);
+    *duration = v >= 0 && fmt->streams[v]->duration > 0 && fmt->streams[v]->duration != AV_NOPTS_VALUE
+                ? fmt->streams[v]->duration * av_q2d(fmt->streams[v]->time_base)
+                : fmt->duration > 0 ? fmt->duration / (double)AV_TIME_BASE : 0;
     avformat_close_input(&fmt);
     if (!(*duration > 0)) {
         mf_errf(err, err_len, "%s: no duration to split", input);
