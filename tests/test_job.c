@@ -265,8 +265,14 @@ static void test_choices(void)
 {
     struct mf_job job;
 
-    expect_error("{'format':'dash'," VIDEO_OK "}", 0, "format",
-                 "must be one of mp4, hls, both");
+    expect_error("{'format':'mpd'," VIDEO_OK "}", 0, "format",
+                 "must be one of mp4, hls, both, dash, cmaf, all");
+    expect_ok("{'format':'dash'," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.format, MF_FORMAT_DASH);
+    expect_ok("{'format':'cmaf'," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.format, MF_FORMAT_HLS | MF_FORMAT_DASH);
+    expect_ok("{'format':'all'," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.format, MF_FORMAT_MP4 | MF_FORMAT_HLS | MF_FORMAT_DASH);
     expect_error("{'video':{'preset':'superslow','renditions':[{'name':'a','height':360}]}}", 0,
                  "video.preset", "must be one of ultrafast, superfast, veryfast");
     expect_error("{'video':{'codec':'av1','renditions':[{'name':'a','height':360}]}}", 0,

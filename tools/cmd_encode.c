@@ -45,8 +45,9 @@ static void usage(FILE *f)
         "      --preset P        x264 preset name (default veryfast)\n"
         "      --crf N           constant quality for every rendition (default 23)\n"
         "      --bitrate R       average bitrate for every rendition, e.g. 2500k\n"
-        "      --format F        mp4 | hls | both (default both; with --job, the job's\n"
-        "                        format, whose default is hls as for the worker)\n"
+        "      --format F        mp4 | hls | both | dash | cmaf (hls + dash) | all (mp4 + hls\n"
+        "                        + dash); default both; with --job, the job's format, whose\n"
+        "                        default is hls as for the worker\n"
         "      --audio MODE      aac | copy | none (default aac)\n"
         "      --subtitles S     all | none | LANG,LANG,... (e.g. en,fre): text subtitle tracks\n"
         "                        to WebVTT (default all, at most 16 tracks)\n"
@@ -75,7 +76,8 @@ static void usage(FILE *f)
         "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
-        "OUTDIR/hls/audio/index.m3u8, OUTDIR/images/ (--poster, --thumbnails) and OUTDIR/result.json.\n"
+        "OUTDIR/hls/audio/index.m3u8, OUTDIR/hls/manifest.mpd (DASH; dash alone: OUTDIR/dash/),\n"
+        "OUTDIR/images/ (--poster, --thumbnails) and OUTDIR/result.json.\n"
         "Exit status 0 only on success; 75 when the host ran short (memory, disk, NVENC sessions)\n"
         "and another try may work.\n");
 }
@@ -209,17 +211,19 @@ static void print_progress(const struct mf_progress *p, void *opaque)
 /* One closing line, as ffmpeg and HandBrakeCLI end: what, where, how long, how fast. */
 static void print_summary(const char *outdir, const struct mf_result *r, int bar)
 {
-    int mp4 = 0, hls = 0;
+    int mp4 = 0, hls = 0, mpd = 0;
     int64_t bytes = 0;
     for (int i = 0; i < r->n_outputs; i++) {
         mp4 += !strcmp(r->outputs[i].kind, "mp4");
         hls += !strcmp(r->outputs[i].kind, "master");
+        mpd += !strcmp(r->outputs[i].kind, "mpd");
         bytes += r->outputs[i].bytes;
     }
     if (bar)
         fputc('\n', stderr);
-    fprintf(stderr, "mpegflow encode: wrote %d MP4%s%s to %s/ (%.1f MB) in %.1f s, %.2fx realtime, %s\n",
-            mp4, mp4 == 1 ? "" : "s", hls ? " and an HLS master playlist" : "", outdir, bytes / 1e6,
+    fprintf(stderr, "mpegflow encode: wrote %d MP4%s%s%s to %s/ (%.1f MB) in %.1f s, %.2fx realtime, %s\n",
+            mp4, mp4 == 1 ? "" : "s", hls ? (mpd ? ", an HLS master playlist" : " and an HLS master playlist") : "",
+            mpd ? " and a DASH MPD" : "", outdir, bytes / 1e6,
             r->wall_seconds, r->wall_seconds > 0 ? r->duration / r->wall_seconds : 0, r->backend);
 }
 
@@ -438,9 +442,10 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         job->gop_seconds = a->gop;
     if (a->format) {
         job->format = !strcmp(a->format, "mp4") ? MF_FORMAT_MP4 : !strcmp(a->format, "hls") ? MF_FORMAT_HLS
-                    : !strcmp(a->format, "both") ? MF_FORMAT_BOTH : 0;
+                    : !strcmp(a->format, "both") ? MF_FORMAT_BOTH : !strcmp(a->format, "dash") ? MF_FORMAT_DASH
+                    : !strcmp(a->format, "cmaf") ? MF_FORMAT_CMAF : !strcmp(a->format, "all") ? MF_FORMAT_ALL : 0;
         if (!job->format) {
-            mf_errf(err, err_len, "--format: must be mp4, hls or both, not '%s'", a->format);
+            mf_errf(err, err_len, "--format: must be mp4, hls, both, dash, cmaf or all, not '%s'", a->format);
             return -1;
         }
     }
@@ -494,6 +499,9 @@ static const char *earlier_output(const char *outdir, const struct mf_job *job, 
     snprintf(path, len, "%s/hls", outdir);
     if (access(path, F_OK) == 0)
         return "hls/";
+    snprintf(path, len, "%s/dash", outdir);
+    if (access(path, F_OK) == 0)
+        return "dash/";
     snprintf(path, len, "%s/images/poster.jpg", outdir);
     if (access(path, F_OK) == 0)
         return "images/poster.jpg";
@@ -539,6 +547,11 @@ static int remove_earlier_run(const char *outdir, char *err, size_t err_len)
     snprintf(path, sizeof(path), "%s/hls", outdir);
     if (access(path, F_OK) == 0 && mf_remove_tree(path) < 0) {
         mf_errf(err, err_len, "%s: cannot remove the earlier run's HLS output: %s", path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/dash", outdir);
+    if (access(path, F_OK) == 0 && mf_remove_tree(path) < 0) {
+        mf_errf(err, err_len, "%s: cannot remove the earlier run's DASH output: %s", path, strerror(errno));
         return -1;
     }
     /* images/: only the names a run writes there, then the folder if that emptied it */

@@ -198,6 +198,10 @@ int mf_encode_split(int argc, char **argv, const char *input, const char *outdir
     static struct mf_split_chunk chunks[MF_SPLIT_MAX_CHUNKS];
     char err[MF_ERR_MAX], work[MF_PATH_MAX + 16], hls[MF_PATH_MAX + 16];
     double duration, t0 = mf_now();
+    if (job->format & MF_FORMAT_DASH) {
+        fprintf(stderr, "mpegflow encode: --split does not write DASH yet: pass --format hls, mp4 or both\n");
+        return MF_EXIT_USAGE;
+    }
     if (job->images.poster || job->images.thumbnails) {
         fprintf(stderr, "mpegflow encode: --split does not make images yet\n");
         return MF_EXIT_USAGE;

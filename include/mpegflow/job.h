@@ -19,6 +19,9 @@ enum mf_format {
     MF_FORMAT_MP4  = 1 << 0,
     MF_FORMAT_HLS  = 1 << 1,
     MF_FORMAT_BOTH = MF_FORMAT_MP4 | MF_FORMAT_HLS,
+    MF_FORMAT_DASH = 1 << 2,       /* MPD over the same fMP4 segments as HLS */
+    MF_FORMAT_CMAF = MF_FORMAT_HLS | MF_FORMAT_DASH,
+    MF_FORMAT_ALL  = MF_FORMAT_MP4 | MF_FORMAT_HLS | MF_FORMAT_DASH,
 };
 
 enum mf_audio_mode {

@@ -70,7 +70,8 @@
 
 struct mf_output {
     char rendition[MF_NAME_MAX];
-    char kind[8];                  /* "mp4", "hls" (media playlist), "master" */
+    char kind[8];                  /* "mp4", "hls" (media playlist), "master", "mpd" (DASH),
+                                      "iframes" (I-frame playlist), "dash" (a rendition folder, dash alone) */
     char path[MF_PATH_MAX];        /* relative to the output directory */
     int width, height;
     int64_t bytes;                 /* for "hls": playlist + init + segments */

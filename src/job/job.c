@@ -9,7 +9,8 @@
  *   input          string key, 1..1023 bytes, no control characters, no ".."
  *                  path segment; required when require_io
  *   output_prefix  same rules as input; required when require_io
- *   format         "mp4" | "hls" | "both"; default "hls"
+ *   format         "mp4" | "hls" | "both" | "dash" | "cmaf" (hls + dash) |
+ *                  "all" (mp4 + hls + dash); default "hls"
  *   video          object, required:
  *     codec        "h264" | "hevc"; default "h264"
  *     backend      "auto" | "x264" | "nvenc" | "x265"; default "auto"
@@ -71,8 +72,9 @@
 #define AUDIO_RATE_MAX 512000
 #define DEFAULT_CRF 23.0
 
-static const char *const formats[] = { "mp4", "hls", "both", NULL };
-static const unsigned format_bits[] = { MF_FORMAT_MP4, MF_FORMAT_HLS, MF_FORMAT_BOTH };
+static const char *const formats[] = { "mp4", "hls", "both", "dash", "cmaf", "all", NULL };
+static const unsigned format_bits[] = { MF_FORMAT_MP4, MF_FORMAT_HLS, MF_FORMAT_BOTH, MF_FORMAT_DASH,
+                                        MF_FORMAT_CMAF, MF_FORMAT_ALL };
 static const char *const codecs[] = { "h264", "hevc", NULL };
 static const char *const backends[] = { "auto", "x264", "nvenc", "x265", NULL };
 static const char *const presets[] = {
@@ -721,7 +723,8 @@ int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t 
     if ((ret = validate_io(&e, job, require_io)) < 0)
         return ret;
     if (job->format != MF_FORMAT_MP4 && job->format != MF_FORMAT_HLS &&
-        job->format != MF_FORMAT_BOTH)
+        job->format != MF_FORMAT_BOTH && job->format != MF_FORMAT_DASH &&
+        job->format != MF_FORMAT_CMAF && job->format != MF_FORMAT_ALL)
         return mf_fail_choice(&e, NULL, "format", formats);
     if ((ret = validate_video(&e, job)) < 0)
         return ret;

@@ -41,7 +41,7 @@ static int open_copy(struct mf_audio *a, const AVStream *st, const struct mf_job
                 path, avcodec_get_name(id));
         return AVERROR(EINVAL);
     }
-    if ((job->format & MF_FORMAT_HLS) && !hls_playable(id)) {
+    if ((job->format & (MF_FORMAT_HLS | MF_FORMAT_DASH)) && !hls_playable(id)) {
         mf_errf(err, err_len, "%s: audio.mode \"copy\": %s audio cannot go into HLS (HLS players "
                 "take AAC, AC-3, E-AC-3); use \"aac\"%s",
                 path, avcodec_get_name(id), mp4_playable(id) ? ", or format \"mp4\" to keep it" : "");

@@ -20,7 +20,7 @@ static int64_t file_size(const char *dir, int dirlen, const char *name)
  * 1.5 times the target duration. With no such run (a playlist shorter than
  * half the target), the whole playlist's rate. A short last segment alone
  * does not count, which is what kept BANDWIDTH from lying high. */
-static int64_t peak_bps(const double *dur, const int64_t *bytes, int n, double target)
+int64_t mf_hls_peak_bps(const double *dur, const int64_t *bytes, int n, double target)
 {
     double peak = 0, all_d = 0;
     int64_t all_b = 0;
@@ -105,7 +105,7 @@ int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
     }
     fclose(f);
     if (ret == 0)
-        st->peak_bps = peak_bps(durs, sizes, st->segments, target);
+        st->peak_bps = mf_hls_peak_bps(durs, sizes, st->segments, target);
     free(durs);
     free(sizes);
     if (st->duration > 0)
@@ -142,5 +142,10 @@ int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
                 v[i].codecs, audio ? "," : "", audio ? audio->codecs : "",
                 audio ? ",AUDIO=\"audio\"" : "", n_text ? ",SUBTITLES=\"subs\"" : "", v[i].uri);
     }
+    for (int i = 0; i < n; i++)     /* trick play: the variants' I-frame playlists */
+        if (v[i].iframes_uri)
+            fprintf(f, "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%lld,AVERAGE-BANDWIDTH=%lld,RESOLUTION=%dx%d,"
+                       "CODECS=\"%s\",URI=\"%s\"\n", (long long)v[i].iframes_peak_bps,
+                    (long long)v[i].iframes_avg_bps, v[i].width, v[i].height, v[i].codecs, v[i].iframes_uri);
     return fclose(f) ? -errno : 0;
 }

@@ -13,6 +13,9 @@ struct mf_hls_stats {
     int segments;
 };
 
+/** RFC 8216 4.3.4.2 peak bit rate of n segments (durations s, bytes). */
+int64_t mf_hls_peak_bps(const double *dur, const int64_t *bytes, int n, double target);
+
 /** Read a media playlist and stat its segments (beside it). 0 or -errno. */
 int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st);
 
@@ -22,6 +25,8 @@ struct mf_hls_variant {
     double frame_rate;
     const char *codecs;     /* video codec string */
     struct mf_hls_stats stats;
+    const char *iframes_uri;        /* NULL: no EXT-X-I-FRAME-STREAM-INF */
+    int64_t iframes_peak_bps, iframes_avg_bps;
 };
 
 struct mf_hls_audio {

@@ -24,7 +24,9 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
     struct stat st;
     *f = (struct mf_output_files){ .job = job, .plan = plan,
                                    .mp4 = !!(job->format & MF_FORMAT_MP4),
-                                   .hls = !!(job->format & MF_FORMAT_HLS) };
+                                   .hls = !!(job->format & MF_FORMAT_HLS),
+                                   .dash = !!(job->format & MF_FORMAT_DASH) };
+    int seg = f->hls || f->dash;    /* fMP4 segments and their playlists */
     snprintf(f->outdir, sizeof(f->outdir), "%s", outdir);
     if (stat(outdir, &st) < 0 || !S_ISDIR(st.st_mode) || access(outdir, W_OK | X_OK) < 0) {
         mf_errf(err, err_len, "%s: output directory is not a writable directory: %s", outdir,
@@ -32,11 +34,13 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
         return AVERROR(errno ? errno : ENOTDIR);
     }
     char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX];
-    int ret = join(hls_root, outdir, "hls");
-    if (f->hls) {
+    int ret = join(hls_root, outdir, f->hls || !f->dash ? "hls" : "dash");
+    if (seg) {
         f->made_hls_root = access(hls_root, F_OK) < 0;
-        if (ret >= 0)
+        if (ret >= 0 && f->hls)
             ret = join(f->master, hls_root, "master.m3u8");
+        if (ret >= 0 && f->dash)
+            ret = join(f->mpd, hls_root, "manifest.mpd");
         if (ret >= 0)
             ret = join(dir, hls_root, "audio");
         if (ret >= 0)
@@ -48,11 +52,11 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
         const char *name = job->renditions[plan->out[i].job_index].name;
         if (f->mp4)
             ret = mf_path_fmt(f->path[i][0], MF_PATH_MAX, "%s/%s.mp4", outdir, name);
-        if (f->hls && ret >= 0)
+        if (seg && ret >= 0)
             ret = join(dir, hls_root, name);
-        if (f->hls && ret >= 0)
+        if (seg && ret >= 0)
             ret = join(f->path[i][1], dir, "index.m3u8");
-        if (f->hls && ret >= 0)
+        if (seg && ret >= 0)
             ret = mf_mkdir_p(dir);
     }
     if (ret < 0)
@@ -71,12 +75,12 @@ const char *mf_output_files_mp4(const struct mf_output_files *f, int i)
 
 const char *mf_output_files_hls(const struct mf_output_files *f, int i)
 {
-    return f->hls ? f->path[i][1] : NULL;
+    return f->hls || f->dash ? f->path[i][1] : NULL;
 }
 
 const char *mf_output_files_hls_audio(const struct mf_output_files *f)
 {
-    return f->hls ? f->audio_playlist : NULL;
+    return f->hls || f->dash ? f->audio_playlist : NULL;
 }
 
 static void remove_parent(const char *playlist)
@@ -97,20 +101,22 @@ void mf_output_files_remove(struct mf_output_files *f)
     for (int i = 0; i < f->plan->n; i++) {
         if (f->mp4)
             unlink(f->path[i][0]);
-        if (f->hls)
+        if (f->hls || f->dash)
             remove_parent(f->path[i][1]);
     }
-    if (!f->hls)
+    if (!f->hls && !f->dash)
         return;
     remove_parent(f->audio_playlist);
     unlink(f->master);
+    if (f->dash)
+        unlink(f->mpd);
     char hls_root[MF_PATH_MAX];
-    if (f->made_hls_root && join(hls_root, f->outdir, "hls") >= 0)
+    if (f->made_hls_root && join(hls_root, f->outdir, f->hls ? "hls" : "dash") >= 0)
         rmdir(hls_root);
 }
 
-static struct mf_output *add_output(struct mf_result *r, const char *rendition, const char *kind,
-                                    const struct mf_output_files *f, const char *path)
+struct mf_output *mf_output_files_add(struct mf_result *r, const char *rendition, const char *kind,
+                                      const struct mf_output_files *f, const char *path)
 {
     if (r->n_outputs >= MF_MAX_OUTPUTS)
         return NULL;
@@ -146,7 +152,7 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             snprintf(codecs[i], sizeof(codecs[i]), "%s", avcodec_get_name(r->enc->par->codec_id));
         if (f->mp4) {
             struct stat st;
-            struct mf_output *o = add_output(result, name, "mp4", f, f->path[i][0]);
+            struct mf_output *o = mf_output_files_add(result, name, "mp4", f, f->path[i][0]);
             if (o)
                 snprintf(o->codecs, sizeof(o->codecs), "%.63s%s%.31s", codecs[i], audio ? "," : "",
                          audio ? audio_codecs : "");
@@ -156,14 +162,14 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
                 o->bitrate = dur > 0 ? (int64_t)(o->bytes * 8 / dur) : 0;
             }
         }
-        if (f->hls) {
+        if (f->hls || f->dash) {
             struct mf_hls_stats s;
             int ret = mf_hls_playlist_stats(f->path[i][1], &s);
             if (ret < 0) {
                 mf_errf(err, err_len, "%s: cannot read the playlist just written: %s", f->path[i][1], strerror(-ret));
                 return AVERROR(-ret);
             }
-            struct mf_output *o = add_output(result, name, "hls", f, f->path[i][1]);
+            struct mf_output *o = f->hls ? mf_output_files_add(result, name, "hls", f, f->path[i][1]) : NULL;
             if (o) {
                 o->width = w; o->height = h; o->bytes = s.bytes; o->duration = s.duration;
                 o->bitrate = s.avg_bps; o->peak_bitrate = s.peak_bps;
@@ -176,15 +182,16 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
              * 60; soft telecine 29.97 for 23.976 pictures). */
             double fps = s.duration > 0 && r->frames_out > 0 ? r->frames_out / s.duration
                                                                : frame_rate_of(frame_rate);
-            variants[i] = (struct mf_hls_variant){ uris[i], w, h, fps, codecs[i], s };
+            variants[i] = (struct mf_hls_variant){ .uri = uris[i], .width = w, .height = h, .frame_rate = fps,
+                                                   .codecs = codecs[i], .stats = s };
         }
     }
-    if (f->hls) {
-        struct mf_hls_audio a = { .uri = "audio/index.m3u8", .codecs = audio_codecs };
+    struct mf_hls_audio a = { .uri = "audio/index.m3u8", .codecs = audio_codecs };
+    if (f->hls || f->dash) {
         if (audio) {
             a.channels = audio->par->ch_layout.nb_channels;
             mf_hls_playlist_stats(f->audio_playlist, &a.stats);
-            struct mf_output *o = add_output(result, "audio", "hls", f, f->audio_playlist);
+            struct mf_output *o = f->hls ? mf_output_files_add(result, "audio", "hls", f, f->audio_playlist) : NULL;
             if (o) {
                 o->bytes = a.stats.bytes; o->duration = a.stats.duration;
                 o->bitrate = a.stats.avg_bps; o->peak_bitrate = a.stats.peak_bps;
@@ -193,6 +200,11 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
         } else {
             remove_parent(f->audio_playlist);
         }
+        int ret = mf_output_files_cmaf(f, runs, n, variants, audio ? &a : NULL, audio, result, err, err_len);
+        if (ret < 0)
+            return ret;
+    }
+    if (f->hls) {
         struct mf_hls_text text[MF_MAX_TEXT_TRACKS];
         char text_uris[MF_MAX_TEXT_TRACKS][MF_PATH_MAX];
         int n_text = 0;
@@ -210,7 +222,7 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             mf_errf(err, err_len, "%s: cannot write: %s", f->master, strerror(-ret));
             return AVERROR(-ret);
         }
-        add_output(result, "", "master", f, f->master);
+        mf_output_files_add(result, "", "master", f, f->master);
     }
     for (int i = 0; i < f->plan->n_skipped && i < MF_MAX_RENDITIONS; i++) {
         struct mf_skipped *s = &result->skipped[result->n_skipped++];

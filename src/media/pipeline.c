@@ -490,7 +490,7 @@ static int open_audio(struct pipeline *p)
         (ret = mf_muxer_open(&p->audio_mp4, MF_MUX_MP4, p->opts->chunk_audio_mp4, NULL, &a, 0,
                              p->err, p->err_len)) < 0)
         return ret;
-    if (!(p->job->format & MF_FORMAT_HLS))
+    if (!(p->job->format & (MF_FORMAT_HLS | MF_FORMAT_DASH)))   /* DASH: the same segments */
         return 0;
     return mf_muxer_open(&p->audio_hls, MF_MUX_HLS, mf_output_files_hls_audio(&p->files), NULL, &a,
                          p->job->gop_seconds, p->err, p->err_len);
@@ -666,7 +666,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->has_audio = p->has_audio;
         mf_result_set_source(result, &p->in);
         mf_gpu_job_report(&p->gpu, result);
-        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4), mf_output_files_hls(&p->files, 0),
+        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4),
+                                 job->format & MF_FORMAT_HLS ? mf_output_files_hls(&p->files, 0) : NULL,
                                  mf_rendition_duration(&p->runs[0]), err, err_len);
     }
     if (ret >= 0) {

@@ -11,7 +11,9 @@
 
 #include "mpegflow/job.h"            /* MF_PATH_MAX */
 
+#include "hls_iframes.h"
 #include "hls_master.h"
+#include "segment_index.h"
 #include "common/fs.h"
 #include "common/util.h"
 
@@ -149,6 +151,33 @@ static int uri_folder(const char *uri, char *name, size_t len)
     return 0;
 }
 
+/* The I-frame playlist (trick play) of a stitched rendition, from its
+ * segments as written, and its master line with the new figures. */
+static int stitch_iframes(const char *outdir, const char *line, FILE *out, char *err, size_t err_len)
+{
+    char uri[512], name[512], pl[PATH_LEN], path[PATH_LEN], hls[PATH_LEN];
+    const char *u = strstr(line, "URI=\"");
+    const char *rest = strstr(line, ",RESOLUTION=");
+    if (!u || sscanf(u + 5, "%511[^\"]", uri) != 1 || uri_folder(uri, name, sizeof(name)) < 0 || !rest) {
+        mf_errf(err, err_len, "master: odd I-frame line %s", line);
+        return -1;
+    }
+    struct mf_segment_index x = { 0 };
+    struct mf_hls_iframe_stats st = { 0 };
+    join(hls, sizeof(hls), outdir, "hls");
+    join3(pl, sizeof(pl), hls, name, "index.m3u8");
+    join(path, sizeof(path), hls, uri);
+    int ret = mf_segment_index_read(pl, &x, err, err_len);
+    if (ret >= 0 && (ret = mf_hls_write_iframes(path, &x, &st)) < 0)
+        mf_errf(err, err_len, "%s: %s", path, strerror(-ret));
+    mf_segment_index_free(&x);
+    if (ret < 0)
+        return -1;
+    fprintf(out, "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%" PRId64 ",AVERAGE-BANDWIDTH=%" PRId64 "%s\n",
+            st.peak_bps, st.avg_bps, rest);
+    return 0;
+}
+
 int mf_stitch_hls(const char *outdir, const char *const *dirs, int n, char *err, size_t err_len)
 {
     char path[PATH_LEN], line[LINE_MAX_LEN], name[512];
@@ -208,6 +237,11 @@ int mf_stitch_hls(const char *outdir, const char *const *dirs, int n, char *err,
         ret = -1;
     }
     for (int i = 0; i < nl && ret == 0; i++) {
+        if (!strncmp(lines[i], "#EXT-X-I-FRAME-STREAM-INF:", 26)) {
+            if ((ret = stitch_iframes(outdir, lines[i], out, err, err_len)) < 0)
+                break;
+            continue;
+        }
         if (strncmp(lines[i], "#EXT-X-STREAM-INF:", 18) || i + 1 >= nl) {
             fprintf(out, "%s\n", lines[i]);
             continue;

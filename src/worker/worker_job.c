@@ -83,6 +83,8 @@ static const char *content_type(const char *path)
         return "application/octet-stream";
     if (!strcmp(dot, ".m3u8"))
         return "application/vnd.apple.mpegurl";
+    if (!strcmp(dot, ".mpd"))
+        return "application/dash+xml";
     if (!strcmp(dot, ".mp4") || !strcmp(dot, ".m4v"))
         return "video/mp4";
     if (!strcmp(dot, ".m4s"))
@@ -107,7 +109,7 @@ static enum job_error storage_error(int ret)
     }
 }
 
-/* PUT every output, then the manifest. */
+/* PUT every output, media first, then the playlists and MPD, then result.json. */
 static enum job_error upload(struct job_run *r, struct mf_storage *st, const char *outdir,
                              const char *manifest)
 {

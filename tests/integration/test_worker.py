@@ -777,6 +777,38 @@ def case_config_noserver():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def case_cmaf_upload(h):
+    """format cmaf (issue 12), one rendition, no audio: the MPD and the I-frame playlist are uploaded with the
+    segments; every manifest after every media file, result.json last; the MPD as application/dash+xml
+    (nginx's log records each PUT's Content-Type)."""
+    src = clip("cmaf", "320x180", 3, audio=True)
+    h.upload("uploads/cmaf/source.mp4", src)
+    h.worker("w1")
+    h.xadd(small_job("cmaf", "uploads/cmaf/source.mp4", fmt="cmaf"))
+    h.wait_state("cmaf", ["succeeded"], 60)
+    result = json.loads(h.job("cmaf")["result"])
+    outdir = h.output("out/cmaf")
+    kinds = sorted({o["kind"] for o in result["outputs"]})
+    check(kinds == ["hls", "iframes", "master", "mpd"], f"kinds {kinds}")
+    for o in result["outputs"]:
+        check(os.path.exists(os.path.join(outdir, o["path"])), f"{o['path']} not uploaded")
+    files = [os.path.join(d, f) for d, _, fs in os.walk(outdir) for f in fs]
+    mtime = lambda p: os.stat(p).st_mtime_ns  # noqa: E731
+    media = [p for p in files if p.endswith((".m4s", ".mp4"))]
+    manifests = [p for p in files if p.endswith((".m3u8", ".mpd"))]
+    check(len(manifests) == 4 and media, f"{len(manifests)} manifests, {len(media)} media files")
+    last_media = max(media, key=mtime)
+    first_manifest = min(manifests, key=mtime)
+    check(mtime(first_manifest) >= mtime(last_media), f"{first_manifest} uploaded before {last_media}")
+    check(mtime(os.path.join(outdir, "result.json")) >= max(mtime(p) for p in manifests), "result.json not last")
+    with open(os.path.join(outdir, "hls", "manifest.mpd")) as f:
+        check("urn:mpeg:dash:profile:isoff-live:2011" in f.read(), "the uploaded MPD")
+    log = open(os.path.join(h.nginx.dir, "access.log")).read().splitlines()
+    puts = {l.split()[1].split("/out/cmaf/")[-1]: l.split("type=")[-1] for l in log if l.startswith("PUT ") and "/out/cmaf/" in l}
+    check(puts.get("hls/manifest.mpd") == "application/dash+xml", f"Content-Type of the MPD PUT: {puts.get('hls/manifest.mpd')}")
+    check(puts.get("hls/180p/iframes.m3u8") == "application/vnd.apple.mpegurl", f"I-frame playlist PUT: {puts}")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
