@@ -556,6 +556,60 @@ static void test_small_error_buffer(void)
     CHECK_INT_EQ(mf_job_parse(&job, json, strlen(json), 0, NULL, 0), -EINVAL);
 }
 
+/* audio.tracks and audio.surround (issue 12): the values read, each refusal by its path. */
+static void test_audio_tracks(void)
+{
+    struct mf_job job;
+
+    expect_ok("{" VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.audio_tracks, MF_AUDIO_TRACKS_BEST);
+    CHECK_INT_EQ(job.audio_surround, 0);
+    expect_ok("{'audio':{'tracks':'all','surround':true}," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.audio_tracks, MF_AUDIO_TRACKS_ALL);
+    CHECK_INT_EQ(job.audio_surround, 1);
+    expect_ok("{'audio':{'tracks':'best'}," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.audio_tracks, MF_AUDIO_TRACKS_BEST);
+    expect_ok("{'audio':{'tracks':['fre','en','pt-BR','zh-Hant-TW']}," VIDEO_OK "}", 0, &job);
+    CHECK_INT_EQ(job.audio_tracks, MF_AUDIO_TRACKS_LANGUAGES);
+    CHECK_INT_EQ(job.n_audio_languages, 4);
+    CHECK_STR_EQ(job.audio_languages[0], "fre");
+    CHECK_STR_EQ(job.audio_languages[2], "pt-BR");
+    CHECK_STR_EQ(job.audio_languages[3], "zh-Hant-TW");
+    expect_ok("{'audio':{'tracks':['aa','ab','ac','ad','ae','af','ag','ah']}," VIDEO_OK "}", 0, &job);
+
+    expect_error("{'audio':{'tracks':'some'}," VIDEO_OK "}", 0, "audio.tracks", "must be one of best, all");
+    expect_error("{'audio':{'tracks':3}," VIDEO_OK "}", 0, "audio.tracks", "an array of languages");
+    expect_error("{'audio':{'tracks':[]}," VIDEO_OK "}", 0, "audio.tracks", "between 1 and 8");
+    expect_error("{'audio':{'tracks':['aa','ab','ac','ad','ae','af','ag','ah','ai']}," VIDEO_OK "}", 0,
+                 "audio.tracks", "between 1 and 8");
+    expect_error("{'audio':{'tracks':['en',7]}," VIDEO_OK "}", 0, "audio.tracks[1]", "must be a string");
+    expect_error("{'audio':{'tracks':['e']}," VIDEO_OK "}", 0, "audio.tracks[0]", "language tag");
+    expect_error("{'audio':{'tracks':['english']}," VIDEO_OK "}", 0, "audio.tracks[0]", "language tag");
+    expect_error("{'audio':{'tracks':['en','x-']}," VIDEO_OK "}", 0, "audio.tracks[1]", "language tag");
+    expect_error("{'audio':{'tracks':['en-']}," VIDEO_OK "}", 0, "audio.tracks[0]", "language tag");
+    expect_error("{'audio':{'tracks':['en--US']}," VIDEO_OK "}", 0, "audio.tracks[0]", "language tag");
+    expect_error("{'audio':{'tracks':['en-toolongsubtag']}," VIDEO_OK "}", 0, "audio.tracks[0]", "language tag");
+    expect_error("{'audio':{'tracks':['en','EN']}," VIDEO_OK "}", 0, "audio.tracks[1]",
+                 "already listed as audio.tracks[0]");
+    expect_error("{'audio':{'surround':1}," VIDEO_OK "}", 0, "audio.surround", "true or false");
+    expect_error("{'audio':{'mode':'copy','surround':true}," VIDEO_OK "}", 0, "audio.surround",
+                 "needs audio.mode");
+    expect_error("{'audio':{'tracks':'all','surrond':true}," VIDEO_OK "}", 0, "audio.surrond",
+                 "did you mean \"surround\"");
+
+    /* A job built by hand (the CLI) is held to the same rules. */
+    char err[MF_ERR_MAX];
+    expect_ok("{" VIDEO_OK "}", 0, &job);
+    job.audio_tracks = MF_AUDIO_TRACKS_LANGUAGES;
+    job.n_audio_languages = 0;
+    CHECK_INT_EQ(mf_job_validate(&job, 0, err, sizeof(err)), -EINVAL);
+    CHECK_STR_CONTAINS(err, "audio.tracks: must list between 1 and 8 languages");
+    job.n_audio_languages = 1;
+    snprintf(job.audio_languages[0], sizeof(job.audio_languages[0]), "e,n");
+    CHECK_INT_EQ(mf_job_validate(&job, 0, err, sizeof(err)), -EINVAL);
+    CHECK_STR_CONTAINS(err, "audio.tracks[0]: must be a language tag");
+}
+
 /* subtitles: "all" | "none" | [languages], every refusal naming the field. */
 static void test_subtitles(void)
 {
@@ -611,6 +665,7 @@ int main(void)
     test_id_of();
     test_validate();
     test_small_error_buffer();
+    test_audio_tracks();
     test_subtitles();
     return UNIT_DONE();
 }

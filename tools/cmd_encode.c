@@ -49,6 +49,10 @@ static void usage(FILE *f)
         "                        + dash); default both; with --job, the job's format, whose\n"
         "                        default is hls as for the worker\n"
         "      --audio MODE      aac | copy | none (default aac)\n"
+        "      --audio-tracks T  best | all | LANG,LANG,... (ISO 639 or BCP 47, e.g. en,fra): the\n"
+        "                        source's audio tracks to keep, each its own HLS rendition and an\n"
+        "                        MP4 track (default best: one; at most 8)\n"
+        "      --audio-surround  also an AAC 5.1 rendition of each kept 5.1 track\n"
         "      --subtitles S     all | none | LANG,LANG,... (e.g. en,fre): text subtitle tracks\n"
         "                        to WebVTT (default all, at most 16 tracks)\n"
         "      --gop SECONDS     keyframe interval and HLS segment length (default 2)\n"
@@ -76,7 +80,8 @@ static void usage(FILE *f)
         "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
         "Outputs: OUTDIR/<rendition>.mp4, OUTDIR/hls/master.m3u8, OUTDIR/hls/<rendition>/index.m3u8,\n"
-        "OUTDIR/hls/audio/index.m3u8, OUTDIR/hls/manifest.mpd (DASH; dash alone: OUTDIR/dash/),\n"
+        "OUTDIR/hls/audio/index.m3u8 (with --audio-tracks other than best: hls/audio_<lang>/...),\n"
+        "OUTDIR/hls/manifest.mpd (DASH; dash alone: OUTDIR/dash/),\n"
         "OUTDIR/images/ (--poster, --thumbnails) and OUTDIR/result.json.\n"
         "Exit status 0 only on success; 75 when the host ran short (memory, disk, NVENC sessions)\n"
         "and another try may work.\n");
@@ -245,9 +250,33 @@ static int write_result(const char *outdir, const struct mf_job *job, const stru
     return ok ? 0 : -1;
 }
 
+/* --audio-tracks best | all | LANG,LANG,...; the languages are checked with the job. */
+static int set_audio_tracks(struct mf_job *job, const char *v, char *err, size_t err_len)
+{
+    job->n_audio_languages = 0;
+    if (!strcmp(v, "best") || !strcmp(v, "all")) {
+        job->audio_tracks = !strcmp(v, "all") ? MF_AUDIO_TRACKS_ALL : MF_AUDIO_TRACKS_BEST;
+        return 0;
+    }
+    job->audio_tracks = MF_AUDIO_TRACKS_LANGUAGES;
+    for (const char *p = v; ; p++) {
+        size_t n = strcspn(p, ",");
+        if (job->n_audio_languages == MF_MAX_AUDIO_TRACKS || n == 0 || n >= MF_AUDIO_LANG_MAX) {
+            mf_errf(err, err_len, "--audio-tracks: best, all or up to %d languages such as en,fra "
+                    "(comma-separated), not '%s'", MF_MAX_AUDIO_TRACKS, v);
+            return -1;
+        }
+        snprintf(job->audio_languages[job->n_audio_languages++], MF_AUDIO_LANG_MAX, "%.*s", (int)n, p);
+        p += n;
+        if (!*p)
+            return 0;
+    }
+}
+
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
-       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_SUBTITLES, OPT_POSTER, OPT_THUMBNAILS,
+       OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_AUDIO_TRACKS, OPT_AUDIO_SURROUND, OPT_SUBTITLES,
+       OPT_POSTER, OPT_THUMBNAILS,
        OPT_CHUNK, OPT_SPLIT, OPT_WORKERS, OPT_PIN };
 
 static const struct option long_opts[] = {
@@ -264,6 +293,8 @@ static const struct option long_opts[] = {
     { "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
     { "no-cascade", no_argument, NULL, OPT_NO_CASCADE },
     { "upscale", no_argument, NULL, OPT_UPSCALE },
+    { "audio-tracks", required_argument, NULL, OPT_AUDIO_TRACKS },
+    { "audio-surround", no_argument, NULL, OPT_AUDIO_SURROUND },
     { "subtitles", required_argument, NULL, OPT_SUBTITLES },
     { "poster", no_argument, NULL, OPT_POSTER },
     { "thumbnails", optional_argument, NULL, OPT_THUMBNAILS },
@@ -277,12 +308,13 @@ static const struct option long_opts[] = {
 
 struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
-               *format, *audio, *subtitles, *chunk;
+               *format, *audio, *audio_tracks, *subtitles, *chunk;
     double split;                               /* --split S: chunk length, 0 = no split */
     int workers, pin;
     double crf, gop, max_duration, thumbnails;  /* thumbnails: the interval, 0 = the job's */
     long long max_pixels;
-    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, poster, want_thumbnails;
+    int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, poster, want_thumbnails,
+        audio_surround;
 };
 
 /* getopt has said what was wrong; add the nearest option, not the whole usage. */
@@ -322,6 +354,8 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
         case OPT_BITRATE: a->bitrate = optarg; break;
         case OPT_FORMAT: a->format = optarg; break;
         case OPT_AUDIO: a->audio = optarg; break;
+        case OPT_AUDIO_TRACKS: a->audio_tracks = optarg; break;
+        case OPT_AUDIO_SURROUND: a->audio_surround = 1; break;
         case OPT_GOP: a->gop = strtod(optarg, NULL); break;
         case OPT_THREADS: a->threads = atoi(optarg); break;
         case OPT_PROGRESS:
@@ -458,6 +492,10 @@ static int build_job(const struct encode_args *a, struct mf_job *job, char *err,
         }
         job->audio_mode = m;
     }
+    if (a->audio_tracks && set_audio_tracks(job, a->audio_tracks, err, err_len) < 0)
+        return -1;
+    if (a->audio_surround)
+        job->audio_surround = 1;
     if (a->subtitles && set_subtitles(job, a->subtitles, err, err_len) < 0)
         return -1;
     if (a->crf >= 0 && a->bitrate) {

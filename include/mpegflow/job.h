@@ -14,6 +14,8 @@
 #define MF_KEY_MAX 1024
 #define MF_ERR_MAX 512
 #define MF_PATH_MAX 512            /* local files: scratch, outputs */
+#define MF_MAX_AUDIO_TRACKS 8      /* source audio tracks a job keeps (audio.tracks) */
+#define MF_AUDIO_LANG_MAX 16       /* a language of audio.tracks, with its NUL */
 
 enum mf_format {
     MF_FORMAT_MP4  = 1 << 0,
@@ -22,6 +24,13 @@ enum mf_format {
     MF_FORMAT_DASH = 1 << 2,       /* MPD over the same fMP4 segments as HLS */
     MF_FORMAT_CMAF = MF_FORMAT_HLS | MF_FORMAT_DASH,
     MF_FORMAT_ALL  = MF_FORMAT_MP4 | MF_FORMAT_HLS | MF_FORMAT_DASH,
+};
+
+/* audio.tracks: which of the source's audio tracks are kept. */
+enum mf_audio_tracks {
+    MF_AUDIO_TRACKS_BEST = 0,      /* the one libavformat ranks best (the default) */
+    MF_AUDIO_TRACKS_ALL,           /* every audio track, up to MF_MAX_AUDIO_TRACKS */
+    MF_AUDIO_TRACKS_LANGUAGES,     /* one track per listed language, in the list's order */
 };
 
 enum mf_audio_mode {
@@ -79,6 +88,10 @@ struct mf_job {
     enum mf_audio_mode audio_mode;
     int64_t audio_bitrate;         /* bits/s */
     int audio_channels;            /* 1 or 2 */
+    enum mf_audio_tracks audio_tracks;
+    int n_audio_languages;         /* MF_AUDIO_TRACKS_LANGUAGES: 1..MF_MAX_AUDIO_TRACKS */
+    char audio_languages[MF_MAX_AUDIO_TRACKS][MF_AUDIO_LANG_MAX]; /* ISO 639 or BCP 47 */
+    int audio_surround;            /* also an AAC 5.1 rendition of each 5.1 (or more) track */
     enum mf_subtitles_mode subtitles;
     int n_subtitle_langs;          /* MF_SUBTITLES_LANGS: 1..MF_MAX_SUBTITLE_LANGS */
     char subtitle_langs[MF_MAX_SUBTITLE_LANGS][MF_LANG_MAX]; /* as written: "en", "fre", "pt-BR" */

@@ -66,6 +66,17 @@
 #define MF_RK_SUBTITLES "subtitles"            /* array of text tracks (README, "Subtitles and captions") */
 #define MF_RK_SUBTITLES_SKIPPED "subtitles_skipped"
 #define MF_RK_SUBTITLES_SKIPPED_MORE "subtitles_skipped_more"
+#define MF_RK_AUDIO_TRACKS "audio_tracks"      /* array of audio renditions (README, "Audio tracks and languages"): */
+#define MF_RK_AT_LANGUAGE "language"
+#define MF_RK_AT_NAME "name"
+#define MF_RK_AT_CHANNELS "channels"
+#define MF_RK_AT_CODEC "codec"
+#define MF_RK_AT_CODECS "codecs"
+#define MF_RK_AT_DEFAULT "default"
+#define MF_RK_AT_SURROUND "surround"
+#define MF_RK_AT_SOURCE_STREAM "source_stream"
+#define MF_RK_AT_FILES "files"
+#define MF_RK_AUDIO_SKIPPED "audio_skipped"    /* array of strings: languages not found, tracks past the limit */
 #define MF_RK_IMAGES "images"                  /* object, when the job asked (README, "Images") */
 
 struct mf_output {
@@ -79,6 +90,21 @@ struct mf_output {
     int64_t bitrate;               /* average bits/s */
     int64_t peak_bitrate;          /* HLS: RFC 8216 peak segment bitrate, bits/s */
     char codecs[96];               /* RFC 6381 CODECS of what it holds ("" when unknown) */
+};
+
+#define MF_RESULT_MAX_AUDIO 16     /* audio renditions: 8 tracks and their 5.1 renditions */
+
+/* One audio rendition: result.json's "audio_tracks". */
+struct mf_audio_track_out {
+    char language[36];             /* BCP 47, "und" when the source has no tag */
+    char name[64];                 /* HLS NAME */
+    char codec[16];                /* "aac", or the copied codec */
+    char codecs[32];               /* RFC 6381 */
+    int channels;
+    int is_default;                /* DEFAULT=YES; the MP4s' enabled audio track */
+    int surround;                  /* the AAC 5.1 rendition of its source track */
+    int source_stream;
+    char hls[MF_PATH_MAX];         /* its media playlist, relative; "" without HLS */
 };
 
 struct mf_skipped {
@@ -173,6 +199,10 @@ struct mf_result {
     int n_text_skipped;            /* listed in text_skipped (at most MF_MAX_TEXT_SKIPPED) */
     int text_skipped_total;        /* all of them */
     struct mf_text_skipped text_skipped[MF_MAX_TEXT_SKIPPED];
+    int n_audio_tracks;            /* every audio rendition, in the order of the master playlist */
+    struct mf_audio_track_out audio_tracks[MF_RESULT_MAX_AUDIO];
+    int n_audio_skipped;           /* audio.tracks: languages not found, tracks past the limit */
+    char audio_skipped[MF_RESULT_MAX_AUDIO][96];
     /* nvenc only (zero/empty otherwise) */
     int nvenc_sessions;            /* NVENC sessions the job held at once: one per rendition */
     char decode[12];               /* "nvdec" (CUDA frames end to end), "cpu" (CPU decode, one

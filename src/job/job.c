@@ -45,6 +45,11 @@
  *     mode         "aac" | "copy" | "none"; default "aac"
  *     bitrate      bitrate, 16k..512k; default 128k
  *     channels     integer 1 | 2; default 2
+ *     tracks       "best" | "all" | array of 1..8 unique language tags (ISO 639-1,
+ *                  ISO 639-2/B or /T, or BCP 47: "en", "fre", "pt-BR"); default
+ *                  "best" (one track); "all" keeps up to 8
+ *     surround     boolean; default false: also an AAC 5.1 rendition of each
+ *                  kept track of 6 or more channels; needs mode "aac"
  *   images         object, optional: poster and thumbnail sprites (job_images.c)
  *
  * A bitrate is a string "800k", "1.5M", "2G", "128000" (see common/quantity.h)
@@ -106,7 +111,8 @@ static const char *const rendition_fields[] = {
     "name", "height", "crf", "bitrate", "maxrate", "bufsize", "profile", "level",
     "upscale", NULL,
 };
-static const char *const audio_fields[] = { "mode", "bitrate", "channels", NULL };
+static const char *const audio_fields[] = { "mode", "bitrate", "channels", "tracks", "surround", NULL };
+static const char *const audio_track_choices[] = { "best", "all", NULL };
 
 /* strlen that stops at max, for fixed buffers a caller may have filled. */
 static size_t bounded_len(const char *s, size_t max)
@@ -433,6 +439,85 @@ static int parse_video(struct mf_errbuf *e, json_t *root, struct mf_job *job)
     return parse_renditions(e, video, job, upscale);
 }
 
+/* A language of audio.tracks: 2-3 letters, then "-" subtags of 1-8 letters
+ * or digits (BCP 47's shape; the source's tags are compared in BCP 47). */
+static int check_language(struct mf_errbuf *e, const char *path, const char *s, size_t len)
+{
+    size_t n = 0, sub = 0;
+
+    while (n < len && ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')))
+        n++;
+    int ok = n >= 2 && n <= 3 && len < MF_AUDIO_LANG_MAX;
+    for (size_t i = n; ok && i < len; i++) {
+        char c = s[i];
+        if (c == '-') {
+            ok = i + 1 < len && (i == n || sub > 0);
+            sub = 0;
+        } else {
+            ok = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) &&
+                 i > n && ++sub <= 8;
+        }
+    }
+    if (!ok)
+        return mf_fail(e, path, NULL, "must be a language tag such as \"en\", \"fra\" or \"pt-BR\" "
+                       "(2-3 letters, then optional -subtags; at most %d characters)", MF_AUDIO_LANG_MAX - 1);
+    return 0;
+}
+
+static int check_audio_languages(struct mf_errbuf *e, const struct mf_job *job)
+{
+    char path[32];
+    int ret;
+
+    if (job->n_audio_languages < 1 || job->n_audio_languages > MF_MAX_AUDIO_TRACKS)
+        return mf_fail(e, "audio", "tracks", "must list between 1 and %d languages", MF_MAX_AUDIO_TRACKS);
+    for (int i = 0; i < job->n_audio_languages; i++) {
+        const char *l = job->audio_languages[i];
+        snprintf(path, sizeof(path), "audio.tracks[%d]", i);
+        if ((ret = check_language(e, path, l, bounded_len(l, MF_AUDIO_LANG_MAX))) < 0)
+            return ret;
+        for (int j = 0; j < i; j++)
+            if (same_name(job->audio_languages[j], l))
+                return mf_fail(e, path, NULL, "\"%s\" is already listed as audio.tracks[%d]", l, j);
+    }
+    return 0;
+}
+
+/* "best", "all", or an array of languages. */
+static int parse_audio_tracks(struct mf_errbuf *e, json_t *audio, struct mf_job *job)
+{
+    json_t *v = json_object_get(audio, "tracks"), *item;
+    size_t i;
+    int ret, choice = 0;
+
+    if (!v)
+        return 0;
+    if (json_is_string(v)) {
+        if ((ret = mf_json_choice(e, audio, "audio", "tracks", audio_track_choices, &choice)) < 0)
+            return ret;
+        job->audio_tracks = choice ? MF_AUDIO_TRACKS_ALL : MF_AUDIO_TRACKS_BEST;
+        return 0;
+    }
+    if (!json_is_array(v))
+        return mf_fail(e, "audio", "tracks", "must be \"best\", \"all\" or an array of languages");
+    if (json_array_size(v) < 1 || json_array_size(v) > MF_MAX_AUDIO_TRACKS)
+        return mf_fail(e, "audio", "tracks", "must list between 1 and %d languages", MF_MAX_AUDIO_TRACKS);
+    json_array_foreach(v, i, item) {
+        char path[48];
+        snprintf(path, sizeof(path), "audio.tracks[%zu]", i);
+        if (!json_is_string(item))
+            return mf_fail(e, path, NULL, "must be a string (a language tag)");
+        const char *s = json_string_value(item);
+        size_t len = json_string_length(item);
+        if ((ret = check_language(e, path, s, len)) < 0)
+            return ret;
+        memcpy(job->audio_languages[i], s, len + 1);
+    }
+    job->n_audio_languages = (int)json_array_size(v);
+    job->audio_tracks = MF_AUDIO_TRACKS_LANGUAGES;
+    return check_audio_languages(e, job);
+}
+
 static int parse_audio(struct mf_errbuf *e, json_t *root, struct mf_job *job)
 {
     json_t *audio = json_object_get(root, "audio");
@@ -452,6 +537,10 @@ static int parse_audio(struct mf_errbuf *e, json_t *root, struct mf_job *job)
     if ((ret = get_bitrate(e, audio, "audio", "bitrate", &job->audio_bitrate)) < 0)
         return ret;
     if (ret && (ret = check_audio_rate(e, job->audio_bitrate)) < 0)
+        return ret;
+    if ((ret = parse_audio_tracks(e, audio, job)) < 0)
+        return ret;
+    if ((ret = mf_json_bool(e, audio, "audio", "surround", &job->audio_surround)) < 0)
         return ret;
     if ((ret = mf_json_integer(e, audio, "audio", "channels", &channels)) <= 0)
         return ret;
@@ -688,7 +777,16 @@ static int validate_audio(struct mf_errbuf *e, const struct mf_job *job)
         return mf_fail_choice(e, "audio", "mode", audio_modes);
     if ((ret = check_audio_rate(e, job->audio_bitrate)) < 0)
         return ret;
-    return check_channels(e, job->audio_channels);
+    if ((ret = check_channels(e, job->audio_channels)) < 0)
+        return ret;
+    if (job->audio_tracks != MF_AUDIO_TRACKS_BEST && job->audio_tracks != MF_AUDIO_TRACKS_ALL &&
+        job->audio_tracks != MF_AUDIO_TRACKS_LANGUAGES)
+        return mf_fail(e, "audio", "tracks", "must be \"best\", \"all\" or an array of languages");
+    if (job->audio_tracks == MF_AUDIO_TRACKS_LANGUAGES && (ret = check_audio_languages(e, job)) < 0)
+        return ret;
+    if (job->audio_surround && job->audio_mode != MF_AUDIO_AAC)
+        return mf_fail(e, "audio", "surround", "needs audio.mode \"aac\" (the 5.1 rendition is encoded)");
+    return 0;
 }
 
 static int validate_subtitles(struct mf_errbuf *e, const struct mf_job *job)

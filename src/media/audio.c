@@ -55,7 +55,7 @@ static int open_copy(struct mf_audio *a, const AVStream *st, const struct mf_job
     return avcodec_parameters_copy(a->par, st->codecpar);
 }
 
-static int open_encoder(struct mf_audio *a, const struct mf_job *job)
+static int open_encoder(struct mf_audio *a, int channels, int64_t bitrate)
 {
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
     if (!codec)
@@ -65,8 +65,8 @@ static int open_encoder(struct mf_audio *a, const struct mf_job *job)
         return AVERROR(ENOMEM);
     a->enc->sample_rate = OUT_RATE;
     a->enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    av_channel_layout_default(&a->enc->ch_layout, job->audio_channels);
-    a->enc->bit_rate = job->audio_bitrate;
+    av_channel_layout_default(&a->enc->ch_layout, channels);
+    a->enc->bit_rate = bitrate;
     a->enc->time_base = (AVRational){ 1, OUT_RATE };
     a->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;   /* AudioSpecificConfig for MP4 */
     int ret = avcodec_open2(a->enc, codec, NULL);
@@ -104,7 +104,7 @@ static int open_filter(struct mf_audio *a, int channels)
         return ret;
     /* Downmix with swresample's default matrix; resample to 48 kHz. */
     snprintf(desc, sizeof(desc), "aresample=%d,aformat=sample_fmts=fltp:channel_layouts=%s",
-             OUT_RATE, channels == 1 ? "mono" : "stereo");
+             OUT_RATE, channels == 1 ? "mono" : channels == 6 ? "5.1" : "stereo");
     AVFilterInOut *out = avfilter_inout_alloc(), *in = avfilter_inout_alloc();
     if (!out || !in) {
         avfilter_inout_free(&out);
@@ -130,15 +130,23 @@ int mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *
                   int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
                   struct mf_timeline_report *report, char *err, size_t err_len)
 {
-    const AVStream *st = in->fmt->streams[in->audio_index];
+    return mf_audio_open_stream(a, in, in->audio_index, in->adec, job, zero_us, emit, opaque, report,
+                                err, err_len);
+}
+
+int mf_audio_open_stream(struct mf_audio *a, struct mf_input *in, int stream, AVCodecContext *dec,
+                         const struct mf_job *job, int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
+                         struct mf_timeline_report *report, char *err, size_t err_len)
+{
+    const AVStream *st = in->fmt->streams[stream];
     const char *path = in->fmt->url;
-    *a = (struct mf_audio){ .dec = in->adec, .in_tb = st->time_base, .emit = emit, .opaque = opaque,
+    *a = (struct mf_audio){ .dec = dec, .in_tb = st->time_base, .emit = emit, .opaque = opaque,
                             .copy_end = AV_NOPTS_VALUE, .report = report };
     int ret;
     if (job->audio_mode == MF_AUDIO_COPY) {
         ret = open_copy(a, st, job, path, err, err_len);
     } else {
-        ret = open_encoder(a, job);
+        ret = open_encoder(a, job->audio_channels, job->audio_bitrate);
         if (ret < 0) {
             mf_errf(err, err_len, "%s: cannot open the AAC encoder: %s", path, av_err2str(ret));
             return ret;
@@ -156,6 +164,26 @@ int mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *
      * in the input time base before the filter. Either way in_tb. */
     a->zero = av_rescale_q(zero_us, AV_TIME_BASE_Q, a->in_tb);
     return ret;
+}
+
+int mf_audio_open_twin(struct mf_audio *twin, struct mf_audio *a, int channels, int64_t bitrate,
+                       mf_audio_emit_fn emit, void *opaque, char *err, size_t err_len)
+{
+    *twin = (struct mf_audio){ .dec = a->dec, .in_tb = a->in_tb, .emit = emit, .opaque = opaque,
+                               .copy_end = AV_NOPTS_VALUE, .report = a->report, .zero = a->zero };
+    int ret = a->copy ? AVERROR(EINVAL) : open_encoder(twin, channels, bitrate);
+    if (ret >= 0)
+        ret = open_filter(twin, channels);
+    twin->frame = av_frame_alloc();
+    twin->out = av_frame_alloc();
+    if ((!twin->frame || !twin->out) && ret >= 0)
+        ret = AVERROR(ENOMEM);
+    if (ret < 0) {
+        mf_errf(err, err_len, "cannot open the AAC encoder for %d channels: %s", channels, av_err2str(ret));
+        return ret;
+    }
+    a->twin = twin;
+    return 0;
 }
 
 /* Copied packets move to the video's timeline; those wholly before the
@@ -225,7 +253,12 @@ static int push_frame(struct mf_audio *a, AVFrame *frame, AVPacket *pkt)
 {
     frame->pts = a->base + a->pos;
     a->pos += frame->nb_samples;
-    int ret = av_buffersrc_add_frame(a->src, frame);
+    int ret;
+    /* The twin (another channel layout) gets a reference first: add_frame takes the frame's. */
+    if (a->twin && ((ret = av_buffersrc_write_frame(a->twin->src, frame)) < 0 ||
+                    (ret = drain_filter(a->twin, pkt, 0)) < 0))
+        return ret;
+    ret = av_buffersrc_add_frame(a->src, frame);
     if (ret < 0)
         return ret;
     return drain_filter(a, pkt, 0);
@@ -342,6 +375,9 @@ static int decode_and_encode(struct mf_audio *a, const AVPacket *in, AVPacket *p
             return ret;
     }
     if (ret == AVERROR_EOF && !in) {
+        if (a->twin && ((ret = av_buffersrc_add_frame(a->twin->src, NULL)) < 0 ||
+                        (ret = drain_filter(a->twin, pkt, 1)) < 0))
+            return ret;
         if ((ret = av_buffersrc_add_frame(a->src, NULL)) < 0)
             return ret;
         return drain_filter(a, pkt, 1);

@@ -39,6 +39,7 @@ struct mf_audio {
     struct mf_timeline_report *report;
     mf_audio_emit_fn emit;
     void *opaque;
+    struct mf_audio *twin;          /* fed the same decoded frames (the 5.1 rendition) */
 };
 
 /**
@@ -50,6 +51,17 @@ struct mf_audio {
 int  mf_audio_open(struct mf_audio *a, struct mf_input *in, const struct mf_job *job,
                    int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
                    struct mf_timeline_report *report, char *err, size_t err_len);
+/** The same for stream of the input, decoded by dec (NULL for copy). */
+int  mf_audio_open_stream(struct mf_audio *a, struct mf_input *in, int stream, AVCodecContext *dec,
+                          const struct mf_job *job, int64_t zero_us, mf_audio_emit_fn emit, void *opaque,
+                          struct mf_timeline_report *report, char *err, size_t err_len);
+/**
+ * A second AAC encode of a's decoded frames (a transcodes), with channels
+ * (1, 2 or 6) at bitrate: a feeds it every frame it places on its timeline
+ * and flushes it with its own flush. Close it with mf_audio_close too.
+ */
+int  mf_audio_open_twin(struct mf_audio *twin, struct mf_audio *a, int channels, int64_t bitrate,
+                        mf_audio_emit_fn emit, void *opaque, char *err, size_t err_len);
 /** Feed one demuxed packet of the audio stream; NULL flushes. */
 int  mf_audio_packet(struct mf_audio *a, const AVPacket *pkt, char *err, size_t err_len);
 void mf_audio_close(struct mf_audio *a);

@@ -116,13 +116,46 @@ int mf_hls_playlist_stats(const char *playlist, struct mf_hls_stats *st)
 int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
                         const struct mf_hls_audio *audio, const struct mf_hls_text *text, int n_text)
 {
+    return mf_hls_write_master_groups(path, v, n, audio, audio ? 1 : 0, text, n_text);
+}
+
+/* ",codec" for each audio codec of the group not listed before. */
+static void audio_codecs(const struct mf_hls_audio *a, int n, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= !strcmp(a[j].codecs, a[i].codecs);
+        if (!seen && used < len)
+            used += snprintf(out + used, len - used, ",%s", a[i].codecs);
+    }
+}
+
+int mf_hls_write_master_groups(const char *path, const struct mf_hls_variant *v, int n,
+                               const struct mf_hls_audio *audio, int n_audio,
+                               const struct mf_hls_text *text, int n_text)
+{
     FILE *f = fopen(path, "w");
     if (!f)
         return -errno;
+    int64_t audio_peak = 0, audio_avg = 0;
+    char codecs[256];
+    audio_codecs(audio, n_audio, codecs, sizeof(codecs));
     fprintf(f, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
-    if (audio)
-        fprintf(f, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"default\",DEFAULT=YES,"
-                   "AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s\"\n", audio->channels, audio->uri);
+    for (int i = 0; i < n_audio; i++) {
+        const struct mf_hls_audio *a = &audio[i];
+        fprintf(f, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\"");
+        if (a->language)
+            fprintf(f, ",LANGUAGE=\"%s\"", a->language);
+        fprintf(f, ",NAME=\"%s\",DEFAULT=%s,AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s\"\n",
+                a->name ? a->name : "default", a->not_default ? "NO" : "YES", a->channels, a->uri);
+        if (a->stats.peak_bps > audio_peak)
+            audio_peak = a->stats.peak_bps;
+        if (a->stats.avg_bps > audio_avg)
+            audio_avg = a->stats.avg_bps;
+    }
     for (int i = 0; i < n_text; i++)
         fprintf(f, "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"%s\"%s%s%s,DEFAULT=%s,AUTOSELECT=YES,"
                    "FORCED=%s%s,URI=\"%s\"\n", text[i].name,
@@ -134,13 +167,13 @@ int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
                                    "public.accessibility.describes-music-and-sound\"" : "",
                 text[i].uri);
     for (int i = 0; i < n; i++) {
-        int64_t peak = v[i].stats.peak_bps + (audio ? audio->stats.peak_bps : 0);
-        int64_t avg = v[i].stats.avg_bps + (audio ? audio->stats.avg_bps : 0);
+        int64_t peak = v[i].stats.peak_bps + audio_peak;
+        int64_t avg = v[i].stats.avg_bps + audio_avg;
         fprintf(f, "#EXT-X-STREAM-INF:BANDWIDTH=%lld,AVERAGE-BANDWIDTH=%lld,RESOLUTION=%dx%d,"
-                   "FRAME-RATE=%.3f,CODECS=\"%s%s%s\"%s%s\n%s\n",
+                   "FRAME-RATE=%.3f,CODECS=\"%s%s\"%s%s\n%s\n",
                 (long long)peak, (long long)avg, v[i].width, v[i].height, v[i].frame_rate,
-                v[i].codecs, audio ? "," : "", audio ? audio->codecs : "",
-                audio ? ",AUDIO=\"audio\"" : "", n_text ? ",SUBTITLES=\"subs\"" : "", v[i].uri);
+                v[i].codecs, codecs, n_audio ? ",AUDIO=\"audio\"" : "", n_text ? ",SUBTITLES=\"subs\"" : "",
+                v[i].uri);
     }
     for (int i = 0; i < n; i++)     /* trick play: the variants' I-frame playlists */
         if (v[i].iframes_uri)

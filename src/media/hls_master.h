@@ -34,6 +34,9 @@ struct mf_hls_audio {
     const char *codecs;
     int channels;
     struct mf_hls_stats stats;
+    const char *name;       /* NULL: "default" */
+    const char *language;   /* BCP 47; NULL: no LANGUAGE */
+    int not_default;        /* DEFAULT=NO (AUTOSELECT stays YES) */
 };
 
 /* A WebVTT subtitle rendition: one EXT-X-MEDIA TYPE=SUBTITLES in group "subs". */
@@ -45,5 +48,13 @@ struct mf_hls_text {
 /** Write the master playlist; audio may be NULL, n_text 0. 0 or -errno. */
 int mf_hls_write_master(const char *path, const struct mf_hls_variant *v, int n,
                         const struct mf_hls_audio *audio, const struct mf_hls_text *text, int n_text);
+/**
+ * The same with n_audio renditions in one group "audio": every variant
+ * references it, its BANDWIDTH and AVERAGE-BANDWIDTH add the largest
+ * rendition's, its CODECS every audio codec of the group.
+ */
+int mf_hls_write_master_groups(const char *path, const struct mf_hls_variant *v, int n,
+                               const struct mf_hls_audio *audio, int n_audio,
+                               const struct mf_hls_text *text, int n_text);
 
 #endif

@@ -255,8 +255,34 @@ int mf_input_reopen_video(struct mf_input *in, const char *path, int64_t max_pix
                         path, err, err_len);
 }
 
+int mf_input_add_audio(struct mf_input *in, int stream, int decode, AVCodecContext **dec,
+                       char *err, size_t err_len)
+{
+    AVStream *st = in->fmt->streams[stream];
+    *dec = NULL;
+    st->discard = AVDISCARD_DEFAULT;
+    if (!decode)
+        return 0;
+    if (stream == in->audio_index && in->adec) {
+        *dec = in->adec;
+        return 0;
+    }
+    int max = (int)(sizeof(in->more_adec) / sizeof(in->more_adec[0]));
+    if (in->n_more_adec == max) {
+        mf_errf(err, err_len, "%s: more than %d audio decoders", in->fmt->url, max);
+        return AVERROR(EINVAL);
+    }
+    int ret = open_decoder(&in->more_adec[in->n_more_adec], st, 0, NULL, NULL, in->fmt->url, err, err_len);
+    if (ret < 0)
+        return ret;
+    *dec = in->more_adec[in->n_more_adec++];
+    return 0;
+}
+
 void mf_input_close(struct mf_input *in)
 {
+    for (int i = 0; i < in->n_more_adec; i++)
+        avcodec_free_context(&in->more_adec[i]);
     avcodec_free_context(&in->vdec);
     avcodec_free_context(&in->adec);
     avformat_close_input(&in->fmt);

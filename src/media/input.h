@@ -24,6 +24,8 @@ struct mf_input {
     AVIOContext *pb;
     int video_index, audio_index;   /* -1 when absent */
     AVCodecContext *vdec, *adec;    /* adec only when audio is wanted */
+    AVCodecContext *more_adec[8];   /* mf_input_add_audio's decoders (audio.tracks) */
+    int n_more_adec;
     AVRational frame_rate;          /* best guess, always valid */
     double duration;                /* seconds, 0 when unknown */
     int rotation;                   /* clockwise display rotation: 0/90/180/270 */
@@ -48,6 +50,13 @@ typedef int (*mf_decoder_setup_fn)(AVCodecContext *c, void *opaque);
  */
 int  mf_input_reopen_video(struct mf_input *in, const char *path, int64_t max_pixels,
                            mf_decoder_setup_fn setup, void *opaque, char *err, size_t err_len);
+/**
+ * Keep reading audio stream (it was discarded) and, when decode, open a
+ * decoder for it (*dec; owned by in). The best stream's is in->adec.
+ * Returns 0, or a negative AVERROR with err naming the file and the cause.
+ */
+int  mf_input_add_audio(struct mf_input *in, int stream, int decode, AVCodecContext **dec,
+                        char *err, size_t err_len);
 void mf_input_close(struct mf_input *in);
 
 #endif

@@ -24,6 +24,12 @@ static int add_stream(struct mf_muxer *m, const struct mf_mux_stream *s, int *in
     st->time_base = s->time_base;
     if (s->frame_rate.num > 0)
         st->avg_frame_rate = s->frame_rate;
+    if (s->language && (ret = av_dict_set(&st->metadata, "language", s->language, 0)) < 0)
+        return ret;
+    if (s->title && (ret = av_dict_set(&st->metadata, "title", s->title, 0)) < 0)
+        return ret;
+    if (s->disposition)
+        st->disposition = s->disposition;
     *index = st->index;
     m->in_tb[st->index] = s->time_base;
     return 0;
@@ -57,20 +63,24 @@ static void hls_options(AVDictionary **opts, const char *path, double hls_time, 
         av_dict_set_int(opts, "start_number", first_segment, 0);
 }
 
-static int open_muxer(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
-                      const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
-                      double hls_time, int first_segment, char *err, size_t err_len)
+/* first_segment: -1, or a split chunk's first segment number. */
+static int open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                       const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                       int n_audio, double hls_time, int first_segment, char *err, size_t err_len)
 {
     AVDictionary *opts = NULL;
-    *m = (struct mf_muxer){ .video_index = -1, .audio_index = -1 };
+    *m = (struct mf_muxer){ .video_index = -1 };
+    if (n_audio > MF_MUX_MAX_AUDIO)
+        n_audio = MF_MUX_MAX_AUDIO;
     snprintf(m->path, sizeof(m->path), "%s", path);
     int ret = avformat_alloc_output_context2(&m->oc, NULL, kind == MF_MUX_HLS ? "hls" : "mp4", path);
     if (ret < 0)
         goto fail;
     if (video && (ret = add_stream(m, video, &m->video_index)) < 0)
         goto fail;
-    if (audio && (ret = add_stream(m, audio, &m->audio_index)) < 0)
-        goto fail;
+    for (; m->n_audio < n_audio; m->n_audio++)
+        if ((ret = add_stream(m, &audio[m->n_audio], &m->audio_index[m->n_audio])) < 0)
+            goto fail;
     m->hls = kind == MF_MUX_HLS;
     if (kind == MF_MUX_HLS) {
         hls_options(&opts, path, hls_time, first_segment);
@@ -100,17 +110,24 @@ fail:
     return ret;
 }
 
+int mf_muxer_open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                         const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                         int n_audio, double hls_time, char *err, size_t err_len)
+{
+    return open_tracks(m, kind, path, video, audio, n_audio, hls_time, -1, err, err_len);
+}
+
 int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
                   const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
                   double hls_time, char *err, size_t err_len)
 {
-    return open_muxer(m, kind, path, video, audio, hls_time, -1, err, err_len);
+    return open_tracks(m, kind, path, video, audio, audio ? 1 : 0, hls_time, -1, err, err_len);
 }
 
 int mf_muxer_open_hls_from(struct mf_muxer *m, const char *path, const struct mf_mux_stream *video,
                            double hls_time, int first_segment, char *err, size_t err_len)
 {
-    return open_muxer(m, MF_MUX_HLS, path, video, NULL, hls_time, first_segment, err, err_len);
+    return open_tracks(m, MF_MUX_HLS, path, video, NULL, 0, hls_time, first_segment, err, err_len);
 }
 
 static int write_now(struct mf_muxer *m, AVPacket *p, int index, char *err, size_t err_len)
@@ -149,9 +166,10 @@ static int release_oldest(struct mf_muxer *m, char *err, size_t err_len)
     return ret;
 }
 
-int mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *err, size_t err_len)
+int mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int stream, char *err, size_t err_len)
 {
-    int index = is_audio ? m->audio_index : m->video_index;
+    int is_audio = stream > 0;
+    int index = !is_audio ? m->video_index : stream <= m->n_audio ? m->audio_index[stream - 1] : -1;
     if (index < 0)
         return 0;
     AVPacket *p = av_packet_clone(pkt);

@@ -12,10 +12,15 @@
 
 enum mf_mux_kind { MF_MUX_MP4, MF_MUX_HLS };
 
+#define MF_MUX_MAX_AUDIO 16        /* audio streams of one muxer (2 x MF_MAX_AUDIO_TRACKS) */
+
 struct mf_mux_stream {
     const AVCodecParameters *par;
     AVRational time_base;          /* of the packets handed to mf_muxer_write */
     AVRational frame_rate;         /* video only */
+    const char *language;          /* NULL: none; else the "language" tag (ISO 639-2) */
+    const char *title;             /* NULL: none */
+    int disposition;               /* AV_DISPOSITION_* (0: libavformat's choice) */
 };
 
 /* Packets held back (decode order) until the next picture in presentation
@@ -33,8 +38,10 @@ struct mf_muxer {
     int64_t start_pts, end_pts;    /* first picture, end of the last, input time base */
     int64_t n_released;
     int64_t last_duration;         /* in the input time base, for the last picture */
-    int video_index, audio_index;  /* -1 when absent */
-    AVRational in_tb[2];           /* by our stream index */
+    int video_index;               /* -1 when absent */
+    int audio_index[MF_MUX_MAX_AUDIO];
+    int n_audio;
+    AVRational in_tb[1 + MF_MUX_MAX_AUDIO];   /* by our stream index */
     char path[512];
     int open_segment;              /* HLS: header written, trailer not yet */
 };
@@ -51,8 +58,13 @@ int  mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
  *  (their tfdt is the first packet's, not 0). */
 int  mf_muxer_open_hls_from(struct mf_muxer *m, const char *path, const struct mf_mux_stream *video,
                             double hls_time, int first_segment, char *err, size_t err_len);
-/** Write a reference to pkt (pkt is left as it was). is_audio picks the stream. */
-int  mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int is_audio, char *err, size_t err_len);
+/** The same with n_audio (0..MF_MUX_MAX_AUDIO) audio streams, in that order. */
+int  mf_muxer_open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                          const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                          int n_audio, double hls_time, char *err, size_t err_len);
+/** Write a reference to pkt (pkt is left as it was). stream: 0 the video,
+ *  k >= 1 the k-th audio stream; one the muxer lacks is ignored. */
+int  mf_muxer_write(struct mf_muxer *m, const AVPacket *pkt, int stream, char *err, size_t err_len);
 /** Write the trailer (MP4: moves moov to the front). */
 int  mf_muxer_finish(struct mf_muxer *m, char *err, size_t err_len);
 void mf_muxer_close(struct mf_muxer *m);

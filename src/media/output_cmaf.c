@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "audio_tracks.h"
 #include "cmaf_outputs.h"
 #include "hls_master.h"
 #include "rendition.h"
@@ -22,12 +23,12 @@ static int64_t size_of(const char *path)
 
 /* dash alone: what the MPD needs stays (init.mp4, seg_NNNNN.m4s), the HLS
  * playlists the muxer wrote go. */
-static void drop_playlists(const struct mf_output_files *f, int n, int audio)
+static void drop_playlists(const struct mf_output_files *f, int n, int n_audio)
 {
     for (int i = 0; i < n; i++)
         unlink(f->path[i][1]);
-    if (audio)
-        unlink(f->audio_playlist);
+    for (int k = 0; k < n_audio; k++)
+        unlink(f->audio_playlist[k]);
 }
 
 static void dir_of(char *dst, size_t len, const char *playlist)
@@ -55,22 +56,34 @@ static void add_dash_entry(struct mf_result *result, const struct mf_output_file
 }
 
 int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_run *runs, int n,
-                         struct mf_hls_variant *variants, const struct mf_hls_audio *hls_audio,
-                         const struct mf_audio *audio, struct mf_result *result, char *err, size_t err_len)
+                         struct mf_hls_variant *variants, const struct mf_hls_audio *hls_audio, int n_audio,
+                         const struct mf_audio *audio, const struct mf_audio_selection *sel,
+                         struct mf_result *result, char *err, size_t err_len)
 {
     struct mf_cmaf_video_in v[MF_MAX_RENDITIONS];
-    struct mf_cmaf_audio_in a = { 0 };
+    struct mf_cmaf_audio_in a[MF_CMAF_MAX_AUDIO] = { 0 };
     for (int i = 0; i < n; i++)
         v[i] = (struct mf_cmaf_video_in){
             .dir = runs[i].setup.name, .playlist = f->path[i][1], .width = variants[i].width,
             .height = variants[i].height, .fps = variants[i].frame_rate,
             .sar = runs[i].enc->par->sample_aspect_ratio, .codecs = variants[i].codecs,
             .peak_bps = variants[i].stats.peak_bps };
-    if (hls_audio && audio)
-        a = (struct mf_cmaf_audio_in){ .dir = "audio", .playlist = f->audio_playlist, .codecs = hls_audio->codecs,
-                                       .channels = hls_audio->channels, .sample_rate = audio->par->sample_rate,
-                                       .is_default = 1, .peak_bps = hls_audio->stats.peak_bps };
-    int n_audio = hls_audio && audio ? 1 : 0;
+    /* One audio AdaptationSet per rendition: per language, and per channel
+     * layout within one (a 5.1 rendition is not seamlessly switchable with
+     * the stereo one). "best" keeps the set it always had: no @lang, no Label. */
+    if (n_audio > MF_CMAF_MAX_AUDIO)
+        n_audio = MF_CMAF_MAX_AUDIO;
+    for (int k = 0; k < n_audio; k++) {
+        const struct mf_audio_pick *pk = &sel->pick[k];
+        a[k] = (struct mf_cmaf_audio_in){ .dir = pk->dir, .playlist = f->audio_playlist[k],
+                                          .codecs = hls_audio[k].codecs, .channels = hls_audio[k].channels,
+                                          .sample_rate = audio[k].par->sample_rate, .is_default = pk->is_default,
+                                          .peak_bps = hls_audio[k].stats.peak_bps };
+        if (!sel->legacy) {
+            a[k].lang = strcmp(pk->language, "und") ? pk->language : NULL;
+            a[k].label = pk->name;
+        }
+    }
     /* WebVTT text sets: the whole-file sidecars (with an MP4 format), named
      * from the MPD's folder; segmented WebVTT (HLS) is not offered to DASH. */
     struct mf_cmaf_text_in text[MF_CMAF_MAX_TEXT];
@@ -90,7 +103,7 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
     struct mf_cmaf *c = calloc(1, sizeof(*c));
     if (!c)
         return AVERROR(ENOMEM);
-    int ret = mf_cmaf_scan(c, v, n, &a, n_audio, err, err_len);
+    int ret = mf_cmaf_scan(c, v, n, a, n_audio, err, err_len);
     if (ret >= 0 && f->hls && (ret = mf_cmaf_write_iframes(c, v, err, err_len)) >= 0) {
         for (int i = 0; i < n; i++) {
             snprintf(f->iframes_uri[i], sizeof(f->iframes_uri[i]), "%s/iframes.m3u8", v[i].dir);
@@ -115,13 +128,14 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
      * with 3014/3016 (media decode error), where without it Shaka plays
      * the full stream fast. I-frame-only segment files would fix it, but
      * they are a second copy. */
-    if (ret >= 0 && f->dash && (ret = mf_cmaf_write_mpd(c, f->mpd, v, &a, text, n_text, 0, err, err_len)) >= 0) {
+    if (ret >= 0 && f->dash && (ret = mf_cmaf_write_mpd(c, f->mpd, v, a, text, n_text, 0, err, err_len)) >= 0) {
         if (!f->hls) {
             for (int i = 0; i < n; i++)
                 add_dash_entry(result, f, v[i].dir, v[i].playlist, &c->video[i], &variants[i].stats, v[i].codecs,
                                v[i].width, v[i].height);
-            if (n_audio)
-                add_dash_entry(result, f, "audio", a.playlist, &c->audio[0], &hls_audio->stats, a.codecs, 0, 0);
+            for (int k = 0; k < n_audio; k++)
+                add_dash_entry(result, f, sel->legacy ? "audio" : a[k].dir, a[k].playlist, &c->audio[k],
+                               &hls_audio[k].stats, a[k].codecs, 0, 0);
             drop_playlists(f, n, n_audio);
         }
         struct mf_output *o = mf_output_files_add(result, "", "mpd", f, f->mpd);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "audio_tracks.h"
 #include "codec_string.h"
 #include "hls_master.h"
 #include "rendition.h"
@@ -41,12 +42,6 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
             ret = join(f->master, hls_root, "master.m3u8");
         if (ret >= 0 && f->dash)
             ret = join(f->mpd, hls_root, "manifest.mpd");
-        if (ret >= 0)
-            ret = join(dir, hls_root, "audio");
-        if (ret >= 0)
-            ret = join(f->audio_playlist, dir, "index.m3u8");
-        if (ret >= 0)
-            ret = mf_mkdir_p(dir);
     }
     for (int i = 0; ret >= 0 && i < plan->n; i++) {
         const char *name = job->renditions[plan->out[i].job_index].name;
@@ -78,9 +73,25 @@ const char *mf_output_files_hls(const struct mf_output_files *f, int i)
     return f->hls || f->dash ? f->path[i][1] : NULL;
 }
 
-const char *mf_output_files_hls_audio(const struct mf_output_files *f)
+const char *mf_output_files_add_audio(struct mf_output_files *f, const char *name, char *err, size_t err_len)
 {
-    return f->hls || f->dash ? f->audio_playlist : NULL;
+    char hls_root[MF_PATH_MAX], dir[MF_PATH_MAX];
+    if (!(f->hls || f->dash) || f->n_audio == MF_RESULT_MAX_AUDIO)
+        return NULL;
+    char *playlist = f->audio_playlist[f->n_audio];
+    int ret = join(hls_root, f->outdir, f->hls ? "hls" : "dash");
+    if (ret >= 0)
+        ret = join(dir, hls_root, name);
+    if (ret >= 0)
+        ret = join(playlist, dir, "index.m3u8");
+    if (ret >= 0)
+        ret = mf_mkdir_p(dir);
+    if (ret < 0) {
+        mf_errf(err, err_len, "%s: cannot create the HLS directory %s: %s", f->outdir, name, strerror(-ret));
+        return NULL;
+    }
+    f->n_audio++;
+    return playlist;
 }
 
 static void remove_parent(const char *playlist)
@@ -106,7 +117,8 @@ void mf_output_files_remove(struct mf_output_files *f)
     }
     if (!f->hls && !f->dash)
         return;
-    remove_parent(f->audio_playlist);
+    for (int i = 0; i < f->n_audio; i++)
+        remove_parent(f->audio_playlist[i]);
     unlink(f->master);
     if (f->dash)
         unlink(f->mpd);
@@ -134,15 +146,70 @@ static double frame_rate_of(AVRational fr)
     return fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0;
 }
 
+/* Every audio codec of the renditions once, comma-separated ("" without audio). */
+static void audio_codec_list(char (*codecs)[64], int n, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= !strcmp(codecs[j], codecs[i]);
+        if (!seen && used < len)
+            used += snprintf(out + used, len - used, "%s%s", used ? "," : "", codecs[i]);
+    }
+}
+
+/* The audio renditions' playlists, result.json's audio_tracks, and what the master lists. */
+static void describe_audio(struct mf_output_files *f, const struct mf_audio *audio, int n_audio,
+                           const struct mf_audio_selection *sel, char (*codecs)[64],
+                           struct mf_hls_audio *a, char (*uris)[MF_LANGUAGE_MAX + 32], struct mf_result *result)
+{
+    for (int k = 0; k < n_audio && k < MF_RESULT_MAX_AUDIO; k++) {
+        const struct mf_audio_pick *pk = &sel->pick[k];
+        struct mf_audio_track_out *t = &result->audio_tracks[result->n_audio_tracks++];
+        *t = (struct mf_audio_track_out){ .channels = audio[k].par->ch_layout.nb_channels,
+                                          .is_default = pk->is_default, .surround = pk->surround,
+                                          .source_stream = pk->stream };
+        snprintf(t->language, sizeof(t->language), "%s", pk->language);
+        snprintf(t->name, sizeof(t->name), "%s", pk->name);
+        snprintf(t->codec, sizeof(t->codec), "%s", avcodec_get_name(audio[k].par->codec_id));
+        snprintf(t->codecs, sizeof(t->codecs), "%s", codecs[k]);
+        if (!(f->hls || f->dash) || k >= f->n_audio)
+            continue;
+        snprintf(uris[k], sizeof(uris[k]), "%s/index.m3u8", pk->dir);
+        a[k] = (struct mf_hls_audio){ .uri = uris[k], .codecs = codecs[k], .channels = t->channels };
+        if (!sel->legacy) {
+            a[k].name = pk->name;
+            a[k].language = strcmp(pk->language, "und") ? pk->language : NULL;   /* as subtitles do */
+            a[k].not_default = !pk->is_default;
+        }
+        mf_hls_playlist_stats(f->audio_playlist[k], &a[k].stats);
+        struct mf_output *o = f->hls ? mf_output_files_add(result, sel->legacy ? "audio" : pk->dir, "hls", f,
+                                                           f->audio_playlist[k]) : NULL;
+        if (o) {
+            o->bytes = a[k].stats.bytes; o->duration = a[k].stats.duration;
+            o->bitrate = a[k].stats.avg_bps; o->peak_bitrate = a[k].stats.peak_bps;
+            snprintf(o->codecs, sizeof(o->codecs), "%.63s", codecs[k]);
+            snprintf(t->hls, sizeof(t->hls), "%s", o->path);
+        }
+    }
+}
+
 int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_run *runs, int n,
-                           const struct mf_audio *audio, AVRational frame_rate,
-                           struct mf_result *result, char *err, size_t err_len)
+                           const struct mf_audio *audio, int n_audio, const struct mf_audio_selection *sel,
+                           AVRational frame_rate, struct mf_result *result, char *err, size_t err_len)
 {
     struct mf_hls_variant variants[MF_MAX_RENDITIONS];
-    char codecs[MF_MAX_RENDITIONS][64], audio_codecs[64] = "";
-    char uris[MF_MAX_RENDITIONS][MF_NAME_MAX + 16];
-    if (audio && mf_codec_string(audio->par, audio_codecs, sizeof(audio_codecs)) < 0)
-        snprintf(audio_codecs, sizeof(audio_codecs), "%s", avcodec_get_name(audio->par->codec_id));
+    char codecs[MF_MAX_RENDITIONS][64], audio_codecs[MF_RESULT_MAX_AUDIO][64], all_audio[96];
+    char uris[MF_MAX_RENDITIONS][MF_NAME_MAX + 16], audio_uris[MF_RESULT_MAX_AUDIO][MF_LANGUAGE_MAX + 32];
+    struct mf_hls_audio hls_audio[MF_RESULT_MAX_AUDIO];
+    if (n_audio > MF_RESULT_MAX_AUDIO)
+        n_audio = MF_RESULT_MAX_AUDIO;
+    for (int k = 0; k < n_audio; k++)
+        if (mf_codec_string(audio[k].par, audio_codecs[k], sizeof(audio_codecs[k])) < 0)
+            snprintf(audio_codecs[k], sizeof(audio_codecs[k]), "%s", avcodec_get_name(audio[k].par->codec_id));
+    audio_codec_list(audio_codecs, n_audio, all_audio, sizeof(all_audio));
     for (int i = 0; i < n; i++) {
         const struct mf_rendition_run *r = &runs[i];
         const char *name = r->setup.name;
@@ -154,8 +221,8 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             struct stat st;
             struct mf_output *o = mf_output_files_add(result, name, "mp4", f, f->path[i][0]);
             if (o)
-                snprintf(o->codecs, sizeof(o->codecs), "%.63s%s%.31s", codecs[i], audio ? "," : "",
-                         audio ? audio_codecs : "");
+                snprintf(o->codecs, sizeof(o->codecs), "%.63s%s%.31s", codecs[i], n_audio ? "," : "",
+                         all_audio);
             if (o) {
                 o->width = w; o->height = h; o->duration = dur;
                 o->bytes = stat(f->path[i][0], &st) == 0 ? st.st_size : 0;
@@ -186,21 +253,14 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
                                                    .codecs = codecs[i], .stats = s };
         }
     }
-    struct mf_hls_audio a = { .uri = "audio/index.m3u8", .codecs = audio_codecs };
+    describe_audio(f, audio, n_audio, sel, audio_codecs, hls_audio, audio_uris, result);
+    for (int k = 0; k < sel->n_skipped && result->n_audio_skipped < MF_RESULT_MAX_AUDIO; k++)
+        snprintf(result->audio_skipped[result->n_audio_skipped++], sizeof(result->audio_skipped[0]), "%s",
+                 sel->skipped[k]);
+    int n_seg_audio = n_audio < f->n_audio ? n_audio : f->n_audio;   /* the renditions with segments */
     if (f->hls || f->dash) {
-        if (audio) {
-            a.channels = audio->par->ch_layout.nb_channels;
-            mf_hls_playlist_stats(f->audio_playlist, &a.stats);
-            struct mf_output *o = f->hls ? mf_output_files_add(result, "audio", "hls", f, f->audio_playlist) : NULL;
-            if (o) {
-                o->bytes = a.stats.bytes; o->duration = a.stats.duration;
-                o->bitrate = a.stats.avg_bps; o->peak_bitrate = a.stats.peak_bps;
-                snprintf(o->codecs, sizeof(o->codecs), "%.63s", audio_codecs);
-            }
-        } else {
-            remove_parent(f->audio_playlist);
-        }
-        int ret = mf_output_files_cmaf(f, runs, n, variants, audio ? &a : NULL, audio, result, err, err_len);
+        int ret = mf_output_files_cmaf(f, runs, n, variants, hls_audio, n_seg_audio, audio, sel, result,
+                                       err, err_len);
         if (ret < 0)
             return ret;
     }
@@ -217,7 +277,7 @@ int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_
             text[n_text++] = (struct mf_hls_text){ uri, t->label, t->language, t->is_default,
                                                    t->forced, !strcmp(t->kind, "captions") };
         }
-        int ret = mf_hls_write_master(f->master, variants, n, audio ? &a : NULL, text, n_text);
+        int ret = mf_hls_write_master_groups(f->master, variants, n, hls_audio, n_seg_audio, text, n_text);
         if (ret < 0) {
             mf_errf(err, err_len, "%s: cannot write: %s", f->master, strerror(-ret));
             return AVERROR(-ret);

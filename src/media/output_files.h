@@ -4,6 +4,8 @@
  *   hls/master.m3u8                  master playlist
  *   hls/<rendition>/index.m3u8       video media playlist, init.mp4, seg_NNNNN.m4s
  *   hls/audio/index.m3u8             the audio rendition (AAC), same layout
+ *   hls/audio_<lang>[_51]/index.m3u8 instead, one per kept track and 5.1 rendition
+ *                                    when audio.tracks is not "best" (or with surround)
  *   hls/<rendition>/iframes.m3u8     I-frame playlist: byte ranges into its segments
  *   hls/manifest.mpd                 DASH MPD over the same segments (format dash/cmaf/all);
  *                                    with dash alone the directory is dash/, without playlists
@@ -18,6 +20,7 @@
 
 struct mf_rendition_run;
 struct mf_audio;
+struct mf_audio_selection;
 
 struct mf_output_files {
     const struct mf_job *job;
@@ -27,7 +30,8 @@ struct mf_output_files {
     int dash;                       /* the MPD (and the segments, when hls is not wanted) */
     int made_hls_root;              /* we created outdir/hls (dash/ when only dash) */
     char path[MF_MAX_RENDITIONS][2][MF_PATH_MAX];   /* [i][0] mp4, [i][1] hls playlist */
-    char audio_playlist[MF_PATH_MAX];
+    char audio_playlist[MF_RESULT_MAX_AUDIO][MF_PATH_MAX];
+    int n_audio;
     char master[MF_PATH_MAX];
     char mpd[MF_PATH_MAX];
     char iframes_uri[MF_MAX_RENDITIONS][MF_NAME_MAX + 16];  /* relative to the master */
@@ -38,12 +42,15 @@ int mf_output_files_init(struct mf_output_files *f, const char *outdir, const st
                          const struct mf_plan *plan, char *err, size_t err_len);
 const char *mf_output_files_mp4(const struct mf_output_files *f, int i);        /* NULL if none */
 const char *mf_output_files_hls(const struct mf_output_files *f, int i);        /* NULL if none */
-const char *mf_output_files_hls_audio(const struct mf_output_files *f);
+/** Make hls/<dir>/ for the next audio rendition; its playlist, or NULL without HLS
+ *  (or on error: err says why). */
+const char *mf_output_files_add_audio(struct mf_output_files *f, const char *dir, char *err, size_t err_len);
 
-/** Write the master playlist and describe every output in result. */
+/** Write the master playlist and describe every output in result; audio[0..n_audio)
+ *  are the renditions of sel, in its order. */
 int mf_output_files_finish(struct mf_output_files *f, const struct mf_rendition_run *runs, int n,
-                           const struct mf_audio *audio, AVRational frame_rate,
-                           struct mf_result *result, char *err, size_t err_len);
+                           const struct mf_audio *audio, int n_audio, const struct mf_audio_selection *sel,
+                           AVRational frame_rate, struct mf_result *result, char *err, size_t err_len);
 
 struct mf_hls_variant;
 struct mf_hls_audio;
@@ -51,8 +58,9 @@ struct mf_hls_audio;
  *  playlists (hls: fills each variant's iframes_*) and the MPD (dash);
  *  with dash alone, the media playlists are removed after. */
 int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_run *runs, int n,
-                         struct mf_hls_variant *variants, const struct mf_hls_audio *hls_audio,
-                         const struct mf_audio *audio, struct mf_result *result, char *err, size_t err_len);
+                         struct mf_hls_variant *variants, const struct mf_hls_audio *hls_audio, int n_audio,
+                         const struct mf_audio *audio, const struct mf_audio_selection *sel,
+                         struct mf_result *result, char *err, size_t err_len);
 /** Add an entry to result's outputs (path made relative to outdir); NULL when full. */
 struct mf_output *mf_output_files_add(struct mf_result *r, const char *rendition, const char *kind,
                                       const struct mf_output_files *f, const char *path);

@@ -18,6 +18,7 @@
 #include <libavutil/cpu.h>
 
 #include "audio.h"
+#include "audio_tracks.h"
 #include "avlog.h"
 #include "gpu_job.h"
 #include "hls_master.h"
@@ -44,10 +45,17 @@ struct pipeline {
     struct mf_rendition_run runs[MF_MAX_RENDITIONS];
     int n_runs;                   /* runs[0..n_runs) may have been started */
     int parent[MF_MAX_RENDITIONS]; /* the run rendition i scales from; -1: the decoder */
-    struct mf_audio audio;
+    /* Audio: one rendition per kept track and per 5.1 rendition (audio.tracks,
+     * audio.surround), in sel's order; a 5.1 one is its track's twin. */
+    struct mf_audio_selection sel;
+    struct mf_audio audio[MF_MAX_AUDIO_OUT];
+    struct mf_muxer audio_hls[MF_MAX_AUDIO_OUT];
+    struct mf_mux_stream audio_mp4[MF_MAX_AUDIO_OUT];   /* the MP4s' audio streams */
+    struct audio_sink { struct pipeline *p; int k; } sinks[MF_MAX_AUDIO_OUT];
+    int n_audio;                  /* audio[0..n_audio) are open */
+    struct mf_timeline_report other_tracks;  /* the timeline of tracks after the first: not reported */
     int has_audio;
-    struct mf_muxer audio_hls;
-    struct mf_muxer audio_mp4;      /* a split's first chunk: the audio for the stitched MP4s */
+    struct mf_muxer chunk_audio;    /* a split's first chunk: its audio tracks for the stitched MP4s */
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
     struct mf_subtitles subs;       /* text tracks and captions to WebVTT */
@@ -232,13 +240,17 @@ static int decode_video(struct pipeline *p, const AVPacket *pkt, AVFrame *frame)
     return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
 }
 
+/* An encoded (or copied) packet of audio rendition k: to its HLS playlist
+ * and, as the MP4s' audio stream k (in stream_index), to every rendition. */
 static int emit_audio(const AVPacket *pkt, void *opaque)
 {
-    struct pipeline *p = opaque;
+    struct audio_sink *sink = opaque;
+    struct pipeline *p = sink->p;
     int ret;
-    if (p->audio_hls.oc && (ret = mf_muxer_write(&p->audio_hls, pkt, 1, p->err, p->err_len)) < 0)
+    if (p->audio_hls[sink->k].oc &&
+        (ret = mf_muxer_write(&p->audio_hls[sink->k], pkt, 1, p->err, p->err_len)) < 0)
         return ret;
-    if (p->audio_mp4.oc && (ret = mf_muxer_write(&p->audio_mp4, pkt, 1, p->err, p->err_len)) < 0)
+    if (p->chunk_audio.oc && (ret = mf_muxer_write(&p->chunk_audio, pkt, sink->k + 1, p->err, p->err_len)) < 0)
         return ret;
     for (int i = 0; i < p->n_runs; i++) {
         if (!p->runs[i].mp4.oc || p->parent[i] >= 0)
@@ -246,6 +258,7 @@ static int emit_audio(const AVPacket *pkt, void *opaque)
         struct mf_queue_item it = { .packet = av_packet_clone(pkt) };
         if (!it.packet)
             return AVERROR(ENOMEM);
+        it.packet->stream_index = sink->k;
         if (mf_frame_queue_push(&p->runs[i].queue, it) < 0) {
             av_packet_free(&it.packet);
             return rendition_error(p);
@@ -286,17 +299,19 @@ static int run_decode_loop(struct pipeline *p, const char *input)
         }
         if (pkt->stream_index == p->in.video_index && !p->chunk_done)
             ret = decode_video(p, pkt, frame);
-        else if (p->has_audio && pkt->stream_index == p->in.audio_index)
-            ret = mf_audio_packet(&p->audio, pkt, p->err, p->err_len);
         else if (mf_subtitles_wants(&p->subs, pkt->stream_index))
             ret = mf_subtitles_packet(&p->subs, pkt, p->in.fmt->streams[pkt->stream_index]->time_base,
                                       p->splice.s[0].offset);
+        for (int k = 0; k < p->n_audio && ret >= 0; k++)
+            if (pkt->stream_index == p->sel.pick[k].stream && !p->sel.pick[k].surround)
+                ret = mf_audio_packet(&p->audio[k], pkt, p->err, p->err_len);
         av_packet_unref(pkt);
     }
     if (ret >= 0)
         ret = decode_video(p, NULL, frame);
-    if (ret >= 0 && p->has_audio)
-        ret = mf_audio_packet(&p->audio, NULL, p->err, p->err_len);
+    for (int k = 0; k < p->n_audio && ret >= 0; k++)
+        if (!p->sel.pick[k].surround)
+            ret = mf_audio_packet(&p->audio[k], NULL, p->err, p->err_len);
     av_packet_free(&pkt);
     av_frame_free(&frame);
     if (ret == AVERROR_EXIT && is_cancelled(p))
@@ -451,8 +466,8 @@ static int start_renditions(struct pipeline *p)
             },
             .mp4_path = mf_output_files_mp4(&p->files, i),
             .hls_path = mf_output_files_hls(&p->files, i),
-            .audio_par = p->has_audio && (p->job->format & MF_FORMAT_MP4) ? p->audio.par : NULL,
-            .audio_tb = p->has_audio ? p->audio.time_base : (AVRational){ 0, 1 },
+            .audio = p->audio_mp4,
+            .n_audio = p->job->format & MF_FORMAT_MP4 ? p->n_audio : 0,
             .hls_time = p->job->gop_seconds,
             .hls_chunk = p->chunk, .hls_first_segment = p->opts->chunk_first_segment,
         };
@@ -475,25 +490,56 @@ static int start_renditions(struct pipeline *p)
     return 0;
 }
 
-static int open_audio(struct pipeline *p)
+/* Audio rendition k of the selection: a track of the source, or the 5.1
+ * twin of the one before it; its HLS playlist; its MP4 stream. */
+static int open_audio_rendition(struct pipeline *p, int k)
 {
-    if (p->job->audio_mode == MF_AUDIO_NONE || p->in.audio_index < 0)
-        return 0;
-    int ret = mf_audio_open(&p->audio, &p->in, p->job,
-                            av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q), emit_audio, p,
-                            &p->result->timeline, p->err, p->err_len);
+    const struct mf_audio_pick *pk = &p->sel.pick[k];
+    int64_t zero_us = av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q);
+    /* The first track's timeline is the job's report; the others' go unreported. */
+    struct mf_timeline_report *report = k == 0 ? &p->result->timeline : &p->other_tracks;
+    AVCodecContext *dec = NULL;
+    int ret;
+    p->sinks[k] = (struct audio_sink){ p, k };
+    if (pk->surround)
+        ret = mf_audio_open_twin(&p->audio[k], &p->audio[k - 1], 6, MF_SURROUND_BITRATE, emit_audio,
+                                 &p->sinks[k], p->err, p->err_len);
+    else if ((ret = mf_input_add_audio(&p->in, pk->stream, p->job->audio_mode == MF_AUDIO_AAC, &dec,
+                                       p->err, p->err_len)) >= 0)
+        ret = mf_audio_open_stream(&p->audio[k], &p->in, pk->stream, dec, p->job, zero_us, emit_audio,
+                                   &p->sinks[k], report, p->err, p->err_len);
+    p->n_audio = k + 1;          /* closed in teardown, even half open */
     if (ret < 0)
         return ret;
-    p->has_audio = 1;
-    struct mf_mux_stream a = { p->audio.par, p->audio.time_base, { 0, 1 } };
-    if (p->chunk && p->opts->chunk_audio_mp4 &&
-        (ret = mf_muxer_open(&p->audio_mp4, MF_MUX_MP4, p->opts->chunk_audio_mp4, NULL, &a, 0,
-                             p->err, p->err_len)) < 0)
-        return ret;
+    const struct mf_audio *a = &p->audio[k];
+    struct mf_mux_stream st = { .par = a->par, .time_base = a->time_base, .frame_rate = { 0, 1 } };
+    if (!p->sel.legacy) {
+        st.language = pk->iso639[0] ? pk->iso639 : NULL;
+        st.disposition = pk->is_default ? AV_DISPOSITION_DEFAULT : 0;
+    }
+    p->audio_mp4[k] = st;
     if (!(p->job->format & (MF_FORMAT_HLS | MF_FORMAT_DASH)))   /* DASH: the same segments */
         return 0;
-    return mf_muxer_open(&p->audio_hls, MF_MUX_HLS, mf_output_files_hls_audio(&p->files), NULL, &a,
-                         p->job->gop_seconds, p->err, p->err_len);
+    const char *playlist = mf_output_files_add_audio(&p->files, pk->dir, p->err, p->err_len);
+    if (!playlist)
+        return AVERROR(EIO);
+    st.disposition = 0;
+    return mf_muxer_open(&p->audio_hls[k], MF_MUX_HLS, playlist, NULL, &st, p->job->gop_seconds,
+                         p->err, p->err_len);
+}
+
+static int open_audio(struct pipeline *p)
+{
+    for (int k = 0; k < p->sel.n; k++) {
+        int ret = open_audio_rendition(p, k);
+        if (ret < 0)
+            return ret;
+    }
+    p->has_audio = p->n_audio > 0;
+    if (p->chunk && p->opts->chunk_audio_mp4 && p->n_audio > 0)
+        return mf_muxer_open_tracks(&p->chunk_audio, MF_MUX_MP4, p->opts->chunk_audio_mp4, NULL, p->audio_mp4,
+                                    p->n_audio, 0, p->err, p->err_len);
+    return 0;
 }
 
 static int plan_ladder(struct pipeline *p)
@@ -564,7 +610,11 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
         return ret;
     if ((ret = mf_images_open(&p->images, &p->job->images, outdir, &p->in, p->err, p->err_len)) < 0)
         return ret;
-    mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->in.audio_index, &p->result->timeline);
+    mf_audio_select(p->in.fmt, p->in.audio_index, p->job, &p->sel);
+    mf_splice_init(&p->splice, p->in.fmt, p->in.video_index, p->sel.n ? p->sel.pick[0].stream : -1,
+                   &p->result->timeline);
+    for (int k = 1; k < p->sel.n; k++)
+        mf_splice_add(&p->splice, p->sel.pick[k].stream);
     if ((ret = open_audio(p)) < 0)
         return ret;
     if ((ret = mf_subtitles_open(&p->subs, &p->in, p->job, av_rescale_q(p->zero, p->tb, AV_TIME_BASE_Q),
@@ -602,10 +652,11 @@ static int finish(struct pipeline *p, const char *input)
         if (p->parent[i] < 0)
             mf_frame_queue_finish(&p->runs[i].queue);
     ret = join_renditions(p, ret);
-    if (ret >= 0 && p->audio_hls.oc)
-        ret = mf_muxer_finish(&p->audio_hls, p->err, p->err_len);
-    if (ret >= 0 && p->audio_mp4.oc)
-        ret = mf_muxer_finish(&p->audio_mp4, p->err, p->err_len);
+    for (int k = 0; k < p->n_audio && ret >= 0; k++)
+        if (p->audio_hls[k].oc)
+            ret = mf_muxer_finish(&p->audio_hls[k], p->err, p->err_len);
+    if (ret >= 0 && p->chunk_audio.oc)
+        ret = mf_muxer_finish(&p->chunk_audio, p->err, p->err_len);
     return ret;
 }
 
@@ -618,12 +669,13 @@ static void teardown(struct pipeline *p)
         mf_rendition_join(&p->runs[i]);
     for (int i = 0; i < p->n_runs; i++)
         mf_rendition_free(&p->runs[i]);
-    mf_muxer_close(&p->audio_hls);
-    mf_muxer_close(&p->audio_mp4);
+    for (int k = 0; k < p->n_audio; k++) {
+        mf_muxer_close(&p->audio_hls[k]);
+        mf_audio_close(&p->audio[k]);
+    }
+    mf_muxer_close(&p->chunk_audio);
     mf_subtitles_close(&p->subs);
     mf_images_close(&p->images);
-    if (p->has_audio)
-        mf_audio_close(&p->audio);
     mf_input_close(&p->in);
     /* Last: the decoder, the graphs and the encoders held references. */
     mf_gpu_job_close(&p->gpu);
@@ -661,7 +713,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->frames_dropped = p->frames_dropped;
         result->timeline.video_frames_dropped = p->frames_dropped;
         result->source_video_stream = p->in.video_index;
-        result->source_audio_stream = p->has_audio ? p->in.audio_index : -1;
+        result->source_audio_stream = p->has_audio ? p->sel.pick[0].stream : -1;
         result->duration = p->media_seconds;
         result->has_audio = p->has_audio;
         mf_result_set_source(result, &p->in);
@@ -671,7 +723,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
                                  mf_rendition_duration(&p->runs[0]), err, err_len);
     }
     if (ret >= 0) {
-        ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->has_audio ? &p->audio : NULL,
+        ret = mf_output_files_finish(&p->files, p->runs, p->n_runs, p->audio, p->n_audio, &p->sel,
                                      p->in.frame_rate, result, err, err_len);
         if (ret >= 0)
             ret = mf_images_finish(&p->images, mf_rendition_duration(&p->runs[0]),
@@ -679,8 +731,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
     }
     teardown(p);
     if (ret < 0) {
-        if (p->audio_mp4.path[0])
-            unlink(p->audio_mp4.path);
+        if (p->chunk_audio.path[0])
+            unlink(p->chunk_audio.path);
         mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
         mf_images_remove(&p->images);

@@ -164,7 +164,8 @@ static void *rendition_thread(void *arg)
     while ((ret = mf_frame_queue_pop(&r->queue, &it)) == 0) {
         if (it.frame)
             ret = filter_frame(r, it.frame);
-        else if (r->mp4.oc && (ret = mf_muxer_write(&r->mp4, it.packet, 1, r->err, sizeof(r->err))) >= 0)
+        else if (r->mp4.oc &&
+                 (ret = mf_muxer_write(&r->mp4, it.packet, 1 + it.packet->stream_index, r->err, sizeof(r->err))) >= 0)
             ret = feed(r, NULL, it.packet);
         av_frame_free(&it.frame);
         av_packet_free(&it.packet);
@@ -204,11 +205,10 @@ int mf_rendition_start(struct mf_rendition_run *r, const struct mf_rendition_set
                 s->backend->name, s->enc.width, s->enc.height, why);
         return ret;
     }
-    struct mf_mux_stream video = { r->enc->par, r->enc->time_base, s->enc.frame_rate };
-    struct mf_mux_stream audio = { s->audio_par, s->audio_tb, { 0, 1 } };
+    struct mf_mux_stream video = { .par = r->enc->par, .time_base = r->enc->time_base, .frame_rate = s->enc.frame_rate };
     if (s->mp4_path &&
-        (ret = mf_muxer_open(&r->mp4, MF_MUX_MP4, s->mp4_path, &video,
-                             s->audio_par ? &audio : NULL, 0, err, err_len)) < 0)
+        (ret = mf_muxer_open_tracks(&r->mp4, MF_MUX_MP4, s->mp4_path, &video, s->audio, s->n_audio, 0,
+                                    err, err_len)) < 0)
         return ret;
     if (s->hls_path &&
         (ret = mf_muxer_open_hls_from(&r->hls, s->hls_path, &video, s->hls_time,

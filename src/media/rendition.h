@@ -23,8 +23,8 @@ struct mf_rendition_setup {
     struct mf_vfilter_params filter;        /* in_* filled from the first frame */
     const char *mp4_path;                   /* NULL: no MP4 */
     const char *hls_path;                   /* NULL: no HLS media playlist */
-    const AVCodecParameters *audio_par;     /* NULL: no audio in the MP4 */
-    AVRational audio_tb;
+    const struct mf_mux_stream *audio;      /* the MP4's audio streams (n_audio; 0: none) */
+    int n_audio;                            /* audio packets carry their stream (0..) in stream_index */
     double hls_time;
     int hls_chunk, hls_first_segment;       /* a split chunk: its first segment's number */
     /* Renditions scaled from this one's output (cascade): each filtered

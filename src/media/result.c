@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -23,6 +24,29 @@ static json_t *output_json(const struct mf_output *o)
     if (j && o->codecs[0])
         json_object_set_new(j, MF_RK_OUT_CODECS, json_string(o->codecs));
     return j;
+}
+
+/* Each audio rendition: language, name, channels, codec, and the files that
+ * carry it (its HLS playlist, every MP4). */
+static json_t *audio_tracks_json(const struct mf_result *r)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < r->n_audio_tracks; i++) {
+        const struct mf_audio_track_out *t = &r->audio_tracks[i];
+        json_t *files = json_array();
+        if (t->hls[0])
+            json_array_append_new(files, json_string(t->hls));
+        for (int k = 0; k < r->n_outputs; k++)
+            if (!strcmp(r->outputs[k].kind, "mp4"))
+                json_array_append_new(files, json_string(r->outputs[k].path));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s, s:s, s:b, s:b, s:i, s:o}",
+                                             MF_RK_AT_LANGUAGE, t->language, MF_RK_AT_NAME, t->name,
+                                             MF_RK_AT_CHANNELS, t->channels, MF_RK_AT_CODEC, t->codec,
+                                             MF_RK_AT_CODECS, t->codecs, MF_RK_AT_DEFAULT, t->is_default,
+                                             MF_RK_AT_SURROUND, t->surround, MF_RK_AT_SOURCE_STREAM,
+                                             t->source_stream, MF_RK_AT_FILES, files));
+    }
+    return arr;
 }
 
 void mf_result_set_source(struct mf_result *r, const struct mf_input *in)
@@ -75,6 +99,14 @@ char *mf_result_to_json(const struct mf_job *job, const struct mf_result *r)
         if (gpu && r->decode_note[0])
             json_object_set_new(gpu, MF_RK_NVENC_DECODE_NOTE, json_string(r->decode_note));
         json_object_set_new(root, MF_RK_NVENC, gpu);
+    }
+    if (root && r->n_audio_tracks)   /* every audio rendition, in the master playlist's order */
+        json_object_set_new(root, MF_RK_AUDIO_TRACKS, audio_tracks_json(r));
+    if (root && r->n_audio_skipped) {
+        json_t *sk = json_array();
+        for (int i = 0; i < r->n_audio_skipped; i++)
+            json_array_append_new(sk, json_string(r->audio_skipped[i]));
+        json_object_set_new(root, MF_RK_AUDIO_SKIPPED, sk);
     }
     if (root) {   /* text tracks published as WebVTT, and those left out with the reason */
         json_t *subs = json_array(), *skipped_subs = json_array();

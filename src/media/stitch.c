@@ -221,10 +221,16 @@ int mf_stitch_hls(const char *outdir, const char *const *dirs, int n, char *err,
                 break;
             }
             join3(to, sizeof(to), outdir, "hls", audio_uri);
-            if (mf_hls_playlist_stats(to, &audio) < 0) {
+            struct mf_hls_stats a;
+            if (mf_hls_playlist_stats(to, &a) < 0) {
                 mf_errf(err, err_len, "%s: cannot read the stitched audio playlist", to);
                 ret = -1;
             }
+            /* As hls_master.c: the largest audio rendition's figures. */
+            if (a.peak_bps > audio.peak_bps)
+                audio.peak_bps = a.peak_bps;
+            if (a.avg_bps > audio.avg_bps)
+                audio.avg_bps = a.avg_bps;
         } else if (!strncmp(lines[i], "#EXT-X-MEDIA:", 13) && u) {
             mf_errf(err, err_len, "%s: split encodes do not stitch this rendition yet: %s", path, lines[i]);
             ret = -1;
@@ -262,7 +268,7 @@ int mf_stitch_hls(const char *outdir, const char *const *dirs, int n, char *err,
             ret = -1;
             break;
         }
-        /* As hls_master.c: the video's peak and average plus the audio's. */
+        /* As hls_master.c: the video's peak and average plus the largest audio's. */
         const char *rest = strstr(lines[i], ",RESOLUTION=");
         fprintf(out, "#EXT-X-STREAM-INF:BANDWIDTH=%" PRId64 ",AVERAGE-BANDWIDTH=%" PRId64 "%s\n",
                 v.peak_bps + audio.peak_bps, v.avg_bps + audio.avg_bps, rest ? rest : "");

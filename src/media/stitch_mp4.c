@@ -92,13 +92,13 @@ int mf_stitch_mp4(const char *hls_dir, const char *audio_mp4, const char *mp4_pa
         ret = open_in(&in[1], audio_mp4, err, err_len);
     if (ret >= 0)
         ret = avformat_alloc_output_context2(&oc, NULL, "mp4", mp4_path);
-    for (int i = 0; i < n_in && ret >= 0; i++) {
-        if (in[i]->nb_streams != 1) {
-            mf_errf(err, err_len, "%s: %u streams, expected one", in[i]->url, in[i]->nb_streams);
-            ret = AVERROR_INVALIDDATA;
-            break;
-        }
-        const AVStream *is = in[i]->streams[0];
+    /* Output streams: the video, then every audio track of audio_mp4 in its order. */
+    if (ret >= 0 && in[0]->nb_streams != 1) {
+        mf_errf(err, err_len, "%s: %u streams, expected one", in[0]->url, in[0]->nb_streams);
+        ret = AVERROR_INVALIDDATA;
+    }
+    for (unsigned k = 0; ret >= 0 && k < 1 + (in[1] ? in[1]->nb_streams : 0); k++) {
+        const AVStream *is = k == 0 ? in[0]->streams[0] : in[1]->streams[k - 1];
         AVStream *st = avformat_new_stream(oc, NULL);
         if (!st || (ret = avcodec_parameters_copy(st->codecpar, is->codecpar)) < 0) {
             ret = st ? ret : AVERROR(ENOMEM);
@@ -108,6 +108,8 @@ int mf_stitch_mp4(const char *hls_dir, const char *audio_mp4, const char *mp4_pa
         st->codecpar->codec_tag = is->codecpar->codec_id == AV_CODEC_ID_HEVC ? MKTAG('h', 'v', 'c', '1') : 0;
         st->time_base = is->time_base;
         st->avg_frame_rate = is->avg_frame_rate;
+        st->disposition = is->disposition;
+        av_dict_copy(&st->metadata, is->metadata, 0);   /* language */
     }
     if (ret >= 0 && (ret = avio_open(&oc->pb, mp4_path, AVIO_FLAG_WRITE)) >= 0) {
         av_dict_set(&opts, "movflags", "+faststart", 0);
@@ -139,14 +141,17 @@ int mf_stitch_mp4(const char *hls_dir, const char *audio_mp4, const char *mp4_pa
             }
         int pick = -1;
         for (int i = 0; i < n_in; i++)
-            if (have[i] > 0 && (pick < 0 || av_compare_ts(pkt[i]->dts, in[i]->streams[0]->time_base,
-                                                         pkt[pick]->dts, in[pick]->streams[0]->time_base) < 0))
+            if (have[i] > 0 && (pick < 0 || av_compare_ts(pkt[i]->dts, in[i]->streams[pkt[i]->stream_index]->time_base,
+                                                         pkt[pick]->dts,
+                                                         in[pick]->streams[pkt[pick]->stream_index]->time_base) < 0))
                 pick = i;
         if (ret < 0 || pick < 0)
             break;
-        pkt[pick]->stream_index = pick;
+        int out_index = pick == 0 ? 0 : 1 + pkt[pick]->stream_index;
+        av_packet_rescale_ts(pkt[pick], in[pick]->streams[pkt[pick]->stream_index]->time_base,
+                             oc->streams[out_index]->time_base);
+        pkt[pick]->stream_index = out_index;
         pkt[pick]->pos = -1;
-        av_packet_rescale_ts(pkt[pick], in[pick]->streams[0]->time_base, oc->streams[pick]->time_base);
         ret = av_write_frame(oc, pkt[pick]);
         av_packet_unref(pkt[pick]);
         have[pick] = 0;

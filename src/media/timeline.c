@@ -12,12 +12,23 @@ void mf_splice_init(struct mf_splice *sp, const AVFormatContext *fmt, int a, int
     int idx[2] = { a, b };
     for (int i = 0; i < 2; i++)
         sp->s[i] = (struct mf_splice_stream){ .index = idx[i], .next = AV_NOPTS_VALUE };
+    sp->n = 2;
+}
+
+void mf_splice_add(struct mf_splice *sp, int index)
+{
+    int max = (int)(sizeof(sp->s) / sizeof(sp->s[0]));
+    for (int i = 0; i < sp->n; i++)
+        if (sp->s[i].index == index)
+            return;
+    if (sp->n < max && index >= 0)
+        sp->s[sp->n++] = (struct mf_splice_stream){ .index = index, .next = AV_NOPTS_VALUE };
 }
 
 void mf_splice_packet(struct mf_splice *sp, AVPacket *pkt, AVRational tb)
 {
     struct mf_splice_stream *s = NULL;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < sp->n; i++)
         if (sp->s[i].index >= 0 && sp->s[i].index == pkt->stream_index)
             s = &sp->s[i];
     int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
@@ -26,8 +37,9 @@ void mf_splice_packet(struct mf_splice *sp, AVPacket *pkt, AVRational tb)
     int64_t t = av_rescale_q(ts, tb, AV_TIME_BASE_Q) + s->offset;
     if (s->next != AV_NOPTS_VALUE) {
         int64_t jump = t - s->next;
-        /* Forward, it must also pass the other stream: audio that resumes
-         * where the video is after a long dropout has a gap, not a splice. */
+        /* Forward, it must also pass the other stream (the video's other is
+         * the first audio track, every audio track's the video): audio that
+         * resumes where the video is after a long dropout has a gap, not a splice. */
         const struct mf_splice_stream *o = s == &sp->s[0] ? &sp->s[1] : &sp->s[0];
         int64_t ahead = o->index >= 0 && o->next != AV_NOPTS_VALUE && o->next > s->next ? t - o->next : jump;
         if (jump < -MF_SPLICE_BACK_S * AV_TIME_BASE || ahead > sp->fwd_limit_s * AV_TIME_BASE) {

@@ -43,13 +43,16 @@ struct mf_splice {
     double fwd_limit_s;
     int64_t segment_offset;        /* the offset of the latest re-based segment */
     int segment;
-    struct mf_splice_stream s[2];
+    struct mf_splice_stream s[1 + MF_MAX_AUDIO_TRACKS];   /* s[0] the video, then audio */
+    int n;
     struct mf_timeline_report *report;
 };
 
 /** Watch streams a and b (-1 for none) of fmt; counts go to report. */
 void mf_splice_init(struct mf_splice *sp, const AVFormatContext *fmt, int a, int b,
                     struct mf_timeline_report *report);
+/** Watch one more stream (another audio track): it is re-based like b, against a. */
+void mf_splice_add(struct mf_splice *sp, int index);
 /** Re-base one demuxed packet of stream tb in place (others are left alone). */
 void mf_splice_packet(struct mf_splice *sp, AVPacket *pkt, AVRational tb);
 

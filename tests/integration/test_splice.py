@@ -25,22 +25,25 @@ WRAP_S = 2 ** 33 / 90000
 TS_DELAY = 1.4   # ffmpeg's mpegts muxer starts its timestamps 1.4 s in
 
 
-def clip(path, bright, offset, fmt="mpegts"):
+def clip(path, bright, offset, fmt="mpegts", tracks=1):
     color, freq = ("0xe0e0e0", 1000) if bright else ("0x202020", 440)
     args = ["ffmpeg", "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"color=c={color}:s=160x120:r={FPS}:d={CLIP_S}",
-            "-f", "lavfi", "-i", f"sine=f={freq}:r=48000:d={CLIP_S}",
-            "-c:v", "libx264", "-preset", "ultrafast", "-g", str(FPS), "-pix_fmt", "yuv420p",
+            "-f", "lavfi", "-i", f"color=c={color}:s=160x120:r={FPS}:d={CLIP_S}"]
+    for _ in range(tracks):
+        args += ["-f", "lavfi", "-i", f"sine=f={freq}:r=48000:d={CLIP_S}"]
+    for i in range(tracks + 1 if tracks > 1 else 0):
+        args += ["-map", str(i)]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", str(FPS), "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-b:a", "64k", "-output_ts_offset", f"{offset:.6f}", "-f", fmt, path]
     r = run(args, timeout=60)
     check(r.returncode == 0, f"ffmpeg: {r.stderr.strip()}")
     return path
 
 
-def join_ts(tmp, b_offset, a_offset=0.0):
+def join_ts(tmp, b_offset, a_offset=0.0, tracks=1):
     """A then B, bytes appended as a broadcast splice does; B's clock at b_offset."""
-    a = clip(os.path.join(tmp, "a.ts"), False, a_offset)
-    b = clip(os.path.join(tmp, "b.ts"), True, b_offset)
+    a = clip(os.path.join(tmp, "a.ts"), False, a_offset, tracks=tracks)
+    b = clip(os.path.join(tmp, "b.ts"), True, b_offset, tracks=tracks)
     out = os.path.join(tmp, "joined.ts")
     with open(out, "wb") as f:
         for p in (a, b):
@@ -74,10 +77,10 @@ def video_switch(path):
     return (bright[0] if bright else None), rows[-1][0]
 
 
-def audio_switch(path):
+def audio_switch(path, stream="0:a:0"):
     """Start of the first 10 ms window at 1000 Hz (zero crossings), and the
     audio length; silence (a filled gap) and 440 Hz stay below."""
-    r = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar", "48000",
+    r = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-map", stream, "-ac", "1", "-ar", "48000",
                         "-f", "s16le", "-"], capture_output=True, timeout=60)
     check(r.returncode == 0, f"ffmpeg audio decode: {r.stderr.decode().strip()}")
     s = array.array("h", r.stdout)
@@ -180,6 +183,22 @@ def case_backward_ts(tmp):
     src = join_ts(tmp, 0.0)
     tl = encode_and_check(src, tmp, 2 * CLIP_S, CLIP_S)
     check(tl["discontinuities"] == 1, f"want one discontinuity: {tl}")
+
+
+def case_backward_ts_2audio(tmp):
+    # The same with two audio tracks kept (audio.tracks "all"): the second
+    # one is re-based with the first and stays in sync with the video.
+    src = join_ts(tmp, 0.0, tracks=2)
+    tl = encode_and_check(src, tmp, 2 * CLIP_S, CLIP_S, "--audio-tracks", "all")
+    check(tl["discontinuities"] == 1, f"want one discontinuity: {tl}")
+    mp4 = os.path.join(tmp, "out", "120p.mp4")
+    vs, _ = video_switch(mp4)
+    starts = [audio_switch(mp4, f"0:a:{k}") for k in (0, 1)]
+    print(f"B starts: video {vs:.3f} s, audio tracks {[round(a, 3) for a, _ in starts]}")
+    for k, (as_, a_dur) in enumerate(starts):
+        check(as_ is not None and abs(as_ - vs) <= FRAME + 0.011,
+              f"audio track {k} out of sync after the splice: video {vs:.3f} s, audio {as_}")
+        check(abs(a_dur - starts[0][1]) <= 0.03, f"audio track {k} lasts {a_dur:.3f} s, track 0 {starts[0][1]:.3f} s")
 
 
 def case_backward_video_only(tmp):

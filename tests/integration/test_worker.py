@@ -89,6 +89,32 @@ def case_end_to_end(h):
     print(f"figure: idle worker RSS {rss_kib(w.pid)} KiB")
 
 
+def case_audio_tracks(h):
+    """Issue 12: a job with audio.tracks ["fr", "en"]: both renditions uploaded, in the master."""
+    src = os.path.join(h.tmp, "two.mkv")
+    r = subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2",
+                        "-f", "lavfi", "-i", "sine=f=440:duration=2", "-f", "lavfi", "-i", "sine=f=880:duration=2",
+                        "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+                        "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre", src],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"ffmpeg: {r.stderr}")
+    h.upload("uploads/at/source.mkv", src)
+    h.worker("w1")
+    job = small_job("at", "uploads/at/source.mkv", fmt="both")
+    job["audio"] = {"mode": "aac", "tracks": ["fr", "en"]}
+    h.xadd(job)
+    hs = h.wait_state("at", ["succeeded", "failed"], 60)
+    check(hs["state"] == "succeeded", f"hash {hs}")
+    result = json.loads(hs["result"])
+    check([t["language"] for t in result["audio_tracks"]] == ["fr", "en"], f"audio_tracks {result['audio_tracks']}")
+    outdir = h.output("out/at")
+    for p in ("hls/audio_fr/index.m3u8", "hls/audio_fr/init.mp4", "hls/audio_en/index.m3u8", "180p.mp4"):
+        check(os.path.exists(os.path.join(outdir, p)), f"{p} not uploaded")
+    with open(os.path.join(outdir, "hls", "master.m3u8")) as f:
+        master = f.read()
+    check('LANGUAGE="fr"' in master and 'LANGUAGE="en"' in master, master)
+
+
 def case_subtitles(h):
     """The SRT sample's subtitle track: its sidecar and HLS WebVTT uploaded as text/vtt, listed in the result."""
     src = os.path.join(os.environ.get("MEDIA_DIR", ""), "mkv_h264_ac3_srt_1080x720.mkv")
