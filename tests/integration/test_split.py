@@ -26,7 +26,10 @@ Case chunk_cli: `--chunk 10,20,5` alone writes seg_00005..seg_00009 with
 the unsplit encode's tfdt and no audio; a chunk edge off the GOP grid is a
 usage error (exit 2).
 
-usage: test_split.py equal|chunk_cli
+Case audio_tracks: two audio tracks, --audio-tracks all, --split 6 --workers 3:
+the audio renditions and the MP4's tracks as unsplit.
+
+usage: test_split.py equal|chunk_cli|audio_tracks
 """
 import os
 import struct
@@ -244,7 +247,42 @@ def test_chunk_cli():
         check(r.returncode == 2 and "multiples of the GOP" in r.stderr, f"off-grid chunk: {r.returncode} {r.stderr}")
 
 
-CASES = {"equal": test_equal, "chunk_cli": test_chunk_cli}
+def test_audio_tracks():
+    """Two audio tracks (eng, fra), --audio-tracks all: every audio rendition
+    byte-identical to the unsplit one, the MP4 with both tracks (languages,
+    packet tables) as unsplit."""
+    mpegflow = os.environ.get("MPEGFLOW", "mpegflow")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "two.mp4")
+        r = run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30:duration=20",
+                 "-f", "lavfi", "-i", "sine=frequency=440:duration=20", "-f", "lavfi", "-i",
+                 "sine=frequency=660:duration=20", "-map", "0", "-map", "1", "-map", "2",
+                 "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra", "-c:v", "libx264",
+                 "-preset", "ultrafast", "-g", "45", "-c:a", "aac", "-shortest", src])
+        check(r.returncode == 0, f"ffmpeg could not make the clip: {r.stderr}")
+        un, sp = os.path.join(tmp, "un"), os.path.join(tmp, "sp")
+        r = encode(src, un, "--format", "both", "--ladder", "180", "--audio-tracks", "all")
+        check(r.returncode == 0, f"unsplit encode failed: {r.stderr}")
+        r = run([mpegflow, "encode", src, "-o", sp, "--format", "both", "--ladder", "180", "--audio-tracks", "all",
+                 "--split", "6", "--workers", "3"])
+        check(r.returncode == 0, f"split encode failed: {r.stderr}")
+        dirs = sorted(d for d in os.listdir(os.path.join(un, "hls")) if d.startswith("audio"))
+        check(len(dirs) == 2 and dirs == sorted(d for d in os.listdir(os.path.join(sp, "hls")) if d.startswith("audio")),
+              f"audio renditions {dirs}")
+        for d in dirs:
+            for fn in os.listdir(os.path.join(un, "hls", d)):
+                with open(os.path.join(un, "hls", d, fn), "rb") as a, open(os.path.join(sp, "hls", d, fn), "rb") as b:
+                    check(a.read() == b.read(), f"{d}/{fn} differs")
+        mu, ms = os.path.join(un, "180p.mp4"), os.path.join(sp, "180p.mp4")
+        langs = [ffprobe(m, "-show_streams")["streams"] for m in (mu, ms)]
+        check([s.get("tags", {}).get("language") for s in langs[0]] ==
+              [s.get("tags", {}).get("language") for s in langs[1]] and len(langs[1]) == 3,
+              f"MP4 streams: {[s.get('tags') for s in langs[1]]}")
+        for sel in ("v:0", "a:0", "a:1"):
+            check(packets(mu, sel) == packets(ms, sel), f"180p.mp4 {sel}: packet tables differ")
+
+
+CASES = {"equal": test_equal, "chunk_cli": test_chunk_cli, "audio_tracks": test_audio_tracks}
 
 if __name__ == "__main__":
     main(CASES[sys.argv[1]])
