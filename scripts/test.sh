@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh || exit 1
 
 # The release build runs every default suite; the sanitizer build the C-heavy ones.
-suites=(--suite unit --suite integration --suite queue --suite chart --suite image --suite player)
+suites=(--suite unit --suite integration --suite queue --suite faults --suite chart --suite image --suite player)
 asan_suites=(--suite unit --suite integration)
 [ -n "${MPEGFLOW_TEST_SUITES:-}" ] && read -ra suites <<<"$MPEGFLOW_TEST_SUITES" && asan_suites=("${suites[@]}")
 status=0

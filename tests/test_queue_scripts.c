@@ -286,6 +286,58 @@ static void test_release(struct mf_queue *a, struct mf_queue *b)
     CHECK_STR_EQ(hget("t:job:j3", "state"), "succeeded");
 }
 
+/*
+ * A retried fate write (its reply was lost: Redis paused past the command
+ * timeout, then ran it) sees its own "fate" token and answers 2, already done,
+ * instead of 0, not ours; a different token still gets 0.
+ */
+static void test_fate_landed(struct mf_queue *a, struct mf_queue *b)
+{
+    struct mf_queue_entry e, t;
+    mf_fields done_once = { "state", "succeeded", "fate", "succeeded a 1 #1", NULL };
+    reset();
+    submit_and_read(a, "f1", &e);
+    CHECK_INT_EQ(mf_queue_finish(a, e.id, "f1", done_once, NULL, NULL), 1);
+    long long ev = num("XLEN %s", EVENTS);
+    CHECK_INT_EQ(mf_queue_finish(a, e.id, "f1", done_once, NULL, NULL), 2);
+    CHECK_INT_EQ(num("XLEN %s", EVENTS), ev);                  /* nothing written again */
+    CHECK_STR_EQ(hget("t:job:f1", "fate"), "succeeded a 1 #1");
+    CHECK_INT_EQ(mf_queue_finish(a, e.id, "f1", (mf_fields){ "state", "succeeded", "fate", "other", NULL },
+                                 NULL, NULL), 0);
+    /* A failure with its dead letter: the retry adds no second dead letter. */
+    mf_fields failed_once = { "state", "failed", "error", "bad", "fate", "failed a 1 #2", NULL };
+    mf_fields dead = { "job", "f2", "reason", "bad", NULL };
+    mf_queue_entry_clear(&e);
+    submit_and_read(a, "f2", &e);
+    CHECK_INT_EQ(mf_queue_finish(a, e.id, "f2", failed_once, NULL, dead), 1);
+    CHECK_INT_EQ(mf_queue_finish(a, e.id, "f2", failed_once, NULL, dead), 2);
+    CHECK_INT_EQ(num("XLEN %s", DEAD), 1);
+    mf_queue_entry_clear(&e);
+
+    /* A hand-back that landed, then b took the entry over: the retry says 2, not 0. */
+    reset();
+    submit_and_read(a, "f3", &e);
+    mf_fields back = { "state", "queued", "fate", "queued a 1 #3", NULL };
+    CHECK_INT_EQ(mf_queue_release(a, e.id, "f3", 0, 60000, 0, e.job, back, NULL), 1);
+    CHECK_INT_EQ(mf_queue_takeover(b, 60000, &t), 1);
+    ev = num("XLEN %s", EVENTS);
+    CHECK_INT_EQ(mf_queue_release(a, e.id, "f3", 0, 60000, 0, e.job, back, NULL), 2);
+    CHECK_INT_EQ(num("XLEN %s", EVENTS), ev);
+    CHECK_INT_EQ(num("XLEN %s", STREAM), 1);
+    /* Without a token the old answer stands: b owns it, not ours. */
+    CHECK_INT_EQ(mf_queue_release(a, e.id, "f3", 0, 60000, 0, e.job, (mf_fields){ "state", "queued", NULL },
+                                  NULL), 0);
+    mf_queue_entry_clear(&t);
+    mf_queue_entry_clear(&e);
+
+    /* Redis lost everything after the hand-back landed: the retry re-adds the job (1). */
+    reset();
+    CHECK_INT_EQ(mf_queue_release(a, "1-1", "f4", 0, 60000, 0, "{\"id\":\"f4\"}", back, NULL), 1);
+    CHECK_INT_EQ(num("XLEN %s", STREAM), 1);
+    CHECK_INT_EQ(mf_queue_release(a, "1-1", "f4", 0, 60000, 0, "{\"id\":\"f4\"}", back, NULL), 2);
+    CHECK_INT_EQ(num("XLEN %s", STREAM), 1);                   /* not added twice */
+}
+
 static void test_events(struct mf_queue *a)
 {
     reset();
@@ -367,6 +419,7 @@ int main(void)
     test_update(a);
     test_finish(a, b);
     test_release(a, b);
+    test_fate_landed(a, b);
     test_events(a);
     test_retention(a);
     test_readonly(a);

@@ -136,7 +136,10 @@ int mf_queue_update(struct mf_queue *q, const char *job_id, mf_fields fields,
  * when the state is succeeded), EXPIRE the hash after job_ttl_s (when > 0),
  * XADD the event, XADD dead (when dead != NULL) to the dead-letter stream,
  * XACK + XDEL.
- * Returns 1 done, 0 not ours any more (nothing written), < 0 on error.
+ * A field "fate" in fields (a token unique to this write) makes a retried call
+ * safe: when the hash already holds that token, an earlier try landed.
+ * Returns 1 done, 0 not ours any more (nothing written), 2 already done by an
+ * earlier try of this write (nothing written), < 0 on error.
  */
 int mf_queue_finish(struct mf_queue *q, const char *entry_id, const char *job_id,
                     mf_fields fields, mf_fields event, mf_fields dead);
@@ -147,7 +150,8 @@ int mf_queue_finish(struct mf_queue *q, const char *entry_id, const char *job_id
  * claim_timeout_ms, with its delivery count set to deliveries (so a hand-back is
  * not counted as an attempt). When the entry is no longer pending (Redis lost
  * it), job_json is added back as a new entry so the job is not lost.
- * Returns 1 done, 0 not ours any more, < 0 on error.
+ * A "fate" field works as in mf_queue_finish().
+ * Returns 1 done, 0 not ours any more, 2 already done by an earlier try, < 0 on error.
  */
 int mf_queue_release(struct mf_queue *q, const char *entry_id, const char *job_id,
                      int64_t delay_ms, int64_t claim_timeout_ms, int64_t deliveries,

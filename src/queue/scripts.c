@@ -33,6 +33,22 @@
     "end\n"
 
 /*
+ * A fate write (finish, release) may carry a field "fate" with a token unique
+ * to that write. landed(i), with the write's field list at ARGV[i] (its count,
+ * then the pairs), is true when the job hash already holds that token: the same
+ * write landed before, though its reply never came (Redis paused or the
+ * connection cut after the command was sent), and the caller retried it.
+ */
+#define LANDED                                                                  \
+    "local function landed(i)\n"                                                \
+    "  local n = tonumber(ARGV[i])\n"                                           \
+    "  for j = i + 1, i + n, 2 do\n"                                            \
+    "    if ARGV[j] == 'fate' then return call('HGET', KEYS[2], 'fate') == ARGV[j + 1] end\n" \
+    "  end\n"                                                                   \
+    "  return false\n"                                                          \
+    "end\n"
+
+/*
  * Take over one idle entry: walks the PEL with XAUTOCLAIM's cursor (it examines
  * a bounded number of entries per call) until one entry is claimed or the PEL
  * is exhausted.
@@ -96,10 +112,13 @@ const char mf_lua_update[] =
  * ARGV: group, entry, consumer, events maxlen, dead maxlen, ttl seconds (0 =
  *       keep), nfields, fields..., nevent, event..., ndead, dead...
  * Returns 1 done, 0 not ours (another consumer owns it, or the entry is gone
- * and the hash is already final): nothing written.
+ * and the hash is already final): nothing written; 2 already done: the hash
+ * holds this write's "fate" token (an earlier try of it landed), nothing written.
  */
 const char mf_lua_finish[] =
     CALL
+    LANDED
+    "if landed(7) then return 2 end\n"
     "local p = try('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
     "if type(p) == 'table' and not p.err and p[1] then\n"
     "  if p[1][2] ~= ARGV[3] then return 0 end\n"
@@ -133,10 +152,13 @@ const char mf_lua_finish[] =
  * KEYS: stream, job hash, events.
  * ARGV: group, entry, consumer, events maxlen, idle ms, retrycount, job json,
  *       nfields, fields..., nevent, event...
- * Returns 1 done, 0 not ours.
+ * Returns 1 done, 0 not ours, 2 already done (the hash holds this write's
+ * "fate" token, as in mf_lua_finish).
  */
 const char mf_lua_release[] =
     CALL
+    LANDED
+    "if landed(8) then return 2 end\n"
     "local p = try('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
     "local pending = type(p) == 'table' and not p.err and p[1]\n"
     "if pending and p[1][2] ~= ARGV[3] then return 0 end\n"

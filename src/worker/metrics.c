@@ -16,7 +16,7 @@ static struct {
 } m = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static const char *const outcome_names[MF_OUTCOME_COUNT] = {
-    "succeeded", "failed", "retried", "handed_back", "lost",
+    "succeeded", "failed", "retried", "handed_back", "lost", "unrecorded",
 };
 
 void mf_metrics_init(const char *backend)

@@ -10,6 +10,7 @@ enum mf_outcome {
     MF_OUTCOME_RETRIED,            /* retryable failure: back to the queue after a backoff */
     MF_OUTCOME_HANDED_BACK,        /* cancelled by shutdown: back to the queue at once */
     MF_OUTCOME_LOST,               /* another worker took the entry over */
+    MF_OUTCOME_UNRECORDED,         /* Redis never took the fate write (drain deadline): recoverable */
     MF_OUTCOME_COUNT,
 };
 

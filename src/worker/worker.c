@@ -23,6 +23,7 @@
 #include "scratch.h"
 #include "common/log.h"
 #include "metrics.h"
+#include "readiness.h"
 #include "worker.h"
 #include "worker_internal.h"
 #include "worker_job.h"
@@ -31,7 +32,9 @@
 #define READ_BLOCK_MS 1000         /* how often an idle job thread looks up: drain, takeover */
 #define TICK_MS 250
 
-static struct mf_queue *open_queue(struct mf_worker *w)
+/* timeout_ms: connect and command timeout, backoff_ms: the reconnection backoff cap
+ * (0: the queue's defaults). */
+static struct mf_queue *open_queue(struct mf_worker *w, int timeout_ms, int backoff_ms)
 {
     const struct mf_config *cfg = w->cfg;
     static atomic_int warned;
@@ -42,6 +45,8 @@ static struct mf_queue *open_queue(struct mf_worker *w)
                "host name are NOT verified; anyone on the path can read and change the queue", NULL);
     qc.consumer = w->consumer;
     qc.reachable = &w->redis_up;
+    qc.connect_timeout_ms = qc.command_timeout_ms = timeout_ms;
+    qc.backoff_max_ms = backoff_ms;
     struct mf_queue *q;
     char err[256];
     if (mf_queue_open(&q, &qc, err, sizeof(err))) {
@@ -61,6 +66,7 @@ static struct mf_storage *open_storage(const struct mf_config *cfg, char *err, s
         .secret_key = cfg->aws_secret_key,
         .region = cfg->aws_region,
         .max_input_bytes = cfg->max_input_bytes,
+        .low_speed_time_s = (long)cfg->storage_stall_timeout,
     };
     return mf_storage_open(&sc, err, err_len);
 }
@@ -95,7 +101,7 @@ static void *job_thread(void *arg)
     struct job_thread *jt = arg;
     struct mf_worker *w = jt->w;
     const struct mf_config *cfg = w->cfg;
-    struct mf_queue *q = open_queue(w);
+    struct mf_queue *q = open_queue(w, 0, 0);
     int down_logged = 0;
     while (q && !atomic_load(&w->draining)) {
         if (!reserve(w)) {
@@ -140,7 +146,7 @@ static void *job_thread(void *arg)
 static void *heartbeat_thread(void *arg)
 {
     struct mf_worker *w = arg;
-    struct mf_queue *q = open_queue(w);
+    struct mf_queue *q = open_queue(w, 0, 0);
     int64_t interval = (int64_t)(w->cfg->claim_timeout * 1000 / 3);
     int64_t last_beat = 0, last_cmd = 0;
     int beat_logged = 0;
@@ -258,6 +264,7 @@ static void *signal_thread(void *arg)
             mf_log(MF_LOG_INFO, NULL, "draining: no new jobs, waiting for in-flight jobs",
                    "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "drain_timeout_s", t, NULL);
             pthread_mutex_lock(&w->lock);
+            atomic_store(&w->drain_deadline_ms, mf_mono_ms() + (int64_t)(w->cfg->drain_timeout * 1000));
             atomic_store(&w->draining, 1);
             pthread_cond_broadcast(&w->cond);
             pthread_mutex_unlock(&w->lock);
@@ -351,6 +358,10 @@ static int probe_ready(void *opaque, const char **why)
         *why = "Redis unreachable";
         return 0;
     }
+    if (mf_readiness_stalled(w)) {
+        *why = "Redis has not answered a PING for 3 s";
+        return 0;
+    }
     return 1;
 }
 
@@ -391,7 +402,7 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     struct job_thread jt[MF_MAX_CONCURRENCY] = { 0 };
     static struct signal_ctx sc;
     struct mf_http *http = NULL;
-    pthread_t hb, sig;
+    pthread_t hb, sig, rd;
     char err[512], host[64] = "mpegflow";
     int ret = 0;
 
@@ -425,12 +436,16 @@ int mf_worker_run(const struct mf_config *cfg, const char *backend, const char *
     for (int i = 0; i < cfg->concurrency; i++)
         pthread_create(&jt[i].tid, NULL, job_thread, &jt[i]);
     pthread_create(&hb, NULL, heartbeat_thread, w);
+    int pinging = http && (w->ping_q = open_queue(w, READY_PING_TIMEOUT_MS, READY_BACKOFF_MAX_MS))
+                  && !pthread_create(&rd, NULL, mf_readiness_thread, w);
 
     /* Wait for the job threads; once draining, for at most the drain timeout. */
     wait_job_threads(w);
     for (int i = 0; i < cfg->concurrency; i++)
         pthread_join(jt[i].tid, NULL);
     pthread_join(hb, NULL);
+    if (pinging)
+        pthread_join(rd, NULL);
     mf_log(MF_LOG_INFO, NULL, "worker stopped", NULL);
 out:
     mf_http_stop(&http);

@@ -60,6 +60,8 @@ static const struct opt opts[] = {
       "the one assigned storage endpoint, http(s)://host[:port]/base (required)" },
     { "MPEGFLOW_STORAGE_AUTH", "--storage-auth", T_ENUM, OFF(storage_auth), 0, 0, "none|bearer|sigv4", 0,
       "none | bearer (MPEGFLOW_STORAGE_TOKEN) | sigv4 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)" },
+    { "MPEGFLOW_STORAGE_STALL_TIMEOUT", "--storage-stall-timeout", T_SECONDS, OFF(storage_stall_timeout), 1, 3600,
+      NULL, 0, "seconds a transfer may stay below 1 KiB/s before it is cut and retried (default 30)" },
     { "MPEGFLOW_STORAGE_TOKEN", NULL, T_STR, OFF(storage_token), 0, 0, NULL, 0, "bearer token (environment only)" },
     { "AWS_ACCESS_KEY_ID", NULL, T_STR, OFF(aws_access_key), 0, 0, NULL, 0, "SigV4 access key (environment only)" },
     { "AWS_SECRET_ACCESS_KEY", NULL, T_STR, OFF(aws_secret_key), 0, 0, NULL, 0, "SigV4 secret key (environment only)" },
@@ -211,6 +213,7 @@ static void defaults(struct mf_config *c)
     const char *tmp = getenv("TMPDIR");
     snprintf(c->scratch_dir, sizeof(c->scratch_dir), "%s", tmp && *tmp ? tmp : "/tmp");
     c->drain_timeout = 300;
+    c->storage_stall_timeout = 30;
     strcpy(c->http_addr, "0.0.0.0:9090");
     c->log_json = !isatty(2);
     c->max_attempts = 3;

@@ -27,6 +27,7 @@ struct mf_config {
     char pool[64];
     char storage_url[1024];
     enum mf_storage_auth storage_auth;
+    double storage_stall_timeout;  /* MPEGFLOW_STORAGE_STALL_TIMEOUT: below 1 KiB/s this long = cut */
     char storage_token[2048];
     char aws_access_key[256];
     char aws_secret_key[256];

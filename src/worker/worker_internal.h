@@ -49,8 +49,11 @@ struct mf_worker {
     int threads_running;
     atomic_int draining;           /* stop taking jobs, /readyz 503 */
     atomic_int hard_stop;          /* cancel in-flight jobs and hand them back */
+    atomic_llong drain_deadline_ms;    /* monotonic, set at the first signal (0: not draining) */
     atomic_int redis_up;
     atomic_llong alive_ms;         /* heartbeat thread's last tick (monotonic) */
+    atomic_llong ping_sent_ms;     /* the readiness PING in flight since (monotonic, 0: none; readiness.c) */
+    struct mf_queue *ping_q;       /* the readiness PING's own connection */
     atomic_int reserved;           /* --max-jobs: jobs taken or being read */
     atomic_int finished;
 };

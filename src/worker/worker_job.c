@@ -1,8 +1,9 @@
 /*
  * One job's life in the worker: parse, fetch to a scratch dir, transcode,
- * upload the outputs then result.json last, and record the end in Redis.
- * Every exit path removes the scratch dir and ends in exactly one of
- * succeeded / failed (dead-letter) / retried / handed back / lost.
+ * upload the outputs then result.json last, and record the end in Redis
+ * (worker_fate.c). Every exit path removes the scratch dir and ends in exactly
+ * one of succeeded / failed (dead-letter) / retried / handed back / lost /
+ * unrecorded (Redis never answered before the drain deadline: recoverable).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "common/log.h"
 #include "metrics.h"
 #include "mpegflow/job.h"
+#include "worker_fate.h"
 #include "worker_internal.h"
 #include "scratch.h"
 #include "worker_upload.h"
@@ -286,113 +288,31 @@ static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage 
     return upload(r, st, outdir, manifest);
 }
 
-/* Keep trying a Redis write that must not be lost until it lands or a hard stop. */
-#define PERSIST(ret, r, call)                                                               \
-    do {                                                                                    \
-        int logged_ = 0;                                                                    \
-        while (((ret) = (call)) == MF_QUEUE_ECONN && !atomic_load(&(r)->w->hard_stop)) {    \
-            if (!logged_++)                                                                 \
-                mf_log(MF_LOG_WARN, (r)->job_id, "Redis unreachable; retrying",             \
-                       "error", mf_queue_errstr((r)->q), NULL);                             \
-            mf_worker_nap((r)->w, mf_queue_retry_in_ms((r)->q) + 50);                       \
-        }                                                                                   \
-    } while (0)
+/* The job as the fate paths (worker_fate.c) see it. */
+static struct mf_fate_job fate_of(const struct job_run *r)
+{
+    struct mf_fate_job j = { r->w, r->q, r->e, r->job_id, r->attempt };
+    return j;
+}
 
 static void finish_failed(struct job_run *r, const char *reason)
 {
-    char now[40];
-    mf_now_iso(now, sizeof(now));
-    const char *fields[] = { "state", "failed", "error", reason, "finished_at", now,
-                             "attempt", r->attempt, "worker", r->w->consumer, NULL };
-    const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, "error", reason, NULL };
-    const char *dead[] = { "job", r->e->job ? r->e->job : "", "id", r->job_id, "entry", r->e->id,
-                           "reason", reason, "attempts", r->attempt, "worker", r->w->consumer,
-                           "failed_at", now, NULL };
-    int ret;
-    PERSIST(ret, r, mf_queue_finish(r->q, r->e->id, r->job_id, fields, event, dead));
-    if (ret == 1) {
-        mf_metrics_outcome(MF_OUTCOME_FAILED);
-        mf_log(MF_LOG_ERROR, r->job_id, "job failed", "error", reason, "attempt", r->attempt,
-               "dead_letter", "1", NULL);
-    } else if (ret == 0) {
-        mf_metrics_outcome(MF_OUTCOME_LOST);
-        mf_log(MF_LOG_WARN, r->job_id, "job no longer ours; failure not recorded", "error", reason, NULL);
-    } else {
-        mf_log(MF_LOG_ERROR, r->job_id, "recording the failure in Redis failed",
-               "error", mf_queue_errstr(r->q), NULL);
-    }
+    struct mf_fate_job j = fate_of(r);
+    mf_fate_fail(&j, reason);
 }
 
-/* Back to the queue: at once (hand-back) or after a backoff (retryable error). */
 static void release(struct job_run *r, int handback)
 {
-    const struct mf_config *cfg = r->w->cfg;
-    int64_t claim_ms = (int64_t)(cfg->claim_timeout * 1000);
-    int64_t delay = 0, deliveries = r->e->deliveries;
-    if (handback) {
-        deliveries--;              /* a hand-back is not an attempt */
-    } else {
-        delay = 2000;
-        for (int64_t i = 1; i < r->e->deliveries && delay < 300000; i++)
-            delay *= 2;
-        delay = delay / 2 + rand() % (delay / 2 + 1);
-    }
-    /* Redis may have lost the entry: the job JSON goes back with its id fixed. */
-    char *json = NULL;
-    json_t *root = r->e->job ? json_loadb(r->e->job, r->e->job_len, 0, NULL) : NULL;
-    if (root && json_is_object(root) && !json_object_get(root, "id"))
-        json_object_set_new(root, "id", json_string(r->job_id));
-    if (root)
-        json = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    const char *why = handback ? "handed back: worker shutting down" : r->err;
-    const char *fields[] = { "state", "queued", "progress", "0", "error", r->err, NULL };
-    const char *back[] = { "state", "queued", "progress", "0", NULL };
-    const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, "reason", why, NULL };
-    int ret;
-    PERSIST(ret, r, mf_queue_release(r->q, r->e->id, r->job_id, delay, claim_ms, deliveries,
-                                     json ? json : r->e->job, handback ? back : fields, event));
-    free(json);
-    char delay_s[24];
-    snprintf(delay_s, sizeof(delay_s), "%.1f", (double)delay / 1000.0);
-    if (ret == 1) {
-        mf_metrics_outcome(handback ? MF_OUTCOME_HANDED_BACK : MF_OUTCOME_RETRIED);
-        mf_log(MF_LOG_WARN, r->job_id, handback ? "job handed back" : "job will be retried",
-               "reason", why, "attempt", r->attempt, "retry_in_s", delay_s, NULL);
-    } else if (ret == 0) {
-        mf_metrics_outcome(MF_OUTCOME_LOST);
-        mf_log(MF_LOG_WARN, r->job_id, "job no longer ours; not released", NULL);
-    } else {
-        /* The entry stays pending under this consumer: taken over after the claim timeout. */
-        mf_log(MF_LOG_ERROR, r->job_id, "releasing the job failed; another worker takes it over "
-               "after the claim timeout", "error", mf_queue_errstr(r->q), NULL);
-    }
+    struct mf_fate_job j = fate_of(r);
+    mf_fate_release(&j, handback, r->err);
 }
 
 static void succeed(struct job_run *r, const char *result_json, const struct job_figures *fig)
 {
-    char now[40], fps[32];
-    mf_now_iso(now, sizeof(now));
+    char fps[32];
     snprintf(fps, sizeof(fps), "%.1f", fig->wall_seconds > 0 ? (double)fig->frames / fig->wall_seconds : 0);
-    const char *fields[] = { "state", "succeeded", "progress", "100", "fps", fps, "result", result_json,
-                             "finished_at", now, "attempt", r->attempt, "worker", r->w->consumer, NULL };
-    const char *event[] = { "worker", r->w->consumer, "attempt", r->attempt, NULL };
-    int ret;
-    PERSIST(ret, r, mf_queue_finish(r->q, r->e->id, r->job_id, fields, event, NULL));
-    char in[24], out[24];
-    snprintf(in, sizeof(in), "%lld", (long long)r->bytes_in);
-    snprintf(out, sizeof(out), "%lld", (long long)r->bytes_out);
-    if (ret == 1) {
-        mf_metrics_outcome(MF_OUTCOME_SUCCEEDED);
-        mf_log(MF_LOG_INFO, r->job_id, "job succeeded", "attempt", r->attempt, "bytes_in", in,
-               "bytes_out", out, "fps", fps, NULL);
-    } else if (ret == 0) {
-        mf_metrics_outcome(MF_OUTCOME_LOST);
-        mf_log(MF_LOG_WARN, r->job_id, "job finished but another worker owns it now; not recorded", NULL);
-    } else {
-        mf_log(MF_LOG_ERROR, r->job_id, "recording success in Redis failed; the job will run again "
-               "(outputs are idempotent)", "error", mf_queue_errstr(r->q), NULL);
-    }
+    struct mf_fate_job j = fate_of(r);
+    mf_fate_succeed(&j, result_json, fps, r->bytes_in, r->bytes_out);
 }
 
 void mf_worker_run_job(struct mf_worker *w, struct mf_slot *slot, struct mf_queue *q,
