@@ -335,7 +335,7 @@ static void test_thumbnails(const char *dir)
                                           .columns = 5, .rows = 4, .tiles = 35, .sheets = 2, .sprite_bytes = 1000 };
     CHECK_INT_EQ(mf_dash_add_thumbnails(path, &r, err, sizeof(err)), 0);
     const char *x = slurp(path);
-    CHECK_STR_CONTAINS(x, "<AdaptationSet contentType=\"image\" mimeType=\"image/jpeg\">");
+    CHECK_STR_CONTAINS(x, "<AdaptationSet id=\"4\" contentType=\"image\" mimeType=\"image/jpeg\">");
     CHECK_STR_CONTAINS(x, "media=\"../images/sprite-$Number$.jpg\" startNumber=\"0\" timescale=\"1000000\" "
                           "duration=\"10000000\"");
     CHECK_STR_CONTAINS(x, "width=\"800\" height=\"360\"");

@@ -41,19 +41,19 @@ static int read_all(const char *path, char **buf, long *len)
 
 /* The image set; the sheet span in microseconds (intervals are 0.5 s to
  * 1 h, so any interval the job can give is exact to 1 us). */
-static void put_set(FILE *f, const struct mf_images_report *r, const char *images, double duration)
+static void put_set(FILE *f, const struct mf_images_report *r, const char *images, double duration, int id)
 {
     int64_t tiles = (int64_t)r->columns * r->rows;
     int64_t span = llround(r->interval * tiles * 1e6);
     int64_t bw = duration > 0 ? (int64_t)(r->sprite_bytes * 8 / duration) : 0;
-    fprintf(f, "    <AdaptationSet contentType=\"image\" mimeType=\"image/jpeg\">\n"
+    fprintf(f, "    <AdaptationSet id=\"%d\" contentType=\"image\" mimeType=\"image/jpeg\">\n"
                "      <SegmentTemplate media=\"%ssprite-$Number$.jpg\" startNumber=\"0\" "
                "timescale=\"1000000\" duration=\"%lld\"/>\n"
                "      <Representation id=\"thumbnails\" bandwidth=\"%lld\" width=\"%d\" height=\"%d\">\n"
                "        <EssentialProperty schemeIdUri=\"" TILE_SCHEME "\" value=\"%dx%d\"/>\n"
                "      </Representation>\n"
                "    </AdaptationSet>\n",
-            images, (long long)span, (long long)(bw > 0 ? bw : 1), r->columns * r->tile_width,
+            id, images, (long long)span, (long long)(bw > 0 ? bw : 1), r->columns * r->tile_width,
             r->rows * r->tile_height, r->columns, r->rows);
 }
 
@@ -70,6 +70,11 @@ int mf_dash_add_thumbnails(const char *mpd, struct mf_result *result, char *err,
         at = p;
     if (ret == 0 && !at)
         ret = -EINVAL;
+    int id = 0;     /* after the sets dash_mpd.c numbered */
+    for (const char *p = buf; ret == 0 && (p = strstr(p, "<AdaptationSet id=\"")); p++) {
+        int n = atoi(p + strlen("<AdaptationSet id=\""));
+        id = n >= id ? n + 1 : id;
+    }
     while (at && at > buf && at[-1] == ' ')
         at--;
     if (ret == 0 && mf_path_fmt(tmp, sizeof(tmp), "%s.tmp", mpd) < 0)
@@ -80,7 +85,7 @@ int mf_dash_add_thumbnails(const char *mpd, struct mf_result *result, char *err,
             ret = -errno;
         } else {
             fwrite(buf, 1, (size_t)(at - buf), f);
-            put_set(f, r, "../" MF_IMAGES_DIR "/", (double)r->tiles * r->interval);
+            put_set(f, r, "../" MF_IMAGES_DIR "/", (double)r->tiles * r->interval, id);
             fputs(at, f);
             if (ferror(f))
                 ret = -EIO;

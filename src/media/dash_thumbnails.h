@@ -2,7 +2,7 @@
  * DASH thumbnails: the sprite sheets as an image AdaptationSet (DASH-IF IOP
  * 4.3 section 6.2.6, "thumbnail_tile"), added to a written MPD.
  *
- *   <AdaptationSet contentType="image" mimeType="image/jpeg">
+ *   <AdaptationSet id=(after the others) contentType="image" mimeType="image/jpeg">
  *     <SegmentTemplate media="../images/sprite-$Number$.jpg" startNumber="0"
  *                      timescale duration=(columns x rows x interval)/>
  *     <Representation id="thumbnails" width=columns*tile_w height=rows*tile_h>

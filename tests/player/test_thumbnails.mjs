@@ -73,7 +73,7 @@ const mpdText = dash ? fs.readFileSync(path.join(out, 'hls/manifest.mpd'), 'utf8
 const duration = dash ? Number(/mediaPresentationDuration="PT([\d.]+)S"/.exec(mpdText)[1])
   : Number(ffprobe(['-show_streams', '-select_streams', 'v:0', mp4]).streams[0].duration);
 if (dash) {
-  const set = /<AdaptationSet contentType="image"[\s\S]*?<\/AdaptationSet>/.exec(mpdText);
+  const set = /<AdaptationSet id="\d+" contentType="image"[\s\S]*?<\/AdaptationSet>/.exec(mpdText);
   const t = result.images.thumbnails;
   check('mpd-image-set', set && set[0].includes(`value="${t.columns}x${t.rows}"`) && set[0].includes('sprite-$Number$.jpg'),
         set ? set[0].replace(/\s+/g, ' ') : 'no image AdaptationSet in the MPD');
