@@ -306,6 +306,14 @@ def cea608(tmp):
     subs, variants = master_media(out)
     check(len(subs) == 1 and "LANGUAGE" not in subs[0] and "transcribes-spoken-dialog" in subs[0].get("CHARACTERISTICS", ""),
           f"EXT-X-MEDIA {subs}")
+    # DASH alone: one text set, Role caption, no lang; its sidecar holds the captions
+    res, _, _ = encode(src, os.path.join(tmp, "dash"), "--format", "dash")
+    mpd = open(os.path.join(tmp, "dash", "dash", "manifest.mpd")).read()
+    sets = re.findall(r'<AdaptationSet [^>]*contentType="text"[^>]*>[\s\S]*?</AdaptationSet>', mpd)
+    check(len(sets) == 1 and 'value="caption"' in sets[0] and "lang=" not in sets[0] and "<BaseURL>../sub0-und.vtt<" in sets[0],
+          f"dash captions: {sets}")
+    got, _ = vtt_cues(os.path.join(tmp, "dash", res["subtitles"][0]["files"]["vtt"]))
+    check(got == want, f"dash captions sidecar: {got[:3]}")
     # caption data with padding only (a 1 s clip: no caption): no empty track
     empty = os.path.join(tmp, "cc_empty.mp4")
     check(run([maker, empty, "1"]).returncode == 0, "make_cea608 1 s")
@@ -313,6 +321,8 @@ def cea608(tmp):
     check(res["subtitles"] == [] and [s["reason"] for s in res["subtitles_skipped"]] == ["the video's caption data held no text"],
           f"padding-only captions: {res['subtitles']} {res['subtitles_skipped']}")
     check("SUBTITLES" not in open(os.path.join(tmp, "empty", "hls", "master.m3u8")).read(), "master lists empty captions")
+    encode(empty, os.path.join(tmp, "empty_dash"), "--format", "dash")
+    check('contentType="text"' not in open(os.path.join(tmp, "empty_dash", "dash", "manifest.mpd")).read(), "MPD lists empty captions")
     # a language list keeps no captions (they have none), and says so
     res, _, _ = encode(src, os.path.join(tmp, "en"), "--subtitles", "en")
     check(res["subtitles"] == [] and [s["codec"] for s in res["subtitles_skipped"]] == ["eia_608"] and
