@@ -206,6 +206,9 @@ int mf_encode_split(int argc, char **argv, const char *input, const char *outdir
         fprintf(stderr, "mpegflow encode: --split does not make images yet\n");
         return MF_EXIT_USAGE;
     }
+    if (job->subtitles != MF_SUBTITLES_NONE)   /* said, not silently dropped */
+        fprintf(stderr, "mpegflow encode: note: --split does not carry subtitle tracks yet "
+                "(--subtitles none says so and silences this)\n");
     if (workers <= 0)
         workers = 2;
     if (mf_split_source_duration(input, &duration, err, sizeof(err)) < 0) {
