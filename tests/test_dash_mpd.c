@@ -3,7 +3,8 @@
  * SegmentTimeline it writes expands back to exactly those spans; the
  * AdaptationSets (video, one audio per language, WebVTT text, trick mode)
  * carry what the structs said. Read back with libxml2 where it was found at
- * build time, else with string checks. Also the fMP4 reader
+ * build time, else with string checks. The thumbnails image set
+ * (src/media/dash_thumbnails.c) added to a written MPD. Also the fMP4 reader
  * (src/media/fmp4_scan.c) on fragments built here byte by byte.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "media/dash_mpd.h"
+#include "media/dash_thumbnails.h"
 #include "media/fmp4_scan.h"
 #include "unit.h"
 
@@ -309,6 +311,50 @@ static void test_mpd(const char *dir)
     unlink(path);
 }
 
+/* The image AdaptationSet goes in before </Period>; one sheet's span is
+ * columns x rows x interval; the "mpd" output's bytes follow the file. */
+static void test_thumbnails(const char *dir)
+{
+    char path[512], err[256];
+    snprintf(path, sizeof(path), "%s/t.mpd", dir);
+    struct mf_dash_mpd m;
+    struct mf_dash_video v[2];
+    struct mf_dash_track ar[3];
+    struct mf_dash_audio a[2];
+    struct mf_dash_text t[1];
+    fill(&m, v, ar, a, t);
+    CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
+    static struct mf_result r;
+    memset(&r, 0, sizeof(r));
+    r.n_outputs = 1;
+    snprintf(r.outputs[0].kind, sizeof(r.outputs[0].kind), "mpd");
+    /* no thumbnails: nothing changes */
+    CHECK_INT_EQ(mf_dash_add_thumbnails(path, &r, err, sizeof(err)), 0);
+    CHECK(!strstr(slurp(path), "image"));
+    r.images = (struct mf_images_report){ .thumbnails = 1, .interval = 0.5, .tile_width = 160, .tile_height = 90,
+                                          .columns = 5, .rows = 4, .tiles = 35, .sheets = 2, .sprite_bytes = 1000 };
+    CHECK_INT_EQ(mf_dash_add_thumbnails(path, &r, err, sizeof(err)), 0);
+    const char *x = slurp(path);
+    CHECK_STR_CONTAINS(x, "<AdaptationSet id=\"4\" contentType=\"image\" mimeType=\"image/jpeg\">");
+    CHECK_STR_CONTAINS(x, "media=\"../images/sprite-$Number$.jpg\" startNumber=\"0\" timescale=\"1000000\" "
+                          "duration=\"10000000\"");
+    CHECK_STR_CONTAINS(x, "width=\"800\" height=\"360\"");
+    CHECK_STR_CONTAINS(x, "<EssentialProperty schemeIdUri=\"http://dashif.org/thumbnail_tile\" value=\"5x4\"/>");
+    CHECK_STR_CONTAINS(x, "</AdaptationSet>\n  </Period>\n</MPD>\n");
+    CHECK(strstr(x, "contentType=\"image\"") > strstr(x, "contentType=\"text\""));
+    CHECK_INT_EQ((int)r.outputs[0].bytes, (int)strlen(x));
+    /* no Period to add it to: refused, the file stays */
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("<MPD/>\n", f);
+        fclose(f);
+    }
+    CHECK(mf_dash_add_thumbnails(path, &r, err, sizeof(err)) < 0);
+    CHECK_STR_CONTAINS(err, "no </Period>");
+    CHECK_STR_CONTAINS(slurp(path), "<MPD/>");
+    unlink(path);
+}
+
 /* --- fMP4 fragments, byte by byte --------------------------------------- */
 
 static uint8_t *put32(uint8_t *p, uint32_t v)
@@ -454,6 +500,7 @@ int main(void)
         return 1;
     }
     test_mpd(dir);
+    test_thumbnails(dir);
     test_fmp4(dir);
     rmdir(dir);
     return UNIT_DONE();

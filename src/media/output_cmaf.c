@@ -84,8 +84,8 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
             a[k].label = pk->name;
         }
     }
-    /* WebVTT text sets: the whole-file sidecars (with an MP4 format), named
-     * from the MPD's folder; segmented WebVTT (HLS) is not offered to DASH. */
+    /* WebVTT text sets: the whole-file sidecars (written with MP4 or DASH),
+     * named from the MPD's folder; segmented WebVTT (HLS) is not offered to DASH. */
     struct mf_cmaf_text_in text[MF_CMAF_MAX_TEXT];
     char text_uri[MF_CMAF_MAX_TEXT][MF_PATH_MAX];
     int n_text = 0;

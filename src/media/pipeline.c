@@ -23,6 +23,7 @@
 #include "gpu_job.h"
 #include "hls_master.h"
 #include "hwdevice.h"
+#include "dash_thumbnails.h"
 #include "images.h"
 #include "input.h"
 #include "ladder.h"
@@ -718,7 +719,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         result->has_audio = p->has_audio;
         mf_result_set_source(result, &p->in);
         mf_gpu_job_report(&p->gpu, result);
-        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & MF_FORMAT_MP4),
+        ret = mf_subtitles_write(&p->subs, outdir, !!(job->format & (MF_FORMAT_MP4 | MF_FORMAT_DASH)),
                                  job->format & MF_FORMAT_HLS ? mf_output_files_hls(&p->files, 0) : NULL,
                                  mf_rendition_duration(&p->runs[0]), err, err_len);
     }
@@ -728,6 +729,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         if (ret >= 0)
             ret = mf_images_finish(&p->images, mf_rendition_duration(&p->runs[0]),
                                    p->files.hls ? p->files.master : NULL, &result->images, err, err_len);
+        if (ret >= 0 && p->files.dash)
+            ret = mf_dash_add_thumbnails(p->files.mpd, result, err, err_len);
     }
     teardown(p);
     if (ret < 0) {

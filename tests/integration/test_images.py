@@ -332,6 +332,42 @@ def case_worker_upload(tmp):
         h.close(ok)
 
 
+def case_dash_thumbnails(tmp):
+    """With DASH (dash, cmaf), the MPD has an image AdaptationSet (DASH-IF thumbnail_tile) whose
+    SegmentTemplate names every sheet, each spanning columns x rows x interval."""
+    import xml.etree.ElementTree as ET
+    ns = {"d": "urn:mpeg:dash:schema:mpd:2011"}
+    spec = {"thumbnails": {"interval": 1, "columns": 4, "rows": 2}}
+    for fmt, folder in [("dash", "dash"), ("cmaf", "hls")]:
+        out = os.path.join(tmp, fmt)
+        result = encode(SAMPLE, out, "--format", fmt, "--thumbnails", "1", job=dict(job_with(spec), format=fmt))
+        t = result["images"]["thumbnails"]
+        mpd_path = os.path.join(out, folder, "manifest.mpd")
+        mpd = ET.parse(mpd_path).getroot()
+        sets = [a for a in mpd.iterfind("d:Period/d:AdaptationSet", ns) if a.get("contentType") == "image"]
+        check(len(sets) == 1 and sets[0].get("mimeType") == "image/jpeg", f"{fmt}: image sets {len(sets)}")
+        st = sets[0].find("d:SegmentTemplate", ns)
+        rep = sets[0].find("d:Representation", ns)
+        prop = rep.find("d:EssentialProperty", ns)
+        span = int(st.get("duration")) / int(st.get("timescale"))
+        check(st.get("media") == "../images/sprite-$Number$.jpg" and st.get("startNumber") == "0" and abs(span - 8) < 1e-9,
+              f"{fmt}: SegmentTemplate {st.attrib}, sheet span {span} s (want 4 x 2 x 1 s)")
+        check(prop is not None and prop.get("schemeIdUri") == "http://dashif.org/thumbnail_tile" and prop.get("value") == "4x2"
+              and rep.get("width") == str(4 * t["tile_width"]) and rep.get("height") == str(2 * t["tile_height"]),
+              f"{fmt}: Representation {rep.attrib}, {prop.attrib if prop is not None else None}")
+        duration = float(re.match(r"PT([\d.]+)S", mpd.get("mediaPresentationDuration")).group(1))
+        n = math.ceil(duration / span - 1e-9)
+        names = [os.path.normpath(os.path.join(out, folder, st.get("media").replace("$Number$", str(k)))) for k in range(n)]
+        check(names == [os.path.join(out, x["path"]) for x in t["sprites"]] and all(map(os.path.isfile, names)),
+              f"{fmt}: the template names {n} sheets for {duration} s, written {[x['path'] for x in t['sprites']]}")
+        mpd_out = [o for o in result["outputs"] if o["kind"] == "mpd"]
+        check(mpd_out and mpd_out[0]["bytes"] == os.path.getsize(mpd_path), f"{fmt}: result.json mpd {mpd_out}")
+        print(f"{fmt}: image set over {n} sheets of {span} s, {duration} s")
+    # without thumbnails: no image set
+    out = os.path.join(tmp, "plain")
+    encode(SAMPLE, out, "--format", "dash")
+    check('contentType="image"' not in open(os.path.join(out, "dash", "manifest.mpd")).read(), "image set without thumbnails")
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -306,6 +306,14 @@ def cea608(tmp):
     subs, variants = master_media(out)
     check(len(subs) == 1 and "LANGUAGE" not in subs[0] and "transcribes-spoken-dialog" in subs[0].get("CHARACTERISTICS", ""),
           f"EXT-X-MEDIA {subs}")
+    # DASH alone: one text set, Role caption, no lang; its sidecar holds the captions
+    res, _, _ = encode(src, os.path.join(tmp, "dash"), "--format", "dash")
+    mpd = open(os.path.join(tmp, "dash", "dash", "manifest.mpd")).read()
+    sets = re.findall(r'<AdaptationSet [^>]*contentType="text"[^>]*>[\s\S]*?</AdaptationSet>', mpd)
+    check(len(sets) == 1 and 'value="caption"' in sets[0] and "lang=" not in sets[0] and "<BaseURL>../sub0-und.vtt<" in sets[0],
+          f"dash captions: {sets}")
+    got, _ = vtt_cues(os.path.join(tmp, "dash", res["subtitles"][0]["files"]["vtt"]))
+    check(got == want, f"dash captions sidecar: {got[:3]}")
     # caption data with padding only (a 1 s clip: no caption): no empty track
     empty = os.path.join(tmp, "cc_empty.mp4")
     check(run([maker, empty, "1"]).returncode == 0, "make_cea608 1 s")
@@ -313,11 +321,44 @@ def cea608(tmp):
     check(res["subtitles"] == [] and [s["reason"] for s in res["subtitles_skipped"]] == ["the video's caption data held no text"],
           f"padding-only captions: {res['subtitles']} {res['subtitles_skipped']}")
     check("SUBTITLES" not in open(os.path.join(tmp, "empty", "hls", "master.m3u8")).read(), "master lists empty captions")
+    encode(empty, os.path.join(tmp, "empty_dash"), "--format", "dash")
+    check('contentType="text"' not in open(os.path.join(tmp, "empty_dash", "dash", "manifest.mpd")).read(), "MPD lists empty captions")
     # a language list keeps no captions (they have none), and says so
     res, _, _ = encode(src, os.path.join(tmp, "en"), "--subtitles", "en")
     check(res["subtitles"] == [] and [s["codec"] for s in res["subtitles_skipped"]] == ["eia_608"] and
           "no language" in res["subtitles_skipped"][0]["reason"], f"--subtitles en: {res['subtitles_skipped']}")
 
+
+def dash_text(tmp):
+    """Every format with DASH (cmaf, dash, all): one WebVTT text AdaptationSet per track in the MPD,
+    lang, Role and Label, its BaseURL the whole-track sidecar with cue i at i s."""
+    import xml.etree.ElementTree as ET
+    ns = {"d": "urn:mpeg:dash:schema:mpd:2011"}
+    src = make_clip(tmp, "cues", [("eng", "cue {i}", "default"), ("fre", "réplique {i}", "forced")])
+    want = [(i * 1000, i * 1000 + 500) for i in range(1, 10)]
+    for fmt, folder in [("cmaf", "hls"), ("dash", "dash"), ("all", "hls")]:
+        out = os.path.join(tmp, fmt)
+        res, _, _ = encode(src, out, "--format", fmt)
+        mpd = os.path.join(out, folder, "manifest.mpd")
+        sets = [a for a in ET.parse(mpd).getroot().iterfind("d:Period/d:AdaptationSet", ns)
+                if a.get("contentType") == "text"]
+        got = [(a.get("lang"), a.get("mimeType"), sorted(r.get("value") for r in a.iterfind("d:Role", ns)),
+                a.findtext("d:Label", None, ns)) for a in sets]
+        check(got == [("en", "text/vtt", ["main", "subtitle"], "en"), ("fr", "text/vtt", ["forced-subtitle"], "fr")],
+              f"{fmt}: text sets {got}")
+        for a, t in zip(sets, res["subtitles"]):
+            base = a.findtext("d:Representation/d:BaseURL", None, ns)
+            path = os.path.normpath(os.path.join(os.path.dirname(mpd), base or ""))
+            check(base and os.path.isfile(path) and path == os.path.join(out, t["files"]["vtt"]),
+                  f"{fmt}: BaseURL {base} -> {path}, result.json {t['files']}")
+            cues, _ = vtt_cues(path)
+            check([c[:2] for c in cues] == want, f"{fmt} {t['track']}: cue times {cues[:3]}")
+        if fmt == "dash":
+            check(not os.path.exists(os.path.join(out, "hls")) and all("playlist" not in t["files"] for t in res["subtitles"]),
+                  f"dash wrote HLS subtitles: {res['subtitles']}")
+        else:
+            check(all(t["files"].get("playlist") for t in res["subtitles"]), f"{fmt}: no HLS renditions: {res['subtitles']}")
+        print(f"{fmt}: {len(sets)} text AdaptationSets in {folder}/manifest.mpd: {got}")
 
 if __name__ == "__main__":
     import tempfile

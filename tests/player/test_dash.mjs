@@ -12,7 +12,7 @@
 //
 //   node test_dash.mjs SAMPLE [--ladder H,H]
 //   node test_dash.mjs @subs      a clip made here (lavfi, cue i at i s in en and fr),
-//                                 --format all: the MPD's WebVTT sets (the sidecars),
+//                                 --format cmaf: the MPD's WebVTT sets (the sidecars),
 //                                 listed by both players with their languages, and
 //                                 Shaka's cues at i s
 //
@@ -75,7 +75,7 @@ if (subs) {
     '-metadata:s:s:0', 'language=eng', '-metadata:s:s:1', 'language=fre', '-disposition:s:0', 'default', src]);
   if (g.status !== 0) { console.error(`ffmpeg: ${g.stderr}`); process.exit(1); }
 }
-const enc = run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', subs ? 'all' : 'cmaf', '--ladder', ladder]);
+const enc = run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'cmaf', '--ladder', ladder]);
 if (enc.status !== 0) { console.error(`encode failed (${enc.status}): ${enc.stderr}`); process.exit(1); }
 const hlsDir = path.join(out, 'hls');
 const mpdPath = path.join(hlsDir, 'manifest.mpd');

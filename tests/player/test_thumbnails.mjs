@@ -7,7 +7,11 @@
 // whole video. The poster must load as an image too. hls.js must play the master that
 // lists the image stream.
 //
-//   node test_thumbnails.mjs SAMPLE [--interval S]
+//   node test_thumbnails.mjs SAMPLE [--interval S] [--dash]
+//
+// --dash: --format cmaf, and Shaka loads the MPD instead: its image AdaptationSet
+// (thumbnail_tile) is the second image track, asked like the HLS one; dash.js plays the
+// MPD to the end and its provideThumbnail(t) must give the same tiles.
 //
 // Env: MPEGFLOW (the CLI), MEDIA_DIR, CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium or the npm packages are missing).
@@ -25,6 +29,7 @@ const args = process.argv.slice(2);
 const sample = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : dflt; };
 const interval = Number(opt('--interval', '2'));
+const dash = args.includes('--dash');   // --format cmaf: Shaka loads the MPD, its image set is the second track
 
 if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
   console.error('usage: MPEGFLOW=... MEDIA_DIR=... node test_thumbnails.mjs SAMPLE [--interval S]');
@@ -32,7 +37,7 @@ if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
 }
 const src = path.join(process.env.MEDIA_DIR, sample);
 if (!fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
-for (const m of ['puppeteer-core', 'shaka-player']) {
+for (const m of ['puppeteer-core', 'shaka-player', ...(dash ? ['dashjs'] : [])]) {
   if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
 }
 if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
@@ -52,7 +57,7 @@ const ffprobe = (argv) => JSON.parse(run('ffprobe', ['-v', 'error', '-of', 'json
 // --- encode ---------------------------------------------------------------------
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-thumbs-'));
 const out = path.join(tmp, 'out');
-const enc = spawnSync(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'both', '--ladder', '240',
+const enc = spawnSync(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', dash ? 'cmaf' : 'both', '--ladder', '240',
                                              '--preset', 'ultrafast', '--poster', '--thumbnails', String(interval)],
                       { encoding: 'utf8' });
 if (enc.status !== 0) { console.error(`encode failed (${enc.status}): ${enc.stderr}`); process.exit(1); }
@@ -64,7 +69,15 @@ const stamp = (s) => { const [h, m, x] = s.split(':'); return Number(h) * 3600 +
 const cues = [...fs.readFileSync(vttPath, 'utf8').matchAll(/(\S+) --> (\S+)\n(\S+)#xywh=(\d+),(\d+),(\d+),(\d+)\n/g)]
   .map((m) => ({ start: stamp(m[1]), end: stamp(m[2]), uri: m[3], x: +m[4], y: +m[5], w: +m[6], h: +m[7] }));
 const mp4 = path.join(out, '240p.mp4');
-const duration = Number(ffprobe(['-show_streams', '-select_streams', 'v:0', mp4]).streams[0].duration);
+const mpdText = dash ? fs.readFileSync(path.join(out, 'hls/manifest.mpd'), 'utf8') : '';
+const duration = dash ? Number(/mediaPresentationDuration="PT([\d.]+)S"/.exec(mpdText)[1])
+  : Number(ffprobe(['-show_streams', '-select_streams', 'v:0', mp4]).streams[0].duration);
+if (dash) {
+  const set = /<AdaptationSet id="\d+" contentType="image"[\s\S]*?<\/AdaptationSet>/.exec(mpdText);
+  const t = result.images.thumbnails;
+  check('mpd-image-set', set && set[0].includes(`value="${t.columns}x${t.rows}"`) && set[0].includes('sprite-$Number$.jpg'),
+        set ? set[0].replace(/\s+/g, ' ') : 'no image AdaptationSet in the MPD');
+}
 check('cues-cover', cues.length && cues[0].start === 0 && cues.every((c, i) => i === 0 || c.start === cues[i - 1].end)
       && Math.abs(cues[cues.length - 1].end - duration) < 0.05,
       `${cues.length} cues from ${cues[0]?.start} to ${cues[cues.length - 1]?.end}, video ${duration.toFixed(3)} s, no gap`);
@@ -78,8 +91,9 @@ const times = cues.flatMap((c) => [c.start, (c.start + c.end) / 2, c.end - 0.01]
 
 // --- the player ---------------------------------------------------------------------
 const files = { '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
-                '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js') };
-const types = { '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
+                '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
+                '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
+const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
                 '.js': 'text/javascript', '.vtt': 'text/vtt', '.jpg': 'image/jpeg' };
 const server = http.createServer((req, res) => {
   const url = decodeURIComponent(req.url.split('?')[0]);
@@ -148,6 +162,25 @@ async function playHlsJs(url) {
   return r;
 }
 
+// dash.js on the MPD with its image set: plays to the end, and provideThumbnail(t) gives our tile.
+async function dashJs(url, times) {
+  const video = document.getElementById('v');
+  const r = { errors: [], ended: false, answers: [] };
+  const sleep = (ms) => new Promise((s) => setTimeout(s, ms));
+  const until = async (cond, ms) => { for (const t = Date.now(); Date.now() - t < ms; await sleep(20)) if (cond()) return true; return cond(); };
+  const dash = dashjs.MediaPlayer().create();
+  dash.on(dashjs.MediaPlayer.events.ERROR, (e) => r.errors.push(`dash.js ${JSON.stringify(e.error && (e.error.code || e.error.message) || e.error)}`));
+  dash.initialize(video, url, false);
+  await until(() => dash.isReady() && video.readyState >= 1, 15000);
+  for (const t of times)
+    r.answers.push(await new Promise((ok) => { dash.provideThumbnail(t, (th) => ok(th && { t, url: th.url, x: th.x, y: th.y, w: th.width, h: th.height })); setTimeout(() => ok(null), 2000); }));
+  video.playbackRate = 4;
+  await video.play().catch((e) => r.errors.push(`play ${e.name}`));
+  r.ended = await until(() => video.ended, 30000);
+  dash.destroy();
+  return r;
+}
+
 try {
   const { default: puppeteer } = await import('puppeteer-core');
   browser = await puppeteer.launch({
@@ -161,12 +194,12 @@ try {
   await page.addScriptTag({ url: base + '/shaka.js' });
   const vttUrl = `${base}/out/${result.images.thumbnails.path}`;
   const posterUrl = `${base}/out/${result.images.poster.path}`;
-  const r = await withTimeout(page.evaluate(thumbnails, `${base}/out/hls/master.m3u8`, vttUrl, posterUrl, times), 60000, 'shaka page');
+  const r = await withTimeout(page.evaluate(thumbnails, `${base}/out/hls/${dash ? 'manifest.mpd' : 'master.m3u8'}`, vttUrl, posterUrl, times), 60000, 'shaka page');
   check('shaka-track', r.track && !r.errors.length && r.imageTracks.includes(r.track.id) && r.imageTracks.length === 2,
         `track ${JSON.stringify(r.track)}, image tracks ${JSON.stringify(r.imageTracks)}, errors ${JSON.stringify(r.errors)}`);
   check('shaka-all', r.all === cues.length, `getAllThumbnails: ${r.all}, the track has ${cues.length} cues`);
   // Through the VTT the URI carries the tile's #xywh; through the HLS image playlist it is the sheet.
-  for (const [via, answers, fragment] of [['vtt', r.answers, true], ['hls', r.hlsAnswers || [], false]]) {
+  for (const [via, answers, fragment] of [['vtt', r.answers, true], [dash ? 'dash' : 'hls', r.hlsAnswers || [], false]]) {
     let wrong = 0, beyond = 0;
     times.forEach((t, i) => {
       const a = answers[i];
@@ -193,6 +226,21 @@ try {
   await page2.addScriptTag({ url: base + '/hls.js' });
   const h = await withTimeout(page2.evaluate(playHlsJs, `${base}/out/hls/master.m3u8`), 60000, 'hls.js page');
   check('hlsjs-plays', h.ended && !h.errors.length && h.levels === 1, `hls.js with the image stream listed: ${JSON.stringify(h)}`);
+  if (dash) {
+    const page3 = await browser.newPage();
+    await page3.goto(base + '/');
+    await page3.addScriptTag({ url: base + '/dash.js' });
+    const d = await withTimeout(page3.evaluate(dashJs, `${base}/out/hls/manifest.mpd`, times), 90000, 'dash.js page');
+    check('dashjs-plays', d.ended && !d.errors.length, `dash.js with the image set: ended ${d.ended}, errors ${JSON.stringify(d.errors)}`);
+    let wrong = 0;
+    times.forEach((t, i) => {
+      const a = d.answers[i];
+      const c = cues.find((x, k) => t >= x.start && (t < x.end || k === cues.length - 1));
+      const ok = a && a.url === new URL(c.uri, vttUrl).href && a.x === c.x && a.y === c.y && a.w === c.w && a.h === c.h;
+      if (!ok && wrong++ < 5) check('dashjs-thumbnail', false, `t=${t.toFixed(3)}: dash.js ${JSON.stringify(a)}, our cue ${JSON.stringify(c)}`);
+    });
+    check('dashjs-thumbnails', wrong === 0, `provideThumbnail: ${times.length - wrong}/${times.length} times with our cue's tile`);
+  }
   check('images-seen', Object.keys(r.images).length === 1 + Object.keys(sheetSize).length,
         `${Object.keys(r.images).length} images loaded, ${1 + Object.keys(sheetSize).length} written`);
 } catch (e) {
