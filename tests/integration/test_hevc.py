@@ -98,7 +98,11 @@ def case_ladder(name):
         check(abs(len(seg_lists[0]) - want_segs) <= 1, f"{len(seg_lists[0])} segments for {src_dur:.2f} s")
         with open(os.path.join(out, "hls", "master.m3u8")) as f:
             master = f.read()
-        check(master.count('CODECS="hvc1.1.6.L') == len(seg_lists), f"master CODECS: {master}")
+        # each variant and each I-frame playlist (trick play) names the HEVC codec
+        for tag in ("#EXT-X-STREAM-INF:", "#EXT-X-I-FRAME-STREAM-INF:"):
+            lines = [l for l in master.splitlines() if l.startswith(tag)]
+            check(len(lines) == len(seg_lists) and all('CODECS="hvc1.1.6.L' in l for l in lines),
+                  f"master CODECS of {tag}: {master}")
         print(f"{name}: {res['input_frames']} frames, {len(seg_lists[0])} segments, {idrs} IDR per rendition, "
               f"{wall:.1f} s wall")
 
