@@ -13,7 +13,8 @@
 
 #include "mpegflow/queue.h"
 
-/** The oom_kill count in this process's cgroup v2 memory.events; -1 when unreadable. */
+/** The oom_kill count of this process's memory cgroup (v1 memory.oom_control, v2
+ * memory.events); -1 when unreadable. */
 int64_t mf_oom_kills(void);
 
 /**

@@ -13,7 +13,13 @@
   once with the reason and both attempts, with MPEGFLOW_MAX_ATTEMPTS=5 left unused.
   A job killed once, then run to the end, succeeds at attempt 2.
 
-usage: test_resources.py scratch_full|oom_twice
+- oom_real: a real OOM kill. The worker runs in its own cgroup v1 memory cgroup
+  limited to 150 MB (root and a writable /sys/fs/cgroup/memory only, else exit 77);
+  a 720p "medium" encode needs ~275 MB, a 180p "ultrafast" one ~60 MB. The kernel
+  kills the big job's encode on attempts 1 and 2; the job fails at attempt 2 with
+  "the cgroup's oom_kill count rose"; the worker lives and runs the small job.
+
+usage: test_resources.py scratch_full|oom_twice|oom_real
 """
 import os
 import signal
@@ -145,9 +151,83 @@ def case_oom_twice(h):
     check(w.wait(10) == 0, "worker exit status")
 
 
+MEMCG = "/sys/fs/cgroup/memory"
+LIMIT_MB = 150
+
+
+def can_make_memcg():
+    """None when this process may make a cgroup v1 memory cgroup, else why not."""
+    if os.geteuid() != 0:
+        return "making a memory cgroup needs root"
+    if not os.path.exists(os.path.join(MEMCG, "memory.oom_control")):
+        return f"no cgroup v1 memory controller at {MEMCG}"
+    d = os.path.join(MEMCG, f"mpegflow-probe-{os.getpid()}")
+    try:
+        os.mkdir(d)
+        os.rmdir(d)
+    except OSError as e:
+        return f"cannot make a memory cgroup: {e}"
+    return None
+
+
+def cg_write(cg, name, value):
+    path = os.path.join(cg, name)
+    if os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(str(value))
+
+
+def cg_oom_kills(cg):
+    with open(os.path.join(cg, "memory.oom_control")) as f:
+        return int([line.split()[1] for line in f if line.startswith("oom_kill ")][0])
+
+
+def case_oom_real(h):
+    cg = os.path.join(MEMCG, f"mpegflow-oom-{os.getpid()}")
+    os.mkdir(cg)
+    try:
+        cg_write(cg, "memory.limit_in_bytes", LIMIT_MB << 20)
+        cg_write(cg, "memory.memsw.limit_in_bytes", LIMIT_MB << 20)      # no swapping instead
+        h.upload("uploads/hd.mp4", clip("hd", "1280x720", 4))
+        h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
+        w = h.worker("w1", MPEGFLOW_MAX_ATTEMPTS=5)
+        cg_write(cg, "cgroup.procs", w.pid)                 # its encode children follow
+        big = {"id": "big", "input": "uploads/hd.mp4", "output_prefix": "out/big/", "format": "mp4",
+               "video": {"preset": "medium", "renditions": [{"name": "720p", "height": 720, "crf": 23}]},
+               "audio": {"mode": "none"}}
+        t0 = time.monotonic()
+        h.xadd(big)
+        hs = h.wait_state("big", ["succeeded", "failed"], 40)
+        kills = cg_oom_kills(cg)
+        print(f"figure: real OOM ({LIMIT_MB} MB): {hs['state']} at attempt {hs.get('attempt')} after "
+              f"{time.monotonic() - t0:.1f}s, {kills} OOM kills: {hs.get('error')!r}")
+        check(hs["state"] == "failed" and hs["attempt"] == "2", f"big: {hs}")
+        check(kills == 2, f"the cgroup counts {kills} OOM kills, want 2")
+        err = hs["error"]
+        check(err.startswith("the encode was killed for memory (out of memory at the pod's limit: the cgroup's "
+                             "oom_kill count rose) on attempt 2, as on attempt 1: not retried"), f"big: error {err!r}")
+        check(w.proc.poll() is None and http_get(w.http_port, "/healthz")[0] == 200, "the worker did not survive")
+        h.xadd(small_job("after", "uploads/ok.mp4"))
+        hs = h.wait_state("after", ["succeeded", "failed"], 30)
+        check(hs["state"] == "succeeded" and hs["attempt"] == "1", f"the small job: {hs}")
+        check(not h.scratch_left(), f"scratch left: {os.listdir(h.scratch)}")
+        w.signal(signal.SIGTERM)
+        check(w.wait(10) == 0, "worker exit status")
+    finally:
+        for w in h.workers:
+            w.stop()
+        for _ in range(50):
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
 if __name__ == "__main__":
-    why = can_mount_tmpfs() if sys.argv[1:] == ["scratch_full"] else None
+    why = {"scratch_full": can_mount_tmpfs, "oom_real": can_make_memcg}.get(sys.argv[1] if sys.argv[1:] else "",
+                                                                         lambda: None)()
     if why:
         print(f"skip: {why}")
         sys.exit(77)
-    sys.exit(main({"scratch_full": case_scratch_full, "oom_twice": case_oom_twice}))
+    sys.exit(main({"scratch_full": case_scratch_full, "oom_twice": case_oom_twice, "oom_real": case_oom_real}))
