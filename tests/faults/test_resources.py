@@ -5,7 +5,7 @@
   short: retryable), the job is retried, then fails with an error that says the
   scratch disk is full (no space left on device), not a scratch path; nothing of it
   reaches storage (no result.json), its scratch dir is removed, the worker stays
-  healthy and runs the next small job.
+  healthy and runs the next small job. An input larger than the disk: the same.
 - oom_twice: the encode child of a job is SIGKILLed from outside on two attempts in a
   row, as the OOM killer at a pod's memory limit would (this simulates the kill only:
   no cgroup limit is hit, so the error says "most likely" rather than citing the
@@ -82,6 +82,20 @@ def scratch_full(h):
         check(h.scratch not in what and "mpegflow-big-" not in what, f"the error names the scratch path: {what!r}")
     check(stored(h, "out/big") == [], f"outputs of big reached storage: {stored(h, 'out/big')}")
     check(not h.scratch_left(), f"scratch left: {os.listdir(h.scratch)}")
+    # An input that does not fit (10 MB): the fetch runs out of space; the same promises.
+    huge = os.path.join(h.tmp, "huge.mp4")
+    with open(huge, "wb") as f:
+        f.write(os.urandom(10 << 20))
+    h.upload("uploads/huge.mp4", huge)
+    h.xadd(small_job("huge", "uploads/huge.mp4"))
+    hs = h.wait_state("huge", ["succeeded", "failed"], 30)
+    print(f"figure: input larger than the scratch disk: {hs['state']} at attempt {hs.get('attempt')}: "
+          f"{hs.get('error')!r}")
+    err = hs["error"]
+    check(hs["state"] == "failed" and hs["attempt"] == "2", f"huge: {hs}")
+    check("scratch disk" in err and "no space left on device" in err.lower() and "uploads/huge.mp4" in err
+          and h.scratch not in err, f"huge: error {err!r}")
+    check(stored(h, "out/huge") == [] and not h.scratch_left(), "huge: outputs or scratch left")
     check(http_get(w.http_port, "/healthz")[0] == 200, "unhealthy after a full scratch disk")
     check(h.worker_ready(w), "not ready after a full scratch disk")
     h.xadd(small_job("after", "uploads/ok.mp4"))
@@ -89,7 +103,7 @@ def scratch_full(h):
     check(hs["state"] == "succeeded" and hs["attempt"] == "1", f"the next job: {hs}")
     check("result.json" in stored(h, "out/after"), f"the next job's outputs: {stored(h, 'out/after')}")
     check(not h.scratch_left(), f"scratch left: {os.listdir(h.scratch)}")
-    check(h.r("XLEN", STREAM) == 0 and len(h.r.xrange(DEAD)) == 1, "stream / dead letters")
+    check(h.r("XLEN", STREAM) == 0 and len(h.r.xrange(DEAD)) == 2, "stream / dead letters")
     w.signal(signal.SIGTERM)
     check(w.wait(10) == 0, "worker exit status")
 
