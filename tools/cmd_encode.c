@@ -12,6 +12,7 @@
 #include <libavutil/error.h>
 
 #include "commands.h"
+#include "cmd_encode_split.h"
 #include "media/pipeline.h"
 #include "media/result.h"
 #include "mpegflow/encoder.h"
@@ -69,6 +70,12 @@ static void usage(FILE *f)
         "                        8192x4320 (0 = no limit)\n"
         "      --max-duration S  refuse sources longer than S seconds (0 = no limit)\n"
         "      --progress-fd FD  write 'PERCENT FPS' lines to file descriptor FD (used by the worker)\n"
+        "      --split S         split and stitch: encode chunks of S seconds (rounded to the GOP)\n"
+        "                        in child processes, audio once, and stitch the HLS output\n"
+        "      --workers N       with --split: child encodes at a time (default 2)\n"
+        "      --pin             with --split: pin worker slot i to CPU i (one core each)\n"
+        "      --chunk S,E[,F]   encode only [S, E) seconds (multiples of --gop) with the unsplit\n"
+        "                        timestamps, HLS segments numbered from F; video only unless S is 0\n"
         "  -y, --overwrite       replace the outputs of an earlier run in OUTDIR (and remove\n"
         "                        what that run wrote that this one does not)\n"
         "  -h, --help            this help\n\n"
@@ -269,7 +276,8 @@ static int set_audio_tracks(struct mf_job *job, const char *v, char *err, size_t
 enum { OPT_JOB = 256, OPT_BACKEND, OPT_CODEC, OPT_FALLBACK, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_FORMAT,
        OPT_AUDIO, OPT_GOP, OPT_THREADS, OPT_PROGRESS, OPT_JSON, OPT_MAX_PIXELS, OPT_MAX_DURATION,
        OPT_PROGRESS_FD, OPT_NO_CASCADE, OPT_UPSCALE, OPT_AUDIO_TRACKS, OPT_AUDIO_SURROUND, OPT_SUBTITLES,
-       OPT_POSTER, OPT_THUMBNAILS };
+       OPT_POSTER, OPT_THUMBNAILS,
+       OPT_CHUNK, OPT_SPLIT, OPT_WORKERS, OPT_PIN };
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },   { "job", required_argument, NULL, OPT_JOB },
@@ -291,12 +299,18 @@ static const struct option long_opts[] = {
     { "poster", no_argument, NULL, OPT_POSTER },
     { "thumbnails", optional_argument, NULL, OPT_THUMBNAILS },
     { "overwrite", no_argument, NULL, 'y' },
+    { "chunk", required_argument, NULL, OPT_CHUNK },
+    { "split", required_argument, NULL, OPT_SPLIT },
+    { "workers", required_argument, NULL, OPT_WORKERS },
+    { "pin", no_argument, NULL, OPT_PIN },
     { NULL, 0, NULL, 0 },
 };
 
 struct encode_args {
     const char *input, *outdir, *job_file, *backend, *codec, *fallback, *ladder, *preset, *bitrate,
-               *format, *audio, *audio_tracks, *subtitles;
+               *format, *audio, *audio_tracks, *subtitles, *chunk;
+    double split;                               /* --split S: chunk length, 0 = no split */
+    int workers, pin;
     double crf, gop, max_duration, thumbnails;  /* thumbnails: the interval, 0 = the job's */
     long long max_pixels;
     int threads, progress, json, progress_fd, no_cascade, upscale, overwrite, poster, want_thumbnails,
@@ -380,6 +394,10 @@ static int parse_args(int argc, char **argv, struct encode_args *a)
             break;
         }
         case 'y': a->overwrite = 1; break;
+        case OPT_CHUNK: a->chunk = optarg; break;
+        case OPT_SPLIT: a->split = strtod(optarg, NULL); break;
+        case OPT_WORKERS: a->workers = atoi(optarg); break;
+        case OPT_PIN: a->pin = 1; break;
         case 'h': usage(stdout); return 1;
         default: unknown_option(argv[optind - 1]); return -1;
         }
@@ -607,6 +625,13 @@ int mf_cmd_encode(int argc, char **argv)
         fprintf(stderr, "mpegflow encode: %s\n", err);
         return MF_EXIT_USAGE;
     }
+    struct mf_encode_chunk chunk = { 0 };
+    if (a.chunk && mf_encode_chunk_parse(a.chunk, &job, &chunk, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mpegflow encode: --chunk: %s\n", err);
+        return MF_EXIT_USAGE;
+    }
+    if (a.split > 0)
+        return mf_encode_split(argc, argv, a.input, a.outdir, &job, a.split, a.workers, a.pin, a.overwrite);
     char found[MF_PATH_MAX + 32];
     const char *earlier = earlier_output(a.outdir, &job, found, sizeof(found));
     if (earlier && !a.overwrite) {
@@ -637,7 +662,11 @@ int mf_cmd_encode(int argc, char **argv)
         .backend = a.backend, .fallback_backend = fallback, .threads = a.threads,
         .no_cascade = a.no_cascade,
         .max_pixels = a.max_pixels, .max_duration = a.max_duration, .cancel = &cancel_flag, .progress = print_progress, .opaque = &ps,
+        .chunk_start = chunk.start, .chunk_end = chunk.end, .chunk_first_segment = chunk.first_segment,
     };
+    char chunk_audio[MF_PATH_MAX + 16];
+    if (a.chunk && snprintf(chunk_audio, sizeof(chunk_audio), "%s/audio.mp4", a.outdir) < (int)sizeof(chunk_audio))
+        opts.chunk_audio_mp4 = chunk_audio;   /* a chunk at 0 with audio: for the stitched MP4s */
     static struct mf_result result;
     ret = mf_pipeline_run(a.input, &job, a.outdir, &opts, &result, err, sizeof(err));
     if (ret < 0) {

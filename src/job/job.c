@@ -65,16 +65,14 @@
 
 #include "mpegflow/job.h"
 
+#include "job_fields.h"
 #include "job_images.h"
 
 #include "common/json_strict.h"
-#include "common/language.h"
 #include "common/quantity.h"
 
 #define VIDEO_RATE_MIN 10000
 #define VIDEO_RATE_MAX 500000000
-#define AUDIO_RATE_MIN 16000
-#define AUDIO_RATE_MAX 512000
 #define DEFAULT_CRF 23.0
 
 static const char *const formats[] = { "mp4", "hls", "both", "dash", "cmaf", "all", NULL };
@@ -99,7 +97,6 @@ static const char *const h264_levels[] = {
 static const char *const hevc_levels[] = {
     "1", "2", "2.1", "3", "3.1", "4", "4.1", "5", "5.1", "5.2", "6", "6.1", "6.2", NULL,
 };
-static const char *const audio_modes[] = { "aac", "copy", "none", NULL };
 
 static const char *const root_fields[] = {
     "id", "input", "output_prefix", "format", "video", "audio", "subtitles", "images", NULL,
@@ -111,50 +108,6 @@ static const char *const rendition_fields[] = {
     "name", "height", "crf", "bitrate", "maxrate", "bufsize", "profile", "level",
     "upscale", NULL,
 };
-static const char *const audio_fields[] = { "mode", "bitrate", "channels", "tracks", "surround", NULL };
-static const char *const audio_track_choices[] = { "best", "all", NULL };
-
-/* strlen that stops at max, for fixed buffers a caller may have filled. */
-static size_t bounded_len(const char *s, size_t max)
-{
-    size_t n = 0;
-
-    while (n < max && s[n])
-        n++;
-    return n;
-}
-
-/* ASCII case-insensitive equality, for rendition names (file names). */
-static int same_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
-        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
-        if (x != y)
-            return 0;
-    }
-    return *a == *b;
-}
-
-/* A bitrate is "800k"-style text or a JSON integer of bits per second. */
-static int get_bitrate(struct mf_errbuf *e, json_t *obj, const char *path, const char *key,
-                       int64_t *rate)
-{
-    json_t *v = json_object_get(obj, key);
-
-    if (!v)
-        return 0;
-    if (json_is_integer(v)) {
-        *rate = json_integer_value(v);
-        return 1;
-    }
-    if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v)) {
-        *rate = mf_parse_quantity(json_string_value(v));
-        if (*rate >= 0)
-            return 1;
-    }
-    return mf_fail(e, path, key, "must be a bitrate such as \"800k\", \"1.5M\" or 800000");
-}
 
 /* --- per-field checks, shared by the parser and mf_job_validate ----------- */
 
@@ -231,24 +184,10 @@ static int check_video_rate(struct mf_errbuf *e, const char *obj, const char *ke
     return 0;
 }
 
-static int check_audio_rate(struct mf_errbuf *e, int64_t v)
-{
-    if (v < AUDIO_RATE_MIN || v > AUDIO_RATE_MAX)
-        return mf_fail(e, "audio", "bitrate", "must be between 16k and 512k");
-    return 0;
-}
-
 static int check_gop(struct mf_errbuf *e, double v)
 {
     if (!(v >= 0.5 && v <= 20))
         return mf_fail(e, "video", "gop_seconds", "must be between 0.5 and 20");
-    return 0;
-}
-
-static int check_channels(struct mf_errbuf *e, long long v)
-{
-    if (v != 1 && v != 2)
-        return mf_fail(e, "audio", "channels", "must be 1 or 2");
     return 0;
 }
 
@@ -309,7 +248,7 @@ static int parse_rate_fields(struct mf_errbuf *e, json_t *r, const char *path,
 
     for (int i = 0; i < 3; i++) {
         int64_t v = 0;
-        if ((ret = get_bitrate(e, r, path, keys[i], &v)) <= 0) {
+        if ((ret = mf_job_get_bitrate(e, r, path, keys[i], &v)) <= 0) {
             if (ret < 0)
                 return ret;
             continue;
@@ -439,164 +378,6 @@ static int parse_video(struct mf_errbuf *e, json_t *root, struct mf_job *job)
     return parse_renditions(e, video, job, upscale);
 }
 
-/* A language of audio.tracks: 2-3 letters, then "-" subtags of 1-8 letters
- * or digits (BCP 47's shape; the source's tags are compared in BCP 47). */
-static int check_language(struct mf_errbuf *e, const char *path, const char *s, size_t len)
-{
-    size_t n = 0, sub = 0;
-
-    while (n < len && ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')))
-        n++;
-    int ok = n >= 2 && n <= 3 && len < MF_AUDIO_LANG_MAX;
-    for (size_t i = n; ok && i < len; i++) {
-        char c = s[i];
-        if (c == '-') {
-            ok = i + 1 < len && (i == n || sub > 0);
-            sub = 0;
-        } else {
-            ok = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) &&
-                 i > n && ++sub <= 8;
-        }
-    }
-    if (!ok)
-        return mf_fail(e, path, NULL, "must be a language tag such as \"en\", \"fra\" or \"pt-BR\" "
-                       "(2-3 letters, then optional -subtags; at most %d characters)", MF_AUDIO_LANG_MAX - 1);
-    return 0;
-}
-
-static int check_audio_languages(struct mf_errbuf *e, const struct mf_job *job)
-{
-    char path[32];
-    int ret;
-
-    if (job->n_audio_languages < 1 || job->n_audio_languages > MF_MAX_AUDIO_TRACKS)
-        return mf_fail(e, "audio", "tracks", "must list between 1 and %d languages", MF_MAX_AUDIO_TRACKS);
-    for (int i = 0; i < job->n_audio_languages; i++) {
-        const char *l = job->audio_languages[i];
-        snprintf(path, sizeof(path), "audio.tracks[%d]", i);
-        if ((ret = check_language(e, path, l, bounded_len(l, MF_AUDIO_LANG_MAX))) < 0)
-            return ret;
-        for (int j = 0; j < i; j++)
-            if (same_name(job->audio_languages[j], l))
-                return mf_fail(e, path, NULL, "\"%s\" is already listed as audio.tracks[%d]", l, j);
-    }
-    return 0;
-}
-
-/* "best", "all", or an array of languages. */
-static int parse_audio_tracks(struct mf_errbuf *e, json_t *audio, struct mf_job *job)
-{
-    json_t *v = json_object_get(audio, "tracks"), *item;
-    size_t i;
-    int ret, choice = 0;
-
-    if (!v)
-        return 0;
-    if (json_is_string(v)) {
-        if ((ret = mf_json_choice(e, audio, "audio", "tracks", audio_track_choices, &choice)) < 0)
-            return ret;
-        job->audio_tracks = choice ? MF_AUDIO_TRACKS_ALL : MF_AUDIO_TRACKS_BEST;
-        return 0;
-    }
-    if (!json_is_array(v))
-        return mf_fail(e, "audio", "tracks", "must be \"best\", \"all\" or an array of languages");
-    if (json_array_size(v) < 1 || json_array_size(v) > MF_MAX_AUDIO_TRACKS)
-        return mf_fail(e, "audio", "tracks", "must list between 1 and %d languages", MF_MAX_AUDIO_TRACKS);
-    json_array_foreach(v, i, item) {
-        char path[48];
-        snprintf(path, sizeof(path), "audio.tracks[%zu]", i);
-        if (!json_is_string(item))
-            return mf_fail(e, path, NULL, "must be a string (a language tag)");
-        const char *s = json_string_value(item);
-        size_t len = json_string_length(item);
-        if ((ret = check_language(e, path, s, len)) < 0)
-            return ret;
-        memcpy(job->audio_languages[i], s, len + 1);
-    }
-    job->n_audio_languages = (int)json_array_size(v);
-    job->audio_tracks = MF_AUDIO_TRACKS_LANGUAGES;
-    return check_audio_languages(e, job);
-}
-
-static int parse_audio(struct mf_errbuf *e, json_t *root, struct mf_job *job)
-{
-    json_t *audio = json_object_get(root, "audio");
-    long long channels = 0;
-    int ret, mode = 0;
-
-    if (!audio)
-        return 0;
-    if (!json_is_object(audio))
-        return mf_fail(e, NULL, "audio", "must be an object");
-    if ((ret = mf_json_reject_unknown(e, audio, "audio", audio_fields)) < 0)
-        return ret;
-    if ((ret = mf_json_choice(e, audio, "audio", "mode", audio_modes, &mode)) < 0)
-        return ret;
-    if (ret)
-        job->audio_mode = (enum mf_audio_mode)mode;
-    if ((ret = get_bitrate(e, audio, "audio", "bitrate", &job->audio_bitrate)) < 0)
-        return ret;
-    if (ret && (ret = check_audio_rate(e, job->audio_bitrate)) < 0)
-        return ret;
-    if ((ret = parse_audio_tracks(e, audio, job)) < 0)
-        return ret;
-    if ((ret = mf_json_bool(e, audio, "audio", "surround", &job->audio_surround)) < 0)
-        return ret;
-    if ((ret = mf_json_integer(e, audio, "audio", "channels", &channels)) <= 0)
-        return ret;
-    /* Checked before narrowing to int. */
-    if ((ret = check_channels(e, channels)) < 0)
-        return ret;
-    job->audio_channels = (int)channels;
-    return 0;
-}
-
-static int check_subtitle_lang(struct mf_errbuf *e, int i, const char *s, size_t len)
-{
-    char path[24], tag[MF_LANG_MAX];
-    snprintf(path, sizeof(path), "subtitles[%d]", i);
-    if (len == 0 || len >= MF_LANG_MAX || strlen(s) != len || mf_language_bcp47(s, tag, sizeof(tag)) < 0)
-        return mf_fail(e, NULL, path, "must be a language tag such as \"en\", \"fre\" or \"pt-BR\"");
-    return 0;
-}
-
-static int parse_subtitles(struct mf_errbuf *e, json_t *root, struct mf_job *job)
-{
-    json_t *v = json_object_get(root, "subtitles");
-    static const char *const what = "must be \"all\", \"none\" or an array of language tags";
-
-    if (!v)
-        return 0;
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (!strcmp(s, "all") || !strcmp(s, "none")) {
-            job->subtitles = !strcmp(s, "all") ? MF_SUBTITLES_ALL : MF_SUBTITLES_NONE;
-            return 0;
-        }
-        return mf_fail(e, NULL, "subtitles", "%s, not \"%s\"", what, s);
-    }
-    if (!json_is_array(v))
-        return mf_fail(e, NULL, "subtitles", "%s", what);
-    size_t n = json_array_size(v);
-    if (n < 1 || n > MF_MAX_SUBTITLE_LANGS)
-        return mf_fail(e, NULL, "subtitles", "must list between 1 and %d languages", MF_MAX_SUBTITLE_LANGS);
-    for (size_t i = 0; i < n; i++) {
-        json_t *x = json_array_get(v, i);
-        int ret;
-        if (!json_is_string(x)) {
-            char path[24];
-            snprintf(path, sizeof(path), "subtitles[%zu]", i);
-            return mf_fail(e, NULL, path, "must be a string");
-        }
-        if ((ret = check_subtitle_lang(e, (int)i, json_string_value(x), json_string_length(x))) < 0)
-            return ret;
-        memcpy(job->subtitle_langs[i], json_string_value(x), json_string_length(x) + 1);
-    }
-    job->subtitles = MF_SUBTITLES_LANGS;
-    job->n_subtitle_langs = (int)n;
-    return 0;
-}
-
 static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
 {
     const char *s = NULL;
@@ -623,9 +404,9 @@ static int parse_root(struct mf_errbuf *e, json_t *root, struct mf_job *job)
         job->format = format_bits[format];
     if ((ret = parse_video(e, root, job)) < 0)
         return ret;
-    if ((ret = parse_subtitles(e, root, job)) < 0)
+    if ((ret = mf_job_subtitles_parse(e, root, job)) < 0)
         return ret;
-    if ((ret = parse_audio(e, root, job)) < 0)
+    if ((ret = mf_job_audio_parse(e, root, job)) < 0)
         return ret;
     return mf_job_images_parse(e, root, &job->images);
 }
@@ -705,21 +486,21 @@ static int validate_rendition(struct mf_errbuf *e, const struct mf_job *job, int
     int ret;
 
     snprintf(path, sizeof(path), "video.renditions[%d]", i);
-    if ((ret = check_name(e, path, rd->name, bounded_len(rd->name, sizeof(rd->name)))) < 0)
+    if ((ret = check_name(e, path, rd->name, mf_job_bounded_len(rd->name, sizeof(rd->name)))) < 0)
         return ret;
     for (int j = 0; j < i; j++)
-        if (same_name(job->renditions[j].name, rd->name))
+        if (mf_job_same_name(job->renditions[j].name, rd->name))
             return mf_fail(e, path, "name", "\"%s\" is already used by video.renditions[%d]",
                         rd->name, j);
     if ((ret = check_height(e, path, rd->height)) < 0)
         return ret;
     if ((ret = validate_rates(e, path, rd)) < 0)
         return ret;
-    if (bounded_len(rd->profile, sizeof(rd->profile)) == sizeof(rd->profile))
+    if (mf_job_bounded_len(rd->profile, sizeof(rd->profile)) == sizeof(rd->profile))
         return mf_fail_choice(e, path, "profile", profiles_for(job->codec));
     if (rd->profile[0] && (ret = check_profile(e, path, job->codec, rd->profile)) < 0)
         return ret;
-    if (bounded_len(rd->level, sizeof(rd->level)) == sizeof(rd->level))
+    if (mf_job_bounded_len(rd->level, sizeof(rd->level)) == sizeof(rd->level))
         return check_level(e, path, job->codec, "?");
     if (rd->level[0] && (ret = check_level(e, path, job->codec, rd->level)) < 0)
         return ret;
@@ -733,7 +514,7 @@ static int validate_io(struct mf_errbuf *e, const struct mf_job *job, int requir
     int ret;
 
     for (int i = 0; i < 2; i++) {
-        size_t len = bounded_len(values[i], MF_KEY_MAX);
+        size_t len = mf_job_bounded_len(values[i], MF_KEY_MAX);
         if (!len && require_io)
             return mf_fail(e, NULL, keys[i], "required");
         if (len && (ret = check_key(e, keys[i], values[i], len)) < 0)
@@ -743,7 +524,7 @@ static int validate_io(struct mf_errbuf *e, const struct mf_job *job, int requir
 }
 
 /* The short string fields must be terminated inside their buffers. */
-#define TERMINATED(field) (bounded_len(field, sizeof(field)) < sizeof(field))
+#define TERMINATED(field) (mf_job_bounded_len(field, sizeof(field)) < sizeof(field))
 
 static int validate_video(struct mf_errbuf *e, const struct mf_job *job)
 {
@@ -768,50 +549,10 @@ static int validate_video(struct mf_errbuf *e, const struct mf_job *job)
     return 0;
 }
 
-static int validate_audio(struct mf_errbuf *e, const struct mf_job *job)
-{
-    int ret;
-
-    if (job->audio_mode != MF_AUDIO_AAC && job->audio_mode != MF_AUDIO_COPY &&
-        job->audio_mode != MF_AUDIO_NONE)
-        return mf_fail_choice(e, "audio", "mode", audio_modes);
-    if ((ret = check_audio_rate(e, job->audio_bitrate)) < 0)
-        return ret;
-    if ((ret = check_channels(e, job->audio_channels)) < 0)
-        return ret;
-    if (job->audio_tracks != MF_AUDIO_TRACKS_BEST && job->audio_tracks != MF_AUDIO_TRACKS_ALL &&
-        job->audio_tracks != MF_AUDIO_TRACKS_LANGUAGES)
-        return mf_fail(e, "audio", "tracks", "must be \"best\", \"all\" or an array of languages");
-    if (job->audio_tracks == MF_AUDIO_TRACKS_LANGUAGES && (ret = check_audio_languages(e, job)) < 0)
-        return ret;
-    if (job->audio_surround && job->audio_mode != MF_AUDIO_AAC)
-        return mf_fail(e, "audio", "surround", "needs audio.mode \"aac\" (the 5.1 rendition is encoded)");
-    return 0;
-}
-
-static int validate_subtitles(struct mf_errbuf *e, const struct mf_job *job)
-{
-    int ret;
-
-    if (job->subtitles != MF_SUBTITLES_ALL && job->subtitles != MF_SUBTITLES_NONE &&
-        job->subtitles != MF_SUBTITLES_LANGS)
-        return mf_fail(e, NULL, "subtitles", "must be \"all\", \"none\" or an array of language tags");
-    if (job->subtitles != MF_SUBTITLES_LANGS)
-        return 0;
-    if (job->n_subtitle_langs < 1 || job->n_subtitle_langs > MF_MAX_SUBTITLE_LANGS)
-        return mf_fail(e, NULL, "subtitles", "must list between 1 and %d languages", MF_MAX_SUBTITLE_LANGS);
-    for (int i = 0; i < job->n_subtitle_langs; i++) {
-        const char *s = job->subtitle_langs[i];
-        if ((ret = check_subtitle_lang(e, i, s, bounded_len(s, MF_LANG_MAX))) < 0)
-            return ret;
-    }
-    return 0;
-}
-
 int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t err_len)
 {
     struct mf_errbuf e = { err, err_len };
-    size_t id_len = bounded_len(job->id, sizeof(job->id));
+    size_t id_len = mf_job_bounded_len(job->id, sizeof(job->id));
     int ret;
 
     if (err && err_len)
@@ -826,9 +567,9 @@ int mf_job_validate(const struct mf_job *job, int require_io, char *err, size_t 
         return mf_fail_choice(&e, NULL, "format", formats);
     if ((ret = validate_video(&e, job)) < 0)
         return ret;
-    if ((ret = validate_subtitles(&e, job)) < 0)
+    if ((ret = mf_job_subtitles_validate(&e, job)) < 0)
         return ret;
-    if ((ret = validate_audio(&e, job)) < 0)
+    if ((ret = mf_job_audio_validate(&e, job)) < 0)
         return ret;
     return mf_job_images_validate(&e, &job->images);
 }

@@ -35,13 +35,18 @@ static int add_stream(struct mf_muxer *m, const struct mf_mux_stream *s, int *in
     return 0;
 }
 
-static void hls_options(AVDictionary **opts, const char *path, double hls_time)
+static void hls_options(AVDictionary **opts, const char *path, double hls_time, int first_segment)
 {
     char seg[600], t[32];
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) : 0;
     snprintf(seg, sizeof(seg), "%.*s%sseg_%%05d.m4s", dirlen, path, slash ? "/" : "");
-    snprintf(t, sizeof(t), "%g", hls_time);
+    /* FFmpeg's HLS muxer cuts at a keyframe hls_time * n after its first
+     * packet. A chunk's first packet is up to a frame after the chunk's
+     * start, so a keyframe forced on the unsplit grid may come just short
+     * of that (30.006 fps: 1.9996 s): a chunk cuts at every keyframe (only
+     * the grid's are forced) by asking for half the GOP. */
+    snprintf(t, sizeof(t), "%g", first_segment >= 0 ? hls_time / 2 : hls_time);
     av_dict_set(opts, "hls_time", t, 0);
     av_dict_set(opts, "hls_playlist_type", "vod", 0);
     av_dict_set(opts, "hls_segment_type", "fmp4", 0);
@@ -52,19 +57,16 @@ static void hls_options(AVDictionary **opts, const char *path, double hls_time)
      * segment's edit list, so the B-frame delay must not be in the
      * fragments' timeline: with signed composition offsets (trun v1) the
      * first picture is presented at 0, the time its audio starts. */
-    av_dict_set(opts, "hls_segment_options", "movflags=+negative_cts_offsets", 0);
+    av_dict_set(opts, "hls_segment_options", first_segment < 0 ? "movflags=+negative_cts_offsets"
+                : "movflags=+negative_cts_offsets+frag_discont", 0);
+    if (first_segment > 0)
+        av_dict_set_int(opts, "start_number", first_segment, 0);
 }
 
-int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
-                  const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
-                  double hls_time, char *err, size_t err_len)
-{
-    return mf_muxer_open_tracks(m, kind, path, video, audio, audio ? 1 : 0, hls_time, err, err_len);
-}
-
-int mf_muxer_open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
-                         const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
-                         int n_audio, double hls_time, char *err, size_t err_len)
+/* first_segment: -1, or a split chunk's first segment number. */
+static int open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                       const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                       int n_audio, double hls_time, int first_segment, char *err, size_t err_len)
 {
     AVDictionary *opts = NULL;
     *m = (struct mf_muxer){ .video_index = -1 };
@@ -81,7 +83,7 @@ int mf_muxer_open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *
             goto fail;
     m->hls = kind == MF_MUX_HLS;
     if (kind == MF_MUX_HLS) {
-        hls_options(&opts, path, hls_time);
+        hls_options(&opts, path, hls_time, first_segment);
         /* Video: keep the negative DTS of the first pictures (the fMP4 muxer
          * shifts DTS by the composition delay itself); audio: shift priming
          * samples to 0 as before. */
@@ -106,6 +108,26 @@ fail:
     av_dict_free(&opts);
     mf_muxer_close(m);
     return ret;
+}
+
+int mf_muxer_open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                         const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                         int n_audio, double hls_time, char *err, size_t err_len)
+{
+    return open_tracks(m, kind, path, video, audio, n_audio, hls_time, -1, err, err_len);
+}
+
+int mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
+                  const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
+                  double hls_time, char *err, size_t err_len)
+{
+    return open_tracks(m, kind, path, video, audio, audio ? 1 : 0, hls_time, -1, err, err_len);
+}
+
+int mf_muxer_open_hls_from(struct mf_muxer *m, const char *path, const struct mf_mux_stream *video,
+                           double hls_time, int first_segment, char *err, size_t err_len)
+{
+    return open_tracks(m, MF_MUX_HLS, path, video, NULL, 0, hls_time, first_segment, err, err_len);
 }
 
 static int write_now(struct mf_muxer *m, AVPacket *p, int index, char *err, size_t err_len)

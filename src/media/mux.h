@@ -53,6 +53,11 @@ struct mf_muxer {
 int  mf_muxer_open(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
                    const struct mf_mux_stream *video, const struct mf_mux_stream *audio,
                    double hls_time, char *err, size_t err_len);
+/** An HLS video muxer whose first segment is seg_<first_segment>, for a
+ *  chunk of a split encode; its fragments keep the packets' timestamps
+ *  (their tfdt is the first packet's, not 0). */
+int  mf_muxer_open_hls_from(struct mf_muxer *m, const char *path, const struct mf_mux_stream *video,
+                            double hls_time, int first_segment, char *err, size_t err_len);
 /** The same with n_audio (0..MF_MUX_MAX_AUDIO) audio streams, in that order. */
 int  mf_muxer_open_tracks(struct mf_muxer *m, enum mf_mux_kind kind, const char *path,
                           const struct mf_mux_stream *video, const struct mf_mux_stream *audio,

@@ -55,6 +55,7 @@ struct pipeline {
     int n_audio;                  /* audio[0..n_audio) are open */
     struct mf_timeline_report other_tracks;  /* the timeline of tracks after the first: not reported */
     int has_audio;
+    struct mf_muxer chunk_audio;    /* a split's first chunk: its audio tracks for the stitched MP4s */
     struct mf_gpu_job gpu;          /* nvenc: the job's CUDA device, NVDEC, sessions */
     struct mf_splice splice;        /* re-bases jumps in the demuxed timestamps */
     struct mf_subtitles subs;       /* text tracks and captions to WebVTT */
@@ -63,6 +64,7 @@ struct pipeline {
     AVRational tb;
     int64_t zero, last_pts, origin, frame_step;
     double next_keyframe;
+    int chunk, chunk_done;          /* a split chunk; its end reached */
     int64_t frames_in, frames_dropped, decode_errors;
     double t0, last_progress, media_seconds;
     struct mf_result *result;
@@ -171,6 +173,16 @@ static int dispatch_frame(struct pipeline *p, AVFrame *f)
     }
     p->last_pts = pts;
     f->pts = pts - p->zero;
+    if (p->chunk) {
+        /* Decode pre-roll before the chunk, nothing after its end. */
+        double ct = f->pts * av_q2d(p->tb);
+        if (p->chunk_done || ct >= p->opts->chunk_end - 1e-9) {
+            p->chunk_done = 1;
+            return 0;
+        }
+        if (ct < p->opts->chunk_start - 1e-9)
+            return 0;
+    }
     if (p->gpu.device)
         mf_gpu_job_frame(&p->gpu, f);
     int ret = mf_subtitles_frame(&p->subs, f, av_rescale_q(f->pts, p->tb, AV_TIME_BASE_Q));
@@ -238,6 +250,8 @@ static int emit_audio(const AVPacket *pkt, void *opaque)
     if (p->audio_hls[sink->k].oc &&
         (ret = mf_muxer_write(&p->audio_hls[sink->k], pkt, 1, p->err, p->err_len)) < 0)
         return ret;
+    if (p->chunk_audio.oc && (ret = mf_muxer_write(&p->chunk_audio, pkt, sink->k + 1, p->err, p->err_len)) < 0)
+        return ret;
     for (int i = 0; i < p->n_runs; i++) {
         if (!p->runs[i].mp4.oc || p->parent[i] >= 0)
             continue;
@@ -279,7 +293,11 @@ static int run_decode_loop(struct pipeline *p, const char *input)
             break;
         }
         mf_splice_packet(&p->splice, pkt, p->in.fmt->streams[pkt->stream_index]->time_base);
-        if (pkt->stream_index == p->in.video_index)
+        if (p->chunk_done && !p->has_audio) {
+            av_packet_unref(pkt);
+            break;
+        }
+        if (pkt->stream_index == p->in.video_index && !p->chunk_done)
             ret = decode_video(p, pkt, frame);
         else if (mf_subtitles_wants(&p->subs, pkt->stream_index))
             ret = mf_subtitles_packet(&p->subs, pkt, p->in.fmt->streams[pkt->stream_index]->time_base,
@@ -451,6 +469,7 @@ static int start_renditions(struct pipeline *p)
             .audio = p->audio_mp4,
             .n_audio = p->job->format & MF_FORMAT_MP4 ? p->n_audio : 0,
             .hls_time = p->job->gop_seconds,
+            .hls_chunk = p->chunk, .hls_first_segment = p->opts->chunk_first_segment,
         };
         if (from >= 0) {
             /* Upright, progressive, SDR yuv420p with square pixels already. */
@@ -517,6 +536,9 @@ static int open_audio(struct pipeline *p)
             return ret;
     }
     p->has_audio = p->n_audio > 0;
+    if (p->chunk && p->opts->chunk_audio_mp4 && p->n_audio > 0)
+        return mf_muxer_open_tracks(&p->chunk_audio, MF_MUX_MP4, p->opts->chunk_audio_mp4, NULL, p->audio_mp4,
+                                    p->n_audio, 0, p->err, p->err_len);
     return 0;
 }
 
@@ -547,6 +569,22 @@ static int open_gpu(struct pipeline *p, const char *input)
     return ret;
 }
 
+/* A chunk: keyframes on the unsplit grid (origin 0, the first at the
+ * chunk's start), decoding from the source keyframe at or before it. */
+static int mf_split_seek(struct pipeline *p, const char *input)
+{
+    p->origin = 0;
+    p->next_keyframe = p->opts->chunk_start;
+    if (p->opts->chunk_start <= 0)
+        return 0;
+    int64_t ts = p->zero + av_rescale_q((int64_t)llround(p->opts->chunk_start * AV_TIME_BASE), AV_TIME_BASE_Q, p->tb);
+    int ret = av_seek_frame(p->in.fmt, p->in.video_index, ts, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0)
+        mf_errf(p->err, p->err_len, "%s: cannot seek to %.3f s for the chunk: %s", input,
+                p->opts->chunk_start, av_err2str(ret));
+    return ret;
+}
+
 static int setup(struct pipeline *p, const char *input, const char *outdir)
 {
     struct mf_input_limits lim = { p->opts->max_pixels, p->opts->max_duration, p->opts->cancel };
@@ -567,6 +605,8 @@ static int setup(struct pipeline *p, const char *input, const char *outdir)
     if (p->frame_step < 1)
         p->frame_step = 1;
     if ((ret = mf_output_files_init(&p->files, outdir, p->job, &p->plan, p->err, p->err_len)) < 0)
+        return ret;
+    if (p->chunk && (ret = mf_split_seek(p, input)) < 0)
         return ret;
     if ((ret = mf_images_open(&p->images, &p->job->images, outdir, &p->in, p->err, p->err_len)) < 0)
         return ret;
@@ -591,8 +631,8 @@ static int check_truncation(struct pipeline *p, const char *input)
         mf_errf(p->err, p->err_len, "%s: no video frame could be decoded (corrupt or truncated file)", input);
         return AVERROR_INVALIDDATA;
     }
-    /* A declared duration says nothing across a re-based jump. */
-    if (vst->duration > 0 && vst->duration != AV_NOPTS_VALUE && !p->result->timeline.discontinuities &&
+    /* A declared duration says nothing across a re-based jump, or for a chunk. */
+    if (!p->chunk && vst->duration > 0 && vst->duration != AV_NOPTS_VALUE && !p->result->timeline.discontinuities &&
         p->in.fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
         double declared = vst->duration * av_q2d(vst->time_base);
         if (p->media_seconds + 1.0 < 0.9 * declared) {
@@ -615,6 +655,8 @@ static int finish(struct pipeline *p, const char *input)
     for (int k = 0; k < p->n_audio && ret >= 0; k++)
         if (p->audio_hls[k].oc)
             ret = mf_muxer_finish(&p->audio_hls[k], p->err, p->err_len);
+    if (ret >= 0 && p->chunk_audio.oc)
+        ret = mf_muxer_finish(&p->chunk_audio, p->err, p->err_len);
     return ret;
 }
 
@@ -631,6 +673,7 @@ static void teardown(struct pipeline *p)
         mf_muxer_close(&p->audio_hls[k]);
         mf_audio_close(&p->audio[k]);
     }
+    mf_muxer_close(&p->chunk_audio);
     mf_subtitles_close(&p->subs);
     mf_images_close(&p->images);
     mf_input_close(&p->in);
@@ -652,6 +695,7 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
         .job = job, .opts = opts ? opts : &no_opts, .result = result, .err = err, .err_len = err_len,
         .last_pts = AV_NOPTS_VALUE, .origin = AV_NOPTS_VALUE, .t0 = mf_now(),
     };
+    p->chunk = p->opts->chunk_end > 0;
     if (err && err_len)
         err[0] = '\0';
     memset(result, 0, sizeof(*result));
@@ -687,6 +731,8 @@ int mf_pipeline_run(const char *input, const struct mf_job *job, const char *out
     }
     teardown(p);
     if (ret < 0) {
+        if (p->chunk_audio.path[0])
+            unlink(p->chunk_audio.path);
         mf_subtitles_remove(&p->subs);
         mf_output_files_remove(&p->files);
         mf_images_remove(&p->images);

@@ -33,6 +33,14 @@ struct mf_pipeline_opts {
     atomic_int *cancel;            /* may be NULL; nonzero cancels the encode */
     mf_progress_fn progress;       /* may be NULL; called at most ~4 times a second */
     void *opaque;
+    /* A chunk of a split encode (issue 13), on when chunk_end > 0: only
+     * [chunk_start, chunk_end) seconds of the video timeline are encoded,
+     * with the unsplit encode's timestamps and keyframes; decoding starts
+     * at the source keyframe before chunk_start (the frames before it are
+     * dropped); HLS segments are numbered from chunk_first_segment. */
+    double chunk_start, chunk_end;
+    int chunk_first_segment;
+    const char *chunk_audio_mp4;   /* NULL, or where a chunk with audio also writes it as MP4 */
 };
 
 /**

@@ -211,8 +211,8 @@ int mf_rendition_start(struct mf_rendition_run *r, const struct mf_rendition_set
                                     err, err_len)) < 0)
         return ret;
     if (s->hls_path &&
-        (ret = mf_muxer_open(&r->hls, MF_MUX_HLS, s->hls_path, &video, NULL, s->hls_time,
-                             err, err_len)) < 0)
+        (ret = mf_muxer_open_hls_from(&r->hls, s->hls_path, &video, s->hls_time,
+                                      s->hls_chunk ? s->hls_first_segment : -1, err, err_len)) < 0)
         return ret;
     ret = pthread_create(&r->thread, NULL, rendition_thread, r);
     if (ret) {

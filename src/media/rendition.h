@@ -26,6 +26,7 @@ struct mf_rendition_setup {
     const struct mf_mux_stream *audio;      /* the MP4's audio streams (n_audio; 0: none) */
     int n_audio;                            /* audio packets carry their stream (0..) in stream_index */
     double hls_time;
+    int hls_chunk, hls_first_segment;       /* a split chunk: its first segment's number */
     /* Renditions scaled from this one's output (cascade): each filtered
      * frame and audio packet is handed on by reference; their queues are
      * finished or aborted when this one ends. Started before this one. */
