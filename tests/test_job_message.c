@@ -40,9 +40,28 @@ static void test_gave_up(void)
     CHECK_STR_EQ(m, "gave up after 1 attempt (MPEGFLOW_MAX_ATTEMPTS=1): no attempt recorded a cause");
 }
 
+static void test_disk_full(void)
+{
+    char m[512];
+    snprintf(m, sizeof(m), "out/j1/360p.mp4: write failed: No space left on device");
+    mf_message_disk_full(m, sizeof(m), 8);
+    CHECK_STR_EQ(m, "the worker's scratch disk (MPEGFLOW_SCRATCH_DIR, 8 MB) is full: "
+                    "out/j1/360p.mp4: write failed: No space left on device");
+    mf_message_disk_full(m, sizeof(m), 8);                           /* once */
+    CHECK_STR_CONTAINS(m, "is full: out/j1/");
+    CHECK_INT_EQ(strstr(m + 1, "the worker's scratch disk") == NULL, 1);
+    snprintf(m, sizeof(m), "input in/x: No space left on device");
+    mf_message_disk_full(m, sizeof(m), -1);
+    CHECK_STR_EQ(m, "the worker's scratch disk (MPEGFLOW_SCRATCH_DIR) is full: input in/x: No space left on device");
+    snprintf(m, sizeof(m), "storage: 503");
+    mf_message_disk_full(m, sizeof(m), 8);
+    CHECK_STR_EQ(m, "storage: 503");
+}
+
 int main(void)
 {
     test_unscratch();
     test_gave_up();
+    test_disk_full();
     return UNIT_DONE();
 }

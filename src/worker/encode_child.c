@@ -122,9 +122,8 @@ static enum mf_child_outcome judge(const struct mf_encode_child *c, int status, 
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (sig == SIGKILL) {
         /* Nobody here sent it: most likely the kernel's OOM killer (a pod memory limit). */
-        snprintf(err, err_len, "the encoder process was killed (SIGKILL, most likely out of memory)%s%s",
-                 last[0] ? "; its last message: " : "", last);
-        return MF_CHILD_RETRY;
+        snprintf(err, err_len, "%s", last);
+        return MF_CHILD_KILLED;
     }
     snprintf(err, err_len, "the encoder process crashed (signal %d, %s) on this input%s%s", sig,
              strsignal(sig), last[0] ? "; its last message: " : "", last);

@@ -15,6 +15,7 @@ enum mf_child_outcome {
     MF_CHILD_FAILED,               /* the input or the job: trying again gives the same */
     MF_CHILD_RETRY,                /* the host: memory, disk, GPU sessions, killed, could not start */
     MF_CHILD_CANCELLED,            /* *cancel was set and the child stopped */
+    MF_CHILD_KILLED,               /* SIGKILL not sent by the worker (the OOM killer): err has its last line */
 };
 
 struct mf_encode_child {

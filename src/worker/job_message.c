@@ -1,5 +1,6 @@
 #include "job_message.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,4 +70,16 @@ void mf_message_gave_up(char *out, size_t len, int64_t attempts, int max_attempt
         n = snprintf(at, left, "no attempt recorded a cause");
     }
     (void)n;
+}
+
+void mf_message_disk_full(char *msg, size_t len, long long disk_mb)
+{
+    static const char head[] = "the worker's scratch disk";
+    if (!len || !strstr(msg, strerror(ENOSPC)) || !strncmp(msg, head, sizeof(head) - 1))
+        return;
+    char out[2048], size[48] = "";
+    if (disk_mb >= 0)
+        snprintf(size, sizeof(size), ", %lld MB", disk_mb);
+    snprintf(out, sizeof(out), "%s (MPEGFLOW_SCRATCH_DIR%s) is full: %s", head, size, msg);
+    snprintf(msg, len, "%s", out);
 }

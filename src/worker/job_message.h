@@ -22,4 +22,11 @@ void mf_message_unscratch(char *msg, size_t len, const char *scratch, const char
 void mf_message_gave_up(char *out, size_t len, int64_t attempts, int max_attempts, const char *state,
                         const char *error, const char *worker, const char *attempt);
 
+/**
+ * An error with "No space left on device" in it (ENOSPC while the job wrote its
+ * input or outputs in scratch) says what ran out: "the worker's scratch disk
+ * (MPEGFLOW_SCRATCH_DIR, N MB) is full: <msg>". disk_mb < 0: the size unknown.
+ */
+void mf_message_disk_full(char *msg, size_t len, long long disk_mb);
+
 #endif

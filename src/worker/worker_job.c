@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -23,6 +24,7 @@
 #include "mpegflow/job.h"
 #include "worker_fate.h"
 #include "worker_internal.h"
+#include "oom_kill.h"
 #include "scratch.h"
 #include "worker_upload.h"
 #include "worker_result.h"
@@ -199,8 +201,12 @@ static enum job_error transcode(struct job_run *r, struct mf_storage *st, char *
                                 struct job_figures *fig)
 {
     enum job_error je = transcode_in_scratch(r, st, result_json, fig);
-    if (je != JOB_OK)
+    if (je != JOB_OK) {
         mf_message_unscratch(r->err, sizeof(r->err), r->scratch, r->job.input, r->job.output_prefix);
+        struct statvfs vfs;
+        mf_message_disk_full(r->err, sizeof(r->err), statvfs(r->w->cfg->scratch_dir, &vfs) ? -1
+                             : (long long)((unsigned long long)vfs.f_blocks * vfs.f_frsize >> 20));
+    }
     return je;
 }
 
@@ -249,7 +255,7 @@ static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage 
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         ec.threads = cores > cfg->concurrency ? (int)(cores / cfg->concurrency) : 1;
     }
-    int64_t t0 = mf_mono_ms();
+    int64_t t0 = mf_mono_ms(), oom_kills = mf_oom_kills();
     enum mf_child_outcome o = mf_encode_child_run(&ec, r->err, sizeof(r->err));
     double seconds = (double)(mf_mono_ms() - t0) / 1000.0;
     if (o == MF_CHILD_OK) {
@@ -282,6 +288,13 @@ static enum job_error transcode_in_scratch(struct job_run *r, struct mf_storage 
     case MF_CHILD_OK: break;
     case MF_CHILD_CANCELLED: return JOB_CANCELLED;
     case MF_CHILD_RETRY: return JOB_RETRY;
+    case MF_CHILD_KILLED: {        /* the second kill in a row fails the job (oom_kill.h) */
+        char last[sizeof(r->err)];
+        memcpy(last, r->err, sizeof(last));
+        return mf_oom_judge(r->q, r->job_id, (long long)r->e->deliveries,
+                            oom_kills >= 0 && mf_oom_kills() > oom_kills, last, r->err, sizeof(r->err))
+               ? JOB_PERMANENT : JOB_RETRY;
+    }
     default: return JOB_PERMANENT;
     }
     unlink(input);                 /* scratch space for the uploads' sake */

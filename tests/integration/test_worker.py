@@ -405,7 +405,7 @@ def case_encoder_crash(h):
     hs = h.wait_state("oom", ["succeeded", "failed"], 60)
     check(hs["state"] == "succeeded" and hs["attempt"] == "2", f"oom: {hs}")
     queued = [e for _, e in h.events("oom") if e["state"] == "queued"]
-    check(queued and "killed (SIGKILL" in queued[-1].get("reason", ""), f"oom events {queued}")
+    check(queued and "the encode was killed for memory" in queued[-1].get("reason", ""), f"oom events {queued}")
 
     h.xadd(small_job("after", "uploads/ok.mp4"))
     check(h.wait_state("after", ["succeeded", "failed"], 30)["state"] == "succeeded", "job after the crashes")
@@ -449,17 +449,23 @@ def case_hostile_playlist(h):
     secret = os.path.join(h.tmp, "secret.ts")
     with open(secret, "wb") as f:
         f.write(open(clip("small", "320x180", 2), "rb").read())
+    def m3u8(*segments):
+        return "#EXTM3U\n#EXT-X-TARGETDURATION:2\n" + "".join(f"#EXTINF:2,\n{s}\n" for s in segments) + "#EXT-X-ENDLIST\n"
+    # name: (the input key, the playlist); a disguised one under a .mp4 key is found by its content
     playlists = {
-        "local": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nfile://{secret}\n#EXTINF:2,\n{secret}\n#EXT-X-ENDLIST\n",
-        "network": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:{port}/seg0.ts\n#EXT-X-ENDLIST\n",
+        "local": ("uploads/local.m3u8", m3u8(f"file://{secret}", secret)),
+        "passwd": ("uploads/passwd.m3u8", m3u8("file:///etc/passwd")),
+        "dotdot": ("uploads/dotdot.m3u8", m3u8("../../../../../../etc/passwd", "../secret.ts", "../../secret.ts")),
+        "network": ("uploads/network.m3u8", m3u8(f"http://127.0.0.1:{port}/seg0.ts")),
+        "disguised": ("uploads/disguised.mp4", m3u8(f"http://127.0.0.1:{port}/seg1.ts", "file:///etc/passwd")),
     }
     w = h.worker("w1")
-    for name, text in playlists.items():
+    for name, (key, text) in playlists.items():
         p = os.path.join(h.tmp, f"{name}.m3u8")
         with open(p, "w") as f:
             f.write(text)
-        h.upload(f"uploads/{name}.m3u8", p)
-        h.xadd(small_job(name, f"uploads/{name}.m3u8"))
+        h.upload(key, p)
+        h.xadd(small_job(name, key))
     ffc = os.path.join(h.tmp, "concat.ffconcat")
     with open(ffc, "w") as f:
         f.write(f"ffconcat version 1.0\nfile {secret}\nfile http://127.0.0.1:{port}/x.ts\n")
@@ -470,11 +476,15 @@ def case_hostile_playlist(h):
         check(hs["state"] == "failed", f"{name}: {hs}")
         check(hs["attempt"] == "1", f"{name} retried")
         print(f"{name}: {hs['error']}")
+        check("input refused" in hs["error"], f"{name}: the error does not say the input is refused: {hs['error']!r}")
+        key = playlists[name][0] if name in playlists else "uploads/concat.ffconcat"
+        check(key in hs["error"] and h.scratch not in hs["error"], f"{name}: the error does not name {key}")
+        check("root:" not in hs["error"], f"{name}: the error quotes /etc/passwd")
         check(not os.path.exists(h.output(f"out/{name}")), f"{name}: outputs written")
     time.sleep(0.5)
     lst.close()
     check(not hits, f"the listener saw {len(hits)} connection(s)")
-    check(len(h.r.xrange(DEAD)) == 3, "dead-letter entries")
+    check(len(h.r.xrange(DEAD)) == len(playlists) + 1, "dead-letter entries")
     w.signal(signal.SIGTERM)
     check(w.wait(10) == 0, "worker exit status")
 
