@@ -87,14 +87,14 @@ int mf_output_files_cmaf(struct mf_output_files *f, const struct mf_rendition_ru
     /* WebVTT text sets: the whole-file sidecars (written with MP4 or DASH),
      * named from the MPD's folder; segmented WebVTT (HLS) is not offered to DASH. */
     struct mf_cmaf_text_in text[MF_CMAF_MAX_TEXT];
-    char text_uri[MF_CMAF_MAX_TEXT][MF_PATH_MAX];
+    char text_uri[MF_CMAF_MAX_TEXT][MF_PATH_MAX + 4];   /* "../" + the sidecar path */
     int n_text = 0;
     for (int i = 0; i < result->n_text_tracks && n_text < MF_CMAF_MAX_TEXT; i++) {
         const struct mf_text_track *t = &result->text_tracks[i];
         if (!t->vtt[0])
             continue;
         int k = n_text++;
-        snprintf(text_uri[k], MF_PATH_MAX, "../%s", t->vtt);
+        snprintf(text_uri[k], sizeof(text_uri[k]), "../%s", t->vtt);
         text[k] = (struct mf_cmaf_text_in){
             .id = t->name, .uri = text_uri[k], .lang = strcmp(t->language, "und") ? t->language : NULL,
             .label = t->label, .is_default = t->is_default,
