@@ -15,43 +15,22 @@
 //
 // Env: MPEGFLOW (the CLI), CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium, ffmpeg or the npm packages).
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Session, check, finish, requireChromium, requireModules, run, spawn, tempDir, withTimeout } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const mods = path.join(here, 'node_modules');
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const TONE = { en: 440, fr: 880, de: 330 };
 const surround = process.argv.includes('--surround');
 const useDash = process.argv.includes('--dash');
 
 if (!process.env.MPEGFLOW) { console.error('usage: MPEGFLOW=... node test_audio_switch.mjs'); process.exit(2); }
-for (const m of ['puppeteer-core', 'hls.js', 'shaka-player', ...(useDash ? ['dashjs'] : [])]) {
-  if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
-}
-if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
-if (spawnSync('ffmpeg', ['-version']).status !== 0) { console.log('SKIP: no ffmpeg to make the sample'); process.exit(77); }
+requireModules(['puppeteer-core', 'hls.js', 'shaka-player', ...(useDash ? ['dashjs'] : [])]);
+requireChromium();
+if (spawn('ffmpeg', ['-version']).status !== 0) { console.log('SKIP: no ffmpeg to make the sample'); process.exit(77); }
 
-const failures = [], results = {};
-function check(name, ok, detail) {
-  results[name] = (results[name] ?? true) && !!ok;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-  if (!ok) failures.push(`${name}: ${detail}`);
-}
-const run = (cmd, argv) => {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-};
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-audio-switch-'));
+const tmp = tempDir('mf-audio-switch-');
 const src = path.join(tmp, 'two_languages.mkv'), out = path.join(tmp, 'out');
-let server, browser, code = 0;
-try {
+const session = new Session(tmp);
+const code = await session.run(async () => {
   const de51 = surround ? ['-f', 'lavfi', '-i', 'sine=f=330:sample_rate=48000:duration=16,pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0'] : [];
   run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=16',
     '-f', 'lavfi', '-i', 'sine=f=440:sample_rate=48000:duration=16', '-f', 'lavfi', '-i', 'sine=f=880:sample_rate=48000:duration=16',
@@ -61,35 +40,12 @@ try {
   run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', useDash ? 'all' : 'both', '--ladder', '144', '--preset', 'ultrafast',
     '--audio-tracks', 'all', ...(surround ? ['--audio-surround'] : [])]);
 
-  const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
-                  '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
-                  '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
-  const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4', '.js': 'text/javascript' };
-  server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0]);
-    if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<!doctype html><video id=v playsinline></video>'); }
-    const file = files[url] || (url.startsWith('/out/') && !url.includes('..') ? path.join(out, url.slice(5)) : null);
-    if (!file || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: chromium, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage',
-           '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${path.join(tmp, 'chromium')}`],
-  });
+  const base = await session.serve(out, { muted: false });
+  await session.launch({ autoplay: true });
   for (const player of useDash ? ['shaka', 'dash.js'] : ['hls.js', 'shaka']) {
-    const page = await browser.newPage();
-    await page.goto(base + '/');
-    await page.addScriptTag({ url: base + { 'hls.js': '/hls.js', shaka: '/shaka.js', 'dash.js': '/dash.js' }[player] });
+    const page = await session.page({ 'hls.js': '/hls.js', shaka: '/shaka.js', 'dash.js': '/dash.js' }[player]);
     const url = base + (useDash ? '/out/hls/manifest.mpd' : '/out/hls/master.m3u8');
-    const r = await Promise.race([page.evaluate(switchAudio, player, url, TONE, surround),
-      new Promise((_, no) => setTimeout(() => no(new Error(`${player} page: no answer in 70 s`)), 70000).unref())]);
+    const r = await withTimeout(page.evaluate(switchAudio, player, url, TONE, surround), 70000, `${player} page`);
     console.log(`${player}: ${JSON.stringify(r)}`);
     const want = surround ? '["de","en","fr"]' : '["en","fr"]';
     check(`${player}-languages`, JSON.stringify([...new Set(r.languages)].sort()) === want, `${player}: languages ${JSON.stringify(r.languages)}, want ${want}`);
@@ -105,25 +61,13 @@ try {
     await page.close();
   }
   // The MP4 carries both tracks; a plain <video> plays its enabled one, the default (fr).
-  const page = await browser.newPage();
-  await page.goto(base + '/');
+  const page = await session.page();
   const m = await page.evaluate(playMp4, base + '/out/144p.mp4');
   console.log(`mp4: ${JSON.stringify(m)}`);
   check('mp4-default-track', !m.error && Math.abs(m.tone - TONE.fr) < 30 && m.currentTime > 1,
     `144p.mp4 in a <video>: ${m.tone} Hz at ${m.currentTime} s (the default track, fr, is ${TONE.fr}), error ${m.error}`);
   await page.close();
-} catch (e) {
-  console.error(`error: ${e.stack || e}`);
-  code = 1;
-} finally {
-  if (browser) {
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }
-  if (server) server.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
+});
 
 // In the page: play, hear the default track, switch to en, hear it, keep playing.
 async function switchAudio(player, url, TONE, surround) {
@@ -250,6 +194,4 @@ async function playMp4(url) {
   return r;
 }
 
-console.log('RESULT audio-switch ' + Object.entries(results).map(([k, v]) => `${k}=${v ? 'pass' : 'FAIL'}`).join(' '));
-if (failures.length) { console.log(`${failures.length} failed checks`); code = 1; }
-process.exit(code);
+finish(code, { result: 'audio-switch' });

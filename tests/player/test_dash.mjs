@@ -18,17 +18,11 @@
 //
 // Env: MPEGFLOW, MEDIA_DIR, CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium or the npm packages are missing).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { boxes, find, readInit, readSegment } from './mp4box.mjs';
+import { Session, check, encode, requireChromium, requireModules, spawn as run, tempDir, withTimeout, finish } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const mods = path.join(here, 'node_modules');
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const args = process.argv.slice(2);
 const sample = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : dflt; };
@@ -41,24 +35,14 @@ if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
 const subs = sample === '@subs';
 let src = path.join(process.env.MEDIA_DIR, sample);
 if (!subs && !fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
-for (const m of ['puppeteer-core', 'shaka-player', 'dashjs', 'hls.js', 'm3u8-parser']) {
-  if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
-}
-if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
+requireModules(['puppeteer-core', 'shaka-player', 'dashjs', 'hls.js', 'm3u8-parser']);
+requireChromium();
 const { Parser } = await import('m3u8-parser');
 
-const failures = [];
-const results = {};
-function check(name, ok, detail) {
-  results[name] = (results[name] ?? true) && !!ok;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-  if (!ok) failures.push(`${name}: ${detail}`);
-}
-const run = (cmd, argv) => spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
 const parse = (file) => { const p = new Parser(); p.push(fs.readFileSync(file, 'utf8')); p.end(); return p.manifest; };
 
 // --- encode -------------------------------------------------------------------
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-dash-'));
+const tmp = tempDir('mf-dash-');
 const out = path.join(tmp, 'out');
 const N = 6;
 if (subs) {
@@ -75,8 +59,7 @@ if (subs) {
     '-metadata:s:s:0', 'language=eng', '-metadata:s:s:1', 'language=fre', '-disposition:s:0', 'default', src]);
   if (g.status !== 0) { console.error(`ffmpeg: ${g.stderr}`); process.exit(1); }
 }
-const enc = run(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', 'cmaf', '--ladder', ladder]);
-if (enc.status !== 0) { console.error(`encode failed (${enc.status}): ${enc.stderr}`); process.exit(1); }
+encode(['encode', src, '-o', out, '--format', 'cmaf', '--ladder', ladder]);
 const hlsDir = path.join(out, 'hls');
 const mpdPath = path.join(hlsDir, 'manifest.mpd');
 const master = parse(path.join(hlsDir, 'master.m3u8'));
@@ -180,46 +163,14 @@ check('one-copy', all.every((f) => /(\.m3u8|\.mpd|init\.mp4|seg_\d{5}\.m4s)$/.te
 console.log(`RESULT-FILES ${sample} files=${all.length} media=${media.length} vtt=${vtt.length} manifests=${manifests}`);
 
 // --- players --------------------------------------------------------------------
-let server, browser;
-const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`${what}: no answer in ${ms / 1000} s`)), ms).unref())]);
+const session = new Session(tmp);
 async function players() {
-  const files = { '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
-                  '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
-                  '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
-  const types = { '.vtt': 'text/vtt', '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4',
-                  '.m4s': 'video/iso.segment', '.js': 'text/javascript' };
-  let ranges = 0;
-  server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0]);
-    if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<!doctype html><video id=v muted playsinline></video>'); }
-    const file = files[url] || (url.startsWith('/out/') && !url.includes('..') ? path.join(out, url.slice(5)) : null);
-    if (!file || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
-    const size = fs.statSync(file).size, type = types[path.extname(file)] || 'application/octet-stream';
-    const r = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
-    if (r) {
-      ranges++;
-      const a = +r[1], b = r[2] ? Math.min(+r[2], size - 1) : size - 1;
-      res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${a}-${b}/${size}`, 'content-length': b - a + 1, 'access-control-allow-origin': '*' });
-      return fs.createReadStream(file, { start: a, end: b }).pipe(res);
-    }
-    res.writeHead(200, { 'content-type': type, 'content-length': size, 'access-control-allow-origin': '*' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: chromium, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${path.join(tmp, 'chromium')}`],
-  });
+  const base = await session.serve(out, { ranges: true });
+  await session.launch({ autoplay: true });
   const heights = master.playlists.map((p) => p.attributes.RESOLUTION.height);
   const hasAudio = !!master.mediaGroups?.AUDIO?.audio;
   for (const player of ['shaka', 'dash.js']) {
-    const page = await browser.newPage();
-    await page.goto(base + '/');
-    await page.addScriptTag({ url: base + (player === 'shaka' ? '/shaka.js' : '/dash.js') });
+    const page = await session.page(player === 'shaka' ? '/shaka.js' : '/dash.js');
     const r = await withTimeout(page.evaluate(playDash, player, base + '/out/hls/manifest.mpd'), 75000, `${player} page`);
     console.log(`${player}: ${JSON.stringify(r)}`);
     check(`${player}-plays`, r.ended && !r.errors.length, `${player}: ended ${r.ended} at ${r.currentTime} of ${r.duration}, errors ${JSON.stringify(r.errors)}`);
@@ -242,18 +193,16 @@ async function players() {
     await page.close();
   }
   // hls.js's I-frame player on the master's EXT-X-I-FRAME-STREAM-INF variants.
-  const before = ranges;
-  const page = await browser.newPage();
-  await page.goto(base + '/');
-  await page.addScriptTag({ url: base + '/hls.js' });
+  const before = session.ranges;
+  const page = await session.page('/hls.js');
   const r = await withTimeout(page.evaluate(playIframes, base + '/out/hls/master.m3u8', iframeTotal), 60000, 'hls.js I-frames page');
   console.log(`hls.js I-frames: ${JSON.stringify(r)}`);
   check('hlsjs-iframes', r.variants === master.playlists.length && r.shown.length === r.times.length && r.shown.every((x) => x) && !r.errors.length,
         `hls.js: ${r.variants} I-frame variants, shown at ${r.times.filter((_, i) => r.shown[i])} of ${r.times}, errors ${JSON.stringify(r.errors)}`);
   const want = Math.min(r.times.length, iframeEntries);
-  check('hlsjs-iframes-ranges', ranges - before >= want, `${ranges - before} range requests for ${r.times.length} I-frames (${iframeEntries} entries; ${r.retries} retried)`);
+  check('hlsjs-iframes-ranges', session.ranges - before >= want, `${session.ranges - before} range requests for ${r.times.length} I-frames (${iframeEntries} entries; ${r.retries} retried)`);
   await page.close();
-  console.log(`info range requests served: ${ranges}`);
+  console.log(`info range requests served: ${session.ranges}`);
 }
 
 // In the page: load the MPD, play it to the end (2-4 s of playing), collect errors.
@@ -348,21 +297,5 @@ async function playIframes(url, total) {
   return r;
 }
 
-let code = 0;
-try {
-  await players();
-} catch (e) {
-  console.error(`error: ${e.stack || e}`);
-  code = 1;
-} finally {
-  if (browser) {
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }
-  if (server) server.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-console.log(`RESULT ${sample} ` + Object.entries(results).map(([k, v]) => `${k}=${v ? 'pass' : 'FAIL'}`).join(' '));
-if (failures.length) { console.log(`${failures.length} failed checks`); code = 1; }
-process.exit(code);
+const code = await session.run(players);
+finish(code, { result: sample });

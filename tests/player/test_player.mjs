@@ -7,17 +7,11 @@
 //
 // Env: MPEGFLOW (the CLI), MEDIA_DIR, CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium or the npm packages are missing).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readInit, readSegment } from './mp4box.mjs';
+import { Session, check, chromium, encode, ffprobe, finish, requireModules, tempDir, withTimeout } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const mods = path.join(here, 'node_modules');
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const args = process.argv.slice(2);
 const sample = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : dflt; };
@@ -30,39 +24,20 @@ if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
 }
 const src = path.join(process.env.MEDIA_DIR, sample);
 if (!fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
-for (const m of ['puppeteer-core', 'hls.js', 'shaka-player', 'm3u8-parser']) {
-  if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
-}
+requireModules(['puppeteer-core', 'hls.js', 'shaka-player', 'm3u8-parser']);
 if (!staticOnly && !fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
 const { Parser } = await import('m3u8-parser');
 
-const failures = [];
-const results = {};           // check name -> true/false, printed as one table row
-function check(name, ok, detail) {
-  results[name] = (results[name] ?? true) && !!ok;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-  if (!ok) failures.push(`${name}: ${detail}`);
-}
 const info = (line) => console.log(`info ${line}`);
-const run = (cmd, argv) => {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-};
-const ffprobe = (argv) => JSON.parse(run('ffprobe', ['-v', 'error', '-of', 'json', ...argv]));
 const parse = (file) => { const p = new Parser(); p.push(fs.readFileSync(file, 'utf8')); p.end(); return p.manifest; };
 
 // --- encode -------------------------------------------------------------------
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-player-'));
+const tmp = tempDir('mf-player-');
 const out = path.join(tmp, 'out');
 const t0 = Date.now();
 const encArgs = ['encode', src, '-o', out, '--format', 'both', '--ladder', ladder, '--codec', codec];
 if (gop) encArgs.push('--gop', gop);
-const enc = spawnSync(process.env.MPEGFLOW, encArgs, { encoding: 'utf8' });
-if (enc.status !== 0) {
-  console.error(`encode failed (${enc.status}): ${enc.stderr}`);
-  process.exit(1);
-}
+encode(encArgs);
 console.log(`encoded ${sample} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const hlsDir = path.join(out, 'hls');
 const master = parse(path.join(hlsDir, 'master.m3u8'));
@@ -151,36 +126,14 @@ for (const { v, media } of variants) {
 console.log(`RESULT-BW ${sample} ` + variants.map(({ v }) => `${path.dirname(v.uri)}:${v.attributes.BANDWIDTH}/${v.attributes['AVERAGE-BANDWIDTH']}`).join(' '));
 
 // --- players --------------------------------------------------------------------
-let server, browser;
-const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`${what}: no answer in ${ms / 1000} s`)), ms).unref())]);
+const session = new Session(tmp);
 async function players() {
-  const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
-                  '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js') };
-  const types = { '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
-                  '.js': 'text/javascript', '.html': 'text/html' };
-  server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0]);
-    const file = url === '/' ? null : files[url] || (url.startsWith('/out/') && !url.includes('..') ? path.join(out, url.slice(5)) : null);
-    if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<!doctype html><video id=v muted playsinline></video>'); }
-    if (!file || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: chromium, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${path.join(tmp, 'chromium')}`],
-  });
+  const base = await session.serve(out);
+  await session.launch({ autoplay: true });
   const heights = master.playlists.map((p) => p.attributes.RESOLUTION.height);
 
   for (const player of ['hls.js', 'shaka']) {
-    const page = await browser.newPage();
-    await page.goto(base + '/');
-    await page.addScriptTag({ url: base + (player === 'hls.js' ? '/hls.js' : '/shaka.js') });
+    const page = await session.page(player === 'hls.js' ? '/hls.js' : '/shaka.js');
     const r = await withTimeout(page.evaluate(playHls, player, base + '/out/hls/master.m3u8', heights), 60000, `${player} page`);
     console.log(`${player}: ${JSON.stringify(r)}`);
     check(`${player}-plays`, r.ended && !r.errors.length, `${player}: ended ${r.ended} at ${r.currentTime}, errors ${JSON.stringify(r.errors)}`);
@@ -192,8 +145,7 @@ async function players() {
   }
   for (const { v } of variants) {
     const name = path.dirname(v.uri);
-    const page = await browser.newPage();
-    await page.goto(base + '/');
+    const page = await session.page();
     const r = await withTimeout(page.evaluate(playMp4, `${base}/out/${name}.mp4`), 45000, `${name}.mp4 page`);
     check('mp4-plays', r.ended && !r.error && r.videoHeight === v.attributes.RESOLUTION.height,
           `${name}.mp4: ${JSON.stringify(r)}`);
@@ -291,23 +243,8 @@ async function playMp4(url) {
   return Object.assign(r, { ended: video.ended, currentTime: video.currentTime, duration: video.duration, videoHeight: video.videoHeight });
 }
 
-let code = 0;
-try {
+const code = await session.run(async () => {
   if (staticOnly) console.log(`players: not run for ${codec} (Chromium decodes H.264/AAC; Debian's build has no HEVC decoder)`);
   else await players();
-} catch (e) {
-  console.error(`error: ${e.stack || e}`);
-  code = 1;
-} finally {
-  if (browser) {
-    // A browser that crashed may never answer close(): give it 5 s, then kill it by PID.
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }
-  if (server) server.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-console.log(`RESULT ${sample} ` + Object.entries(results).map(([k, v]) => `${k}=${v ? 'pass' : 'FAIL'}`).join(' '));
-if (failures.length) { console.log(`${failures.length} failed checks`); code = 1; }
-process.exit(code);
+});
+finish(code, { result: sample });

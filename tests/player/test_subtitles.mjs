@@ -8,37 +8,18 @@
 //   node test_subtitles.mjs
 //
 // Env: MPEGFLOW, CHROMIUM (default /usr/bin/chromium). Exit 0 pass, 1 fail, 77 skip.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readInit, readSegment } from './mp4box.mjs';
+import { Session, check, finish, requireChromium, requireModules, run, tempDir, withTimeout } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const mods = path.join(here, 'node_modules');
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const N = 11, SECONDS = 13;
 if (!process.env.MPEGFLOW) { console.error('usage: MPEGFLOW=... node test_subtitles.mjs'); process.exit(2); }
-for (const m of ['puppeteer-core', 'hls.js', 'shaka-player']) {
-  if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
-}
-if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
-
-const failures = [];
-function check(name, ok, detail) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-  if (!ok) failures.push(name);
-}
-const run = (cmd, argv) => {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-};
+requireModules(['puppeteer-core', 'hls.js', 'shaka-player']);
+requireChromium();
 
 // --- the sample -------------------------------------------------------------------
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-subs-'));
+const tmp = tempDir('mf-subs-');
 const ts = (ms) => `${String(Math.floor(ms / 3600000)).padStart(2, '0')}:${String(Math.floor(ms / 60000) % 60).padStart(2, '0')}:${String(Math.floor(ms / 1000) % 60).padStart(2, '0')},${String(ms % 1000).padStart(3, '0')}`;
 const texts = { en: (i) => `cue ${i}`, fr: (i) => `réplique ${i}` };
 for (const [lang, text] of Object.entries(texts)) {
@@ -62,8 +43,7 @@ const first = Math.min(...readSegment(path.join(out, 'hls/240p/seg_00000.m4s')).
 check('timestamp-map', Math.abs(mpegts / 90000 - first) <= 0.001, `MPEGTS ${mpegts} (${(mpegts / 90000).toFixed(4)} s), first video sample at ${first.toFixed(4)} s`);
 
 // --- players ------------------------------------------------------------------------
-let server, browser;
-const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`${what}: no answer in ${ms / 1000} s`)), ms).unref())]);
+const session = new Session(tmp);
 
 // In the page: load the master, list the subtitle tracks, and for each of them
 // seek to i - 0.1 and i + 0.1 and read what is on screen.
@@ -120,31 +100,10 @@ async function probeSubs(player, url, n) {
 }
 
 async function players() {
-  const files = { '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
-                  '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js') };
-  const types = { '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
-                  '.vtt': 'text/vtt', '.js': 'text/javascript' };
-  server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0]);
-    if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<!doctype html><meta charset=utf-8><video id=v muted playsinline></video>'); }
-    const file = files[url] || (url.startsWith('/out/') && !url.includes('..') ? path.join(out, url.slice(5)) : null);
-    if (!file || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: chromium, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage', `--user-data-dir=${path.join(tmp, 'chromium')}`],
-  });
+  const base = await session.serve(out, { charset: true });
+  await session.launch();
   for (const player of ['hls.js', 'shaka']) {
-    const page = await browser.newPage();
-    await page.goto(base + '/');
-    await page.addScriptTag({ url: base + (player === 'hls.js' ? '/hls.js' : '/shaka.js') });
+    const page = await session.page(player === 'hls.js' ? '/hls.js' : '/shaka.js');
     const r = await withTimeout(page.evaluate(probeSubs, player, base + '/out/hls/master.m3u8', N), 120000, `${player} page`);
     await page.close();
     check(`${player}-no-errors`, !r.errors.length, `errors ${JSON.stringify(r.errors)}`);
@@ -166,21 +125,4 @@ async function players() {
   }
 }
 
-let code = 0;
-try {
-  await players();
-} catch (e) {
-  console.error(`error: ${e.stack || e}`);
-  code = 1;
-} finally {
-  if (browser) {
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }
-  if (server) server.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-if (failures.length) { console.log(`${failures.length} failed checks: ${failures.join(' ')}`); code = 1; }
-else if (!code) console.log('PASS');
-process.exit(code);
+finish(await session.run(players), { names: true, pass: true });

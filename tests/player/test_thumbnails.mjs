@@ -15,16 +15,10 @@
 //
 // Env: MPEGFLOW (the CLI), MEDIA_DIR, CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skip (no Chromium or the npm packages are missing).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Session, check, encode, ffprobe, finish, requireChromium, requireModules, tempDir, withTimeout } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const mods = path.join(here, 'node_modules');
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const args = process.argv.slice(2);
 const sample = args[0];
 const opt = (name, dflt) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : dflt; };
@@ -37,30 +31,14 @@ if (!sample || !process.env.MPEGFLOW || !process.env.MEDIA_DIR) {
 }
 const src = path.join(process.env.MEDIA_DIR, sample);
 if (!fs.existsSync(src)) { console.log(`SKIP: ${src} missing`); process.exit(77); }
-for (const m of ['puppeteer-core', 'shaka-player', ...(dash ? ['dashjs'] : [])]) {
-  if (!fs.existsSync(path.join(mods, m))) { console.log(`SKIP: npm package ${m} missing (scripts/install-deps.sh)`); process.exit(77); }
-}
-if (!fs.existsSync(chromium)) { console.log(`SKIP: no Chromium at ${chromium}`); process.exit(77); }
-
-const failures = [];
-function check(name, ok, detail) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-  if (!ok) failures.push(`${name}: ${detail}`);
-}
-const run = (cmd, argv) => {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-};
-const ffprobe = (argv) => JSON.parse(run('ffprobe', ['-v', 'error', '-of', 'json', ...argv]));
+requireModules(['puppeteer-core', 'shaka-player', ...(dash ? ['dashjs'] : [])]);
+requireChromium();
 
 // --- encode ---------------------------------------------------------------------
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-thumbs-'));
+const tmp = tempDir('mf-thumbs-');
 const out = path.join(tmp, 'out');
-const enc = spawnSync(process.env.MPEGFLOW, ['encode', src, '-o', out, '--format', dash ? 'cmaf' : 'both', '--ladder', '240',
-                                             '--preset', 'ultrafast', '--poster', '--thumbnails', String(interval)],
-                      { encoding: 'utf8' });
-if (enc.status !== 0) { console.error(`encode failed (${enc.status}): ${enc.stderr}`); process.exit(1); }
+encode(['encode', src, '-o', out, '--format', dash ? 'cmaf' : 'both', '--ladder', '240',
+        '--preset', 'ultrafast', '--poster', '--thumbnails', String(interval)]);
 const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
 const vttPath = path.join(out, result.images.thumbnails.path);
 
@@ -90,23 +68,7 @@ for (const s of result.images.thumbnails.sprites) {
 const times = cues.flatMap((c) => [c.start, (c.start + c.end) / 2, c.end - 0.01]);
 
 // --- the player ---------------------------------------------------------------------
-const files = { '/shaka.js': path.join(mods, 'shaka-player/dist/shaka-player.compiled.js'),
-                '/hls.js': path.join(mods, 'hls.js/dist/hls.min.js'),
-                '/dash.js': path.join(mods, 'dashjs/dist/modern/umd/dash.all.min.js') };
-const types = { '.mpd': 'application/dash+xml', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment',
-                '.js': 'text/javascript', '.vtt': 'text/vtt', '.jpg': 'image/jpeg' };
-const server = http.createServer((req, res) => {
-  const url = decodeURIComponent(req.url.split('?')[0]);
-  if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<!doctype html><video id=v muted playsinline></video>'); }
-  const file = files[url] || (url.startsWith('/out/') && !url.includes('..') ? path.join(out, url.slice(5)) : null);
-  if (!file || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}`;
-let browser, code = 0;
-const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`${what}: no answer in ${ms / 1000} s`)), ms).unref())]);
+const session = new Session(tmp);
 
 // In the page: load the master, add the track, ask for each time, load the images.
 async function thumbnails(master, vtt, poster, times) {
@@ -181,17 +143,10 @@ async function dashJs(url, times) {
   return r;
 }
 
-try {
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: chromium, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--disable-crash-reporter', '--disable-breakpad', '--disable-dev-shm-usage', `--user-data-dir=${path.join(tmp, 'chromium')}`],
-  });
-  const page = await browser.newPage();
-  await page.goto(base + '/');
-  await page.addScriptTag({ url: base + '/shaka.js' });
+const code = await session.run(async () => {
+  const base = await session.serve(out);
+  await session.launch();
+  const page = await session.page('/shaka.js');
   const vttUrl = `${base}/out/${result.images.thumbnails.path}`;
   const posterUrl = `${base}/out/${result.images.poster.path}`;
   const r = await withTimeout(page.evaluate(thumbnails, `${base}/out/hls/${dash ? 'manifest.mpd' : 'master.m3u8'}`, vttUrl, posterUrl, times), 60000, 'shaka page');
@@ -221,15 +176,11 @@ try {
     const want = name === 'poster.jpg' ? [result.images.poster.width, result.images.poster.height] : sheetSize[name];
     check('image-loads', want && wh[0] === want[0] && wh[1] === want[1], `${name}: ${wh} in the page, ${want} by ffprobe`);
   }
-  const page2 = await browser.newPage();
-  await page2.goto(base + '/');
-  await page2.addScriptTag({ url: base + '/hls.js' });
+  const page2 = await session.page('/hls.js');
   const h = await withTimeout(page2.evaluate(playHlsJs, `${base}/out/hls/master.m3u8`), 60000, 'hls.js page');
   check('hlsjs-plays', h.ended && !h.errors.length && h.levels === 1, `hls.js with the image stream listed: ${JSON.stringify(h)}`);
   if (dash) {
-    const page3 = await browser.newPage();
-    await page3.goto(base + '/');
-    await page3.addScriptTag({ url: base + '/dash.js' });
+    const page3 = await session.page('/dash.js');
     const d = await withTimeout(page3.evaluate(dashJs, `${base}/out/hls/manifest.mpd`, times), 90000, 'dash.js page');
     check('dashjs-plays', d.ended && !d.errors.length, `dash.js with the image set: ended ${d.ended}, errors ${JSON.stringify(d.errors)}`);
     let wrong = 0;
@@ -243,17 +194,5 @@ try {
   }
   check('images-seen', Object.keys(r.images).length === 1 + Object.keys(sheetSize).length,
         `${Object.keys(r.images).length} images loaded, ${1 + Object.keys(sheetSize).length} written`);
-} catch (e) {
-  console.error(`error: ${e.stack || e}`);
-  code = 1;
-} finally {
-  if (browser) {
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }
-  server.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-if (failures.length) { console.log(`${failures.length} failed checks`); code = 1; }
-process.exit(code);
+});
+finish(code);
