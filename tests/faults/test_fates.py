@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultlib import (MPEGFLOW, STREAM, RedisServer, check, clip, entry_ms, exactly_once, final_events, http_get,  # noqa: E402
                       logged, main, restart_redis_empty, running_worker, slow_job,
-                      small_job, stop_worker, wait_metric)
+                      stop_worker, wait_metric)
 
 
 def case_handback_after_redis_restart(h):
@@ -254,26 +254,6 @@ def case_redis_restart_midjob(h):
     got = wait_metric(w, {"succeeded": 1, "lost": 0})
     check(got == {"succeeded": 1, "lost": 0}, f"metrics {got}")
     stop_worker(w)
-
-
-def case_sigterm_once(h):
-    """SIGTERM mid-encode: no new job is taken, the job finishes on this worker
-    (no hand-back), the worker exits 0."""
-    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
-    h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
-    w = h.worker("w1", MPEGFLOW_DRAIN_TIMEOUT=60)
-    h.xadd(slow_job("d1", "uploads/slow.mp4"))
-    h.wait_encoding("d1")
-    w.signal(signal.SIGTERM)
-    time.sleep(0.3)
-    code, body = http_get(w.http_port, "/readyz")
-    check(code == 503 and "draining" in body, f"/readyz while draining: {code} {body}")
-    h.xadd(small_job("d2", "uploads/ok.mp4"))
-    check(w.wait(30) == 0, "exit status after the drain")
-    states = [e["state"] for _, e in h.events("d1")]
-    check(states == ["running", "succeeded"], f"d1 events {states}")
-    check(not h.job("d2"), f"d2 was taken while draining: {h.job('d2')}")
-    check(h.r("XLEN", STREAM) == 1, "d2 not left queued")
 
 
 def case_sigterm_twice(h):

@@ -271,6 +271,8 @@ def case_redis_restart_inflight(h):
 
 
 def case_drain_finish(h):
+    """SIGTERM mid-encode: no new job is taken, the job finishes on this worker (no
+    hand-back), the worker exits 0 (also the faults row sigterm-once)."""
     h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
     h.upload("uploads/ok.mp4", clip("small", "320x180", 2))
     w = h.worker("w1", MPEGFLOW_DRAIN_TIMEOUT=120)
@@ -284,6 +286,8 @@ def case_drain_finish(h):
     h.xadd(small_job("d2", "uploads/ok.mp4"))
     check(w.wait(90) == 0, "worker exit status after the drain")
     check(h.job("d1")["state"] == "succeeded", f"d1: {h.job('d1')}")
+    states = [e["state"] for _, e in h.events("d1")]
+    check(states == ["running", "succeeded"], f"d1 events {states} (finished here, no hand-back)")
     check(not h.job("d2"), f"d2 was taken: {h.job('d2')}")
     check(h.r("XLEN", STREAM) == 1 and h.r("XPENDING", STREAM, "workers")[0] == 0, "d2 should be queued, unread")
     check(not os.listdir(h.scratch), "scratch left behind")
