@@ -24,18 +24,6 @@
 #include <libxml/tree.h>
 #endif
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static const struct mf_dash_span video_spans[] = {
     { 0, 180180 }, { 180180, 180180 }, { 360360, 180180 }, { 540540, 90090 },
     /* a gap: this one does not start where the last ended */
@@ -251,7 +239,7 @@ static void check_trick(const char *path)
 #else
 static void check_parsed(const char *path)
 {
-    const char *s = slurp(path);
+    const char *s = unit_slurp(path);
     fprintf(stderr, "note: libxml2 not found at build time: string checks only\n");
     CHECK_STR_CONTAINS(s, "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\"");
     CHECK_STR_CONTAINS(s, "<S t=\"0\" d=\"180180\" r=\"2\"/>\n            <S d=\"90090\"/>\n"
@@ -264,7 +252,7 @@ static void check_parsed(const char *path)
 
 static void check_trick(const char *path)
 {
-    const char *s = slurp(path);
+    const char *s = unit_slurp(path);
     CHECK_STR_CONTAINS(s, "http://dashif.org/guidelines/trickmode\" value=\"0\"");
     CHECK_STR_CONTAINS(s, "<SegmentURL media=\"720p/seg_00001.m4s\" mediaRange=\"76-23936\"/>");
 }
@@ -283,7 +271,7 @@ static void test_mpd(const char *dir)
     CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
     check_parsed(path);
     /* the 360p rendition has no byte ranges: no trick-mode set at all */
-    CHECK(!strstr(slurp(path), "trickmode"));
+    CHECK(!strstr(unit_slurp(path), "trickmode"));
 
     /* video only, every rendition with ranges: the trick-mode set */
     m.n_video = 1;
@@ -293,14 +281,14 @@ static void test_mpd(const char *dir)
     check_trick(path);
     m.trick_mode = 0;
     CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
-    CHECK(!strstr(slurp(path), "trickmode"));
+    CHECK(!strstr(unit_slurp(path), "trickmode"));
     /* durations round up, never short of the media's end */
     m.duration = 1.0314166;
     CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
-    CHECK_STR_CONTAINS(slurp(path), "mediaPresentationDuration=\"PT1.031417S\"");
+    CHECK_STR_CONTAINS(unit_slurp(path), "mediaPresentationDuration=\"PT1.031417S\"");
     m.duration = 17.063311;
     CHECK_INT_EQ(mf_dash_write_mpd(path, &m), 0);
-    CHECK_STR_CONTAINS(slurp(path), "mediaPresentationDuration=\"PT17.063311S\"");
+    CHECK_STR_CONTAINS(unit_slurp(path), "mediaPresentationDuration=\"PT17.063311S\"");
 
     /* refused: a track with no segments, an MPD with nothing in it */
     v[0].t.n_spans = 0;
@@ -330,11 +318,11 @@ static void test_thumbnails(const char *dir)
     snprintf(r.outputs[0].kind, sizeof(r.outputs[0].kind), "mpd");
     /* no thumbnails: nothing changes */
     CHECK_INT_EQ(mf_dash_add_thumbnails(path, &r, err, sizeof(err)), 0);
-    CHECK(!strstr(slurp(path), "image"));
+    CHECK(!strstr(unit_slurp(path), "image"));
     r.images = (struct mf_images_report){ .thumbnails = 1, .interval = 0.5, .tile_width = 160, .tile_height = 90,
                                           .columns = 5, .rows = 4, .tiles = 35, .sheets = 2, .sprite_bytes = 1000 };
     CHECK_INT_EQ(mf_dash_add_thumbnails(path, &r, err, sizeof(err)), 0);
-    const char *x = slurp(path);
+    const char *x = unit_slurp(path);
     CHECK_STR_CONTAINS(x, "<AdaptationSet id=\"4\" contentType=\"image\" mimeType=\"image/jpeg\">");
     CHECK_STR_CONTAINS(x, "media=\"../images/sprite-$Number$.jpg\" startNumber=\"0\" timescale=\"1000000\" "
                           "duration=\"10000000\"");
@@ -351,7 +339,7 @@ static void test_thumbnails(const char *dir)
     }
     CHECK(mf_dash_add_thumbnails(path, &r, err, sizeof(err)) < 0);
     CHECK_STR_CONTAINS(err, "no </Period>");
-    CHECK_STR_CONTAINS(slurp(path), "<MPD/>");
+    CHECK_STR_CONTAINS(unit_slurp(path), "<MPD/>");
     unlink(path);
 }
 

@@ -16,18 +16,6 @@
 #include "media/webvtt.h"
 #include "unit.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
@@ -122,7 +110,7 @@ static void test_segments(const char *dir)
     };
     for (int s = 0; s < 4; s++) {
         snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, s);
-        const char *v = slurp(path);
+        const char *v = unit_slurp(path);
         if (!CHECK(v, "%s missing", path))
             continue;
         CHECK(!strncmp(v, "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n", 52), "segment %d header: %.60s", s, v);
@@ -133,11 +121,11 @@ static void test_segments(const char *dir)
     }
     /* The long cue keeps its own times in every segment it overlaps. */
     snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, 2);
-    CHECK_STR_CONTAINS(slurp(path), "00:00:01.500 --> 00:00:06.500\nlong\n\n");
+    CHECK_STR_CONTAINS(unit_slurp(path), "00:00:01.500 --> 00:00:06.500\nlong\n\n");
     snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, 1);
-    CHECK_STR_CONTAINS(slurp(path), "00:00:03.000 --> 00:00:03.500\ncue 3\n\n");
+    CHECK_STR_CONTAINS(unit_slurp(path), "00:00:03.000 --> 00:00:03.500\ncue 3\n\n");
     snprintf(path, sizeof(path), "%s/index.m3u8", dir);
-    const char *pl = slurp(path);
+    const char *pl = unit_slurp(path);
     CHECK_STR_CONTAINS(pl, "#EXT-X-TARGETDURATION:2\n");
     CHECK_STR_CONTAINS(pl, "#EXT-X-PLAYLIST-TYPE:VOD\n");
     CHECK_STR_CONTAINS(pl, "#EXTINF:2.000000,\nseg_00003.vtt\n#EXT-X-ENDLIST\n");
@@ -151,20 +139,20 @@ static void test_segments(const char *dir)
     mf_vtt_finish(&u, 5500);
     CHECK_INT_EQ(mf_vtt_write_segments(&u, dir, uneven, 3, 4, 126000, NULL), 0);
     snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, 0);
-    const char *v = slurp(path);
+    const char *v = unit_slurp(path);
     CHECK_STR_CONTAINS(v, "MPEGTS:126000,");
     CHECK(strstr(v, "first") && !strstr(v, "second"), "%s", v);
     snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, 1);
-    v = slurp(path);
+    v = unit_slurp(path);
     CHECK(!strstr(v, "first") && strstr(v, "second"), "%s", v);
     snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, 2);
-    CHECK_INT_EQ(count(slurp(path), " --> "), 0);
+    CHECK_INT_EQ(count(unit_slurp(path), " --> "), 0);
     mf_vtt_free(&u);
 
     /* The sidecar: every cue once, in order. */
     snprintf(path, sizeof(path), "%s/all.vtt", dir);
     CHECK_INT_EQ(mf_vtt_write_file(&t, path), 0);
-    v = slurp(path);
+    v = unit_slurp(path);
     CHECK(!strncmp(v, "WEBVTT\n\n00:00:00.000 --> 00:00:00.500\ncue 0\n\n", 45), "%.60s", v);
     CHECK_INT_EQ(count(v, " --> "), 9);
     CHECK(strstr(v, "cue 1") < strstr(v, "long") && strstr(v, "long") < strstr(v, "cue 2"));
@@ -188,7 +176,7 @@ static void test_segment_bound(const char *dir)
     CHECK_INT_EQ(mf_vtt_write_segments(&t, dir, durs, 50, 2, 0, &bytes), 0);
     CHECK(bytes < 50 * (MF_VTT_MAX_SEGMENT_BYTES + 4096), "%lld bytes", (long long)bytes);
     snprintf(path, sizeof(path), "%s/seg_%05d.vtt", dir, 49);
-    CHECK_STR_CONTAINS(slurp(path), "everywhere 0\n");
+    CHECK_STR_CONTAINS(unit_slurp(path), "everywhere 0\n");
     mf_vtt_free(&t);
 }
 

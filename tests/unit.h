@@ -103,4 +103,17 @@ static inline int unit_done(const char *file)
     return *unit_failures() ? 1 : *unit_skips() ? 77 : 0;
 }
 
+/* A small file's text (up to 64 KiB), in a buffer the next call reuses; NULL if unreadable. */
+static inline const char *unit_slurp(const char *path)
+{
+    static char buf[1 << 16];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
 #endif
