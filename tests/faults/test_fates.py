@@ -184,23 +184,6 @@ def case_readyz_paused_redis(h):
     stop_worker(w)
 
 
-def case_owner_kill9_takeover(h):
-    """The owner is killed mid-encode: another worker takes the job over after the claim
-    timeout and it succeeds once, at attempt 2."""
-    h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
-    ws = [h.worker(n, MPEGFLOW_CLAIM_TIMEOUT=3) for n in ("a", "b")]
-    h.xadd(slow_job("k1", "uploads/slow.mp4"))
-    h.wait_encoding("k1")
-    owner = running_worker(h, ws, "k1")
-    owner.signal(signal.SIGKILL)
-    owner.wait(5)
-    hs = h.wait_state("k1", ["succeeded", "failed"], 30)
-    check(hs["state"] == "succeeded" and hs["attempt"] == "2", f"k1: {hs}")
-    check(not hs["worker"].endswith(f"-{owner.pid}"), "recorded by the killed worker")
-    exactly_once(h, ["k1"])
-    stop_worker(next(w for w in ws if w is not owner))
-
-
 def case_kill9_storm(h):
     """3 workers, 6 jobs, a kill -9 of a busy worker every ~1 s (4 kills), each replaced:
     0 lost and 0 done twice, counted from the events stream."""

@@ -177,6 +177,8 @@ def case_invalid_job(h):
 
 
 def case_sigkill_takeover(h):
+    """The owner is killed mid-encode: another worker takes the job over after the claim
+    timeout and it succeeds once, at attempt 2 (also the faults row owner-kill9-takeover)."""
     h.upload("uploads/slow.mp4", clip("slow", "640x360", 10))
     a = h.worker("a", MPEGFLOW_CLAIM_TIMEOUT=4)
     h.xadd(slow_job("k1", "uploads/slow.mp4"))
