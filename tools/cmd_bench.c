@@ -47,6 +47,9 @@ static void usage(FILE *f)
         "  --workdir DIR     where outputs are written and removed (default $TMPDIR or /tmp)\n"
         "  --worker          also the same job end to end through `mpegflow worker` (redis-server and\n"
         "                    nginx started on loopback) against `encode --job`: the worker's overhead\n"
+        "  --split S         also encode --split S (local chunk processes) against the unsplit run:\n"
+        "                    wall, CPU, frames per rung; --workers N (default 2) --pin (one core per\n"
+        "                    worker, and 1 pinned worker too, with the scaling model of a 2-hour film)\n"
         "  -h, --help        this help\n\n"
         "Each encode is a child process measured with wait4(): wall and CPU seconds, peak RSS.\n"
         "PSNR/SSIM are computed by ffmpeg's psnr/ssim filters against the source scaled with\n"
@@ -55,7 +58,7 @@ static void usage(FILE *f)
 
 enum { OPT_MEDIA = 256, OPT_LADDER, OPT_PRESET, OPT_CRF, OPT_BITRATE, OPT_GOP, OPT_BACKEND,
        OPT_THREADS, OPT_RUNS, OPT_VS, OPT_NOQ, OPT_JSON, OPT_CHART, OPT_WORKDIR, OPT_WORKER,
-       OPT_NO_CASCADE, OPT_FFMPEG };
+       OPT_NO_CASCADE, OPT_FFMPEG, OPT_SPLIT, OPT_WORKERS, OPT_PIN };
 
 static const struct option long_opts[] = {
     { "media", required_argument, NULL, OPT_MEDIA },     { "ladder", required_argument, NULL, OPT_LADDER },
@@ -67,6 +70,8 @@ static const struct option long_opts[] = {
     { "chart", required_argument, NULL, OPT_CHART },     { "workdir", required_argument, NULL, OPT_WORKDIR },
     { "worker", no_argument, NULL, OPT_WORKER },         { "help", no_argument, NULL, 'h' },
     { "no-cascade", no_argument, NULL, OPT_NO_CASCADE }, { "ffmpeg", required_argument, NULL, OPT_FFMPEG },
+    { "split", required_argument, NULL, OPT_SPLIT },     { "workers", required_argument, NULL, OPT_WORKERS },
+    { "pin", no_argument, NULL, OPT_PIN },
     { NULL, 0, NULL, 0 },
 };
 
@@ -152,6 +157,13 @@ static int take_option(struct bench_args *a, int c, const char *arg)
     case OPT_WORKER: a->st.worker = 1; return 0;
     case OPT_NO_CASCADE: a->st.no_cascade = 1; return 0;
     case OPT_FFMPEG: a->ffmpeg = arg; return 0;
+    case OPT_SPLIT: return number_flag("split", arg, 0.5, 3600, &a->st.split);
+    case OPT_WORKERS:
+        if (number_flag("workers", arg, 1, 256, &v) < 0)
+            return -1;
+        a->st.split_workers = (int)v;
+        return 0;
+    case OPT_PIN: a->st.split_pin = 1; return 0;
     case 'h': usage(stdout); return 1;
     default: usage(stderr); return -1;
     }
@@ -179,7 +191,8 @@ static int find_binaries(struct mf_bench_settings *st)
 static int parse_args(int argc, char **argv, struct bench_args *a)
 {
     int c, ret;
-    a->st = (struct mf_bench_settings){ .preset = "veryfast", .crf = 23, .gop = 2, .runs = 3, .quality = 1 };
+    a->st = (struct mf_bench_settings){ .preset = "veryfast", .crf = 23, .gop = 2, .runs = 3, .quality = 1,
+                                        .split_workers = 2 };
     parse_ladder(&a->st, "720,480,360");
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1)
@@ -382,6 +395,10 @@ static void bench_file(const struct mf_bench_settings *st, struct mf_bench_file 
         mf_bench_side_stats(&f->side[side]);
     }
     f->ok = f->side[MF_BENCH_OURS].ok && (!st->vs_ffmpeg || f->side[MF_BENCH_FFMPEG].ok);
+    if (f->ok && st->split > 0 && mf_bench_split(st, f, outdir) < 0) {
+        f->ok = 0;
+        mf_errf(f->error, sizeof(f->error), "%s", f->split.error);
+    }
     if (f->ok && st->worker && mf_bench_worker(st, f) < 0) {
         f->ok = 0;
         mf_errf(f->error, sizeof(f->error), "worker: %s", f->worker.error);

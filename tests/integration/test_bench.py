@@ -254,6 +254,35 @@ def test_ffmpeg_command():
                   f"a chroot without ffmpeg: ({r.returncode}) {r.stderr[-500:]}")
 
 
+def test_split():
+    """bench --split S --workers 2 --pin: the split encode against the unsplit one, 1 pinned worker
+    too, frames equal per rung, and the model of a 2-hour film from the figures measured."""
+    with tempfile.TemporaryDirectory() as d:
+        clip, js = os.path.join(d, "clip.mp4"), os.path.join(d, "bench.json")
+        r = run(["ffmpeg", "-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i",
+                 f"testsrc2=size=320x180:rate={FPS}:duration=6", "-c:v", "libx264", "-preset", "ultrafast",
+                 "-g", "30", "-pix_fmt", "yuv420p", clip])
+        check(r.returncode == 0, f"cannot make the test clip: {r.stderr}")
+        r = run([MPEGFLOW, "bench", clip, "--runs", "1", "--no-quality", "--ladder", "180,144", "--gop", "1",
+                 "--threads", "1", "--split", "2", "--workers", "2", "--pin", "--json", js, "--workdir", d],
+                timeout=120)
+        check(r.returncode == 0, f"bench --split failed ({r.returncode}): {r.stderr[-2000:]}")
+        with open(js) as f:
+            doc = json.load(f)["files"][0]
+        sp, un = doc["split"], doc["mpegflow"]
+        check(sp["chunks"] == 3 and sp["workers"] == 2 and sp["pin"] and sp["frames_equal"], f"split: {sp}")
+        check(sp["wall"]["median"] > 0 and sp["cpu"]["median"] > 0, f"split figures: {sp}")
+        check(0 < sp["chunks_s"]["median"] <= sp["wall"]["median"] and sp["stitch_s"]["median"] >= 0, f"{sp}")
+        one = sp["one_pinned"]
+        check(one["wall"]["median"] >= one["chunks_s"]["median"] > 0, f"1 pinned worker: {one}")
+        check("2 vs 1 pinned wall x" in r.stdout and "stops scaling at 3600 pods" in r.stdout,
+              f"no split or model lines in the table: {r.stdout}")
+        ratio = float(r.stdout.split("wall x", 1)[1].split(",", 1)[0])
+        check(close(ratio, sp["wall"]["median"] / un["wall"]["median"], 2e-3),
+              f"split/unsplit wall ratio {ratio} vs the JSON {sp['wall']} / {un['wall']}")
+        print(f"split 2 s x 2 pinned: wall {sp['wall']['median']:.2f} s vs 1 pinned {one['wall']['median']:.2f} s")
+
+
 if __name__ == "__main__":
-    which = {"worker": test_worker, "ffmpeg_command": test_ffmpeg_command}
+    which = {"worker": test_worker, "ffmpeg_command": test_ffmpeg_command, "split": test_split}
     main(which.get(sys.argv[1] if sys.argv[1:] else "", test))

@@ -31,6 +31,9 @@ struct mf_bench_settings {
     int vs_ffmpeg;
     int quality;                   /* compute PSNR/SSIM */
     int worker;                    /* also end to end through the queue worker */
+    double split;                  /* bench --split S: also encode --split S (0: not) */
+    int split_workers;             /* --workers N (default 2) */
+    int split_pin;                 /* --pin: one core per worker, and 1 pinned worker too */
     const char *self;              /* our binary (mpegflow-media): encode */
     const char *cli;               /* mpegflow next to it: worker, submit, status */
     const char *workdir;           /* temp outputs go below */
@@ -86,6 +89,18 @@ struct mf_bench_worker {
     double idle_rss_mb;                          /* the worker before its first job */
 };
 
+/* bench --split: encode --split S --workers N against the unsplit encode (side ours). */
+struct mf_bench_split {
+    int ran, ok;
+    char error[MF_ERR_MAX];
+    int n, chunks;                               /* runs; chunks of the plan */
+    int frames_equal;                            /* every rung: the unsplit's frame count */
+    struct mf_bench_stat wall, cpu;              /* N workers */
+    struct mf_bench_stat one_wall, one_cpu;      /* 1 pinned worker (--pin, N > 1) */
+    struct mf_bench_stat chunks_s, stitch_s;     /* N workers: all chunks done; the stitch */
+    struct mf_bench_stat one_chunks_s;           /* 1 pinned worker: all chunks done */
+};
+
 struct mf_bench_file {
     char path[1024];
     const char *name;              /* basename of path */
@@ -98,6 +113,7 @@ struct mf_bench_file {
     int interlaced;                /* the pipeline deinterlaces these */
     struct mf_bench_side side[MF_BENCH_SIDES];
     struct mf_bench_worker worker;
+    struct mf_bench_split split;
 };
 
 /* bench_proc.c */
@@ -142,6 +158,12 @@ void mf_bench_output_path(char *buf, size_t len, const char *outdir, int side,
 /* bench_worker.c */
 /** Fill f->worker; 0, or -1 with f->worker.error set. */
 int mf_bench_worker(const struct mf_bench_settings *st, struct mf_bench_file *f);
+
+/* bench_split.c */
+/** Fill f->split; 0, or -1 with f->split.error set. */
+int mf_bench_split(const struct mf_bench_settings *st, struct mf_bench_file *f, const char *outdir);
+/** The split's report and the scaling model it feeds (stdout). */
+void mf_bench_split_print(const struct mf_bench_settings *st, const struct mf_bench_file *f);
 
 /* bench_quality.c */
 /** PSNR (dB, from the average MSE, as ffmpeg's psnr filter prints it) and

@@ -81,6 +81,17 @@ static json_t *file_json(const struct mf_bench_settings *st, const struct mf_ben
                             "pickup", stat_json(w->pickup), "idle_rss_mb", w->idle_rss_mb,
                             "overhead", mf_bench_ratio(w->e2e_wall.median, w->local_wall.median) - 1));
     }
+    if (f->split.ok) {
+        const struct mf_bench_split *sp = &f->split;
+        json_t *o = json_pack("{s:f, s:i, s:b, s:i, s:i, s:o, s:o, s:o, s:o, s:b}", "seconds", st->split,
+                              "workers", st->split_workers, "pin", st->split_pin, "runs", sp->n, "chunks", sp->chunks,
+                              "wall", stat_json(sp->wall), "cpu", stat_json(sp->cpu), "chunks_s", stat_json(sp->chunks_s),
+                              "stitch_s", stat_json(sp->stitch_s), "frames_equal", sp->frames_equal);
+        if (st->split_pin && st->split_workers > 1)
+            json_object_set_new(o, "one_pinned", json_pack("{s:o, s:o, s:o}", "wall", stat_json(sp->one_wall),
+                                "cpu", stat_json(sp->one_cpu), "chunks_s", stat_json(sp->one_chunks_s)));
+        json_object_set_new(j, "split", o);
+    }
     return j;
 }
 

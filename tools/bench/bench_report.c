@@ -127,6 +127,8 @@ void mf_bench_print_table(const struct mf_bench_settings *st, const struct mf_be
                    "job pickup %.0f ms (%.0f-%.0f)\n", w->worker_cpu.median, w->local_cpu.median,
                    w->idle_rss_mb, 1e3 * w->pickup.median, 1e3 * w->pickup.min, 1e3 * w->pickup.max);
         }
+        if (f->split.ok)
+            mf_bench_split_print(st, f);
         printf("\n");
         dur += f->duration;
         counted++;
