@@ -161,15 +161,17 @@ void mf_bench_split_print(const struct mf_bench_settings *st, const struct mf_be
     double plan = sp->one_wall.median - sp->one_chunks_s.median - stitch * f->duration;
     if (plan < 0)
         plan = 0;
-    int chunks = (int)ceil(MODEL_FILM / st->split - 1e-9);
+    /* The chunk length the plan uses: S rounded to a whole number of GOPs (split_plan.c). */
+    double len = fmax(1, round(st->split / st->gop)) * st->gop;
+    int chunks = (int)ceil(MODEL_FILM / len - 1e-9);
     printf("  model, a %.0f s film in %d chunks of %g s (a pod = 1 pinned worker): chunk %.3f s per media s, "
-           "stitch %.5f s per media s, plan %.2f s\n", MODEL_FILM, chunks, st->split, c, stitch, plan);
+           "stitch %.5f s per media s, plan %.2f s\n", MODEL_FILM, chunks, len, c, stitch, plan);
     for (size_t i = 0; i < sizeof(model_pods) / sizeof(model_pods[0]); i++) {
         int p = model_pods[i], rounds = (chunks + p - 1) / p;
-        double t = plan + rounds * st->split * c + MODEL_FILM * stitch;
+        double t = plan + rounds * len * c + MODEL_FILM * stitch;
         printf("          %4d pod%s: %3d round%s of chunks, %8.1f s (%.1f min)\n", p, p == 1 ? " " : "s",
                rounds, rounds == 1 ? " " : "s", t, t / 60);
     }
     printf("          stops scaling at %d pods (one chunk each): %.1f s\n", chunks,
-           plan + st->split * c + MODEL_FILM * stitch);
+           plan + len * c + MODEL_FILM * stitch);
 }
