@@ -91,7 +91,7 @@ struct mf_bench_worker {
 
 /* bench --split: encode --split S --workers N against the unsplit encode (side ours). */
 struct mf_bench_split {
-    int ran, ok;
+    int ok;
     char error[MF_ERR_MAX];
     int n, chunks;                               /* runs; chunks of the plan */
     int frames_equal;                            /* every rung: the unsplit's frame count */

@@ -8,10 +8,10 @@
  * the N-vs-1 wall ratio is the scaling a 2-core machine can show.
  *
  * The model: a pod is one pinned worker. For a film of D seconds in chunks
- * of S, T(P) = plan + ceil(ceil(D/S) / P) * S * c + D * stitch, with c the
+ * of L (S rounded to whole GOPs), T(P) = plan + ceil(ceil(D/L) / P) * L * c + D * stitch, with c the
  * 1-pinned-worker chunk wall per media second, stitch the stitch seconds
  * per media second and plan the split's remainder (probe, planning, child
- * start), all measured in this run. It stops scaling at P = ceil(D/S).
+ * start), all measured in this run. It stops scaling at P = ceil(D/L).
  */
 #include "bench.h"
 #include "common/util.h"
@@ -107,7 +107,6 @@ int mf_bench_split(const struct mf_bench_settings *st, struct mf_bench_file *f, 
     int one = st->split_pin && st->split_workers > 1;
     double wall[MF_BENCH_MAX_RUNS], cpu[MF_BENCH_MAX_RUNS], ch[MF_BENCH_MAX_RUNS], sti[MF_BENCH_MAX_RUNS];
     double owall[MF_BENCH_MAX_RUNS], ocpu[MF_BENCH_MAX_RUNS], och[MF_BENCH_MAX_RUNS];
-    sp->ran = 1;
     for (int run = 0; run < st->runs; run++) {
         struct mf_bench_sample s;
         double unused;
@@ -117,10 +116,12 @@ int mf_bench_split(const struct mf_bench_settings *st, struct mf_bench_file *f, 
         cpu[run] = s.cpu;
         if (run == 0 && check_frames(f, outdir) < 0)
             return -1;
-        if (one && run_split(st, f, outdir, 1, &s, &och[run], &unused) < 0)
-            return -1;
-        owall[run] = s.wall;
-        ocpu[run] = s.cpu;
+        if (one) {
+            if (run_split(st, f, outdir, 1, &s, &och[run], &unused) < 0)
+                return -1;
+            owall[run] = s.wall;
+            ocpu[run] = s.cpu;
+        }
         sp->n++;
     }
     sp->frames_equal = 1;
